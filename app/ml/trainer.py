@@ -1,0 +1,324 @@
+"""The training loop: plain PyTorch, reporting through callbacks, no Qt.
+
+The UI runs `Trainer.fit` on a worker thread and forwards callbacks as signals; `cancel` is a
+threading.Event checked between batches. Output folder layout:
+    out_dir/best/  the checkpoint with the best validation mIoU (config.json + weights.safetensors)
+    out_dir/last/  the latest epoch, plus train_state.* to resume from
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, RandomSampler
+
+from app.ml import train_state
+from app.ml.augment import AugmentConfig
+from app.ml.checkpoint import CheckpointConfig, ClassInfo, load_checkpoint, save_checkpoint
+from app.ml.data import Sample, TrainDataset, sample_images
+from app.ml.device import DeviceConfig, pick_device
+from app.ml.inference import InferenceCancelled
+from app.ml.losses import DEFAULT_LOSS, make_loss
+from app.ml.preprocess import compute_normalization
+from app.ml.registry import create_model
+from app.ml.spec import ModelSpec, Normalization
+from app.ml.validate import evaluate
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on; the message is meant for the user."""
+
+
+class Callback(Protocol):
+    def on_step(self, step: int, loss: float) -> None: ...
+    def on_epoch(self, epoch: int, metrics: dict[str, Any]) -> None: ...
+    def on_checkpoint(self, path: Path) -> None: ...
+    def on_message(self, text: str) -> None: ...
+
+
+class BaseCallback:
+    """No-op callback to subclass; override what you need."""
+
+    def on_step(self, step: int, loss: float) -> None: ...
+    def on_epoch(self, epoch: int, metrics: dict[str, Any]) -> None: ...
+    def on_checkpoint(self, path: Path) -> None: ...
+    def on_message(self, text: str) -> None: ...
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    loss: str = DEFAULT_LOSS
+    class_weights: list[float] | None = None  # one per output channel, background first
+    patience: int = 10  # epochs without a better validation score before stopping; 0 = never
+    seed: int = 0
+    crops_per_image: int = 1
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    num_workers: int = 0  # >0 needs picklable sample loaders
+    device: str | None = None  # None/"auto", "cpu", "cuda", "cuda:1", "mps"
+    amp: bool = True  # mixed precision on CUDA
+    val_overlap: int | None = None
+    val_batch_size: int = 4
+    step_every: int = 1  # on_step every N steps (each report syncs the GPU)
+
+
+@dataclass
+class TrainResult:
+    status: str  # "completed", "early_stopped" or "cancelled"
+    best_dir: Path | None
+    last_dir: Path | None
+    best_epoch: int | None
+    best_score: float | None
+    epochs_done: int  # epochs finished, counting those before a resume
+    history: list[dict[str, Any]]
+    batch_size: int  # after any out-of-memory halving
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Callbacks:
+    def __init__(self, callbacks: Sequence[object]) -> None:
+        self.callbacks = list(callbacks)
+
+    def __getattr__(self, name: str):
+        def call(*args) -> None:
+            for cb in self.callbacks:
+                method = getattr(cb, name, None)
+                if method is not None:
+                    method(*args)
+
+        return call
+
+
+def _is_oom(e: BaseException, device_kind: str) -> bool:
+    """Accelerator out-of-memory (CPU allocation failures are not retried: halving rarely helps)."""
+    if isinstance(e, torch.OutOfMemoryError):
+        return True
+    return device_kind != "cpu" and "out of memory" in str(e).lower()
+
+
+class Trainer:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        classes: Sequence[ClassInfo],
+        train: Sequence[Sample],
+        val: Sequence[Sample],
+        out_dir: str | Path,
+        config: TrainConfig | None = None,
+        *,
+        norm: Normalization | None = None,
+        model: nn.Module | None = None,
+        callbacks: Sequence[object] = (),
+        cancel: threading.Event | None = None,
+        data_fingerprint: str = "",
+    ) -> None:
+        """`model` lets the caller bring a model with imported weights; default create_model(spec)."""
+        self.spec, self.config = spec, config or TrainConfig()
+        self.classes = sorted(classes, key=lambda c: c.value)
+        if len(self.classes) + 1 != spec.num_classes:
+            raise ValueError(f"{len(self.classes)} classes but spec.num_classes = {spec.num_classes}")
+        self.class_values = [c.value for c in self.classes]
+        self.train_samples, self.val_samples = list(train), list(val)
+        self.out_dir = Path(out_dir)
+        self.norm, self.model = norm, model
+        self.cb = _Callbacks(callbacks)
+        self.cancel = cancel or threading.Event()
+        self.data_fingerprint = data_fingerprint
+        self.notes: list[str] = []
+
+    @property
+    def best_dir(self) -> Path:
+        return self.out_dir / "best"
+
+    @property
+    def last_dir(self) -> Path:
+        return self.out_dir / "last"
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def _message(self, text: str) -> None:
+        self.notes.append(text)
+        self.cb.on_message(text)
+
+    def _setup(self, resume: bool) -> dict[str, Any]:
+        cfg = self.config
+        self.dev: DeviceConfig = pick_device(cfg.device, cfg.amp)
+        self._message(f"Training on {self.dev.describe()}")
+        torch.manual_seed(cfg.seed)
+        meta: dict[str, Any] = {"epoch": 0, "step": 0, "best_score": None, "best_epoch": None,
+                                "bad_epochs": 0, "batch_size": cfg.batch_size, "history": []}
+        if resume:
+            if not train_state.has_train_state(self.last_dir):
+                raise TrainingError(f"nothing to resume in {self.out_dir}")
+            last, state = load_checkpoint(self.last_dir)
+            if last.spec != self.spec or last.class_values != self.class_values:
+                raise TrainingError("cannot resume: the model or the defect classes changed since")
+            self.norm = last.normalization
+            self.model = create_model(self.spec, pretrained=False).model
+            self.model.load_state_dict(state)
+        elif self.model is None:
+            created = create_model(self.spec)
+            self.model = created.model
+            self._message(created.weights_note)
+        if self.norm is None:
+            self.norm = compute_normalization(sample_images(self.train_samples), self.spec.in_channels)
+        self.model = self.dev.prepare(self.model)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=max(cfg.epochs, 1))
+        if resume:
+            meta = train_state.load_train_state(self.last_dir, self.optimizer, self.scheduler)
+            self._message(f"Resumed after epoch {meta['epoch']}")
+        self.loss_fn = make_loss(cfg.loss, cfg.class_weights).to(self.dev.device)
+        self.scaler = self.dev.grad_scaler()
+        self.dataset = TrainDataset(
+            self.train_samples, self.class_values, self.spec.tile_size, self.spec.in_channels,
+            self.norm, cfg.augment, cfg.crops_per_image, cfg.seed,
+        )
+        return meta
+
+    def _loader(self, epoch: int, batch_size: int) -> DataLoader:
+        n = len(self.dataset)
+        gen = torch.Generator().manual_seed(self.config.seed * 100_003 + epoch)
+        return DataLoader(
+            self.dataset,
+            batch_size=batch_size,
+            sampler=RandomSampler(self.dataset, generator=gen),
+            num_workers=self.config.num_workers,
+            pin_memory=self.dev.kind == "cuda",
+            drop_last=n > 1 and n % batch_size == 1,  # BatchNorm cannot train on a batch of one
+        )
+
+    # -- loop --------------------------------------------------------------------------------
+
+    def _train_epoch(self, epoch: int, meta: dict[str, Any]) -> float:
+        """Mean training loss; on out-of-memory halves the batch and restarts the epoch."""
+        while True:
+            try:
+                return self._run_batches(epoch, meta)
+            except RuntimeError as e:
+                if not _is_oom(e, self.dev.kind):
+                    raise
+                self.optimizer.zero_grad(set_to_none=True)
+                if self.dev.kind == "cuda":
+                    torch.cuda.empty_cache()
+                if meta["batch_size"] <= 1:
+                    raise TrainingError(
+                        "Out of memory even with batch size 1: pick a smaller tile size "
+                        "or a lighter encoder"
+                    ) from None
+                meta["batch_size"] //= 2
+                self._message(f"Out of memory: batch size lowered to {meta['batch_size']}")
+
+    def _run_batches(self, epoch: int, meta: dict[str, Any]) -> float:
+        self.model.train()
+        self.dataset.set_epoch(epoch)
+        total = torch.zeros((), device=self.dev.device)
+        since = torch.zeros((), device=self.dev.device)
+        count = since_count = 0
+        for x, y in self._loader(epoch, meta["batch_size"]):
+            if self.cancel.is_set():
+                raise _Cancelled()
+            loss = self.train_step(x, y)
+            total += loss
+            since += loss
+            count += 1
+            since_count += 1
+            meta["step"] += 1
+            if meta["step"] % self.config.step_every == 0:
+                self.cb.on_step(meta["step"], float(since) / since_count)
+                since.zero_()
+                since_count = 0
+        return float(total) / max(count, 1)
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """One optimizer step; returns the detached loss (kept on the device)."""
+        x = self.dev.batch(x)
+        y = y.to(self.dev.device, non_blocking=True)
+        with self.dev.autocast():
+            logits = self.model(x)
+        loss = self.loss_fn(logits, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach()
+
+    def _validate(self) -> dict[str, Any]:
+        batch = self.config.val_batch_size
+        while True:
+            try:
+                return evaluate(
+                    self.model, self.val_samples, self.spec, self.norm, self.class_values,
+                    self.dev, self.config.val_overlap, batch, self.cancel,
+                )
+            except InferenceCancelled:
+                raise _Cancelled() from None
+            except RuntimeError as e:
+                if not _is_oom(e, self.dev.kind) or batch <= 1:
+                    raise
+                batch //= 2
+                if self.dev.kind == "cuda":
+                    torch.cuda.empty_cache()
+
+    def _checkpoint_config(self, metrics: dict[str, Any]) -> CheckpointConfig:
+        return CheckpointConfig(
+            self.spec, self.classes, self.norm, self.data_fingerprint, metrics, notes=list(self.notes)
+        )
+
+    def fit(self, resume: bool = False) -> TrainResult:
+        """Train until the epochs run out, patience runs out, or `cancel` is set."""
+        cfg = self.config
+        meta = self._setup(resume)
+        status = "completed"
+        start = meta["epoch"]
+        for epoch in range(start, cfg.epochs):
+            t0 = time.perf_counter()
+            try:
+                train_loss = self._train_epoch(epoch, meta)
+                metrics = self._validate() if self.val_samples else {}
+            except _Cancelled:
+                status = "cancelled"
+                self._message("Training cancelled; the best model so far is kept")
+                break
+            metrics.update(epoch=epoch, train_loss=round(train_loss, 6),
+                           lr=self.optimizer.param_groups[0]["lr"],
+                           seconds=round(time.perf_counter() - t0, 3))
+            # Without a validation split the best model is the one with the lowest training loss.
+            score = metrics["miou"] if self.val_samples else -train_loss
+            if meta["best_score"] is None or score > meta["best_score"] + 1e-9:
+                meta.update(best_score=score, best_epoch=epoch, bad_epochs=0)
+                save_checkpoint(self.best_dir, self.model, self._checkpoint_config(metrics))
+                self.cb.on_checkpoint(self.best_dir)
+            else:
+                meta["bad_epochs"] += 1
+            self.scheduler.step()
+            meta["epoch"] = epoch + 1
+            meta["history"].append(metrics)
+            save_checkpoint(self.last_dir, self.model, self._checkpoint_config(metrics))
+            train_state.save_train_state(self.last_dir, self.optimizer, self.scheduler, meta)
+            self.cb.on_epoch(epoch, metrics)
+            if cfg.patience and meta["bad_epochs"] >= cfg.patience:
+                status = "early_stopped"
+                self._message(f"No better validation score for {cfg.patience} epochs: stopped")
+                break
+        best = self.best_dir if meta["best_epoch"] is not None else None
+        score = meta["best_score"]
+        return TrainResult(
+            status, best, self.last_dir if meta["epoch"] else None, meta["best_epoch"],
+            None if score is None or not math.isfinite(score) else score,
+            meta["epoch"], meta["history"], meta["batch_size"],
+        )

@@ -1,0 +1,41 @@
+"""Validation on whole images, predicted the way the app will predict them (tiled)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import torch.nn as nn
+
+from app.core.metrics import PartCounts, PixelCounts, is_defective, summarize
+from app.ml.data import Sample
+from app.ml.device import DeviceConfig
+from app.ml.inference import predict_image, probs_to_index
+from app.ml.preprocess import mask_to_index
+from app.ml.spec import ModelSpec, Normalization
+
+
+def evaluate(
+    model: nn.Module,
+    samples: Sequence[Sample],
+    spec: ModelSpec,
+    norm: Normalization,
+    class_values: Sequence[int],
+    device: DeviceConfig | None = None,
+    overlap: int | None = None,
+    batch_size: int = 4,
+    cancel: threading.Event | None = None,
+) -> dict[str, Any]:
+    """Pixel and part metrics (app.core.metrics.summarize) over `samples`; argmax decisions."""
+    pixels, parts = PixelCounts(spec.num_classes), PartCounts()
+    for sample in samples:
+        image, mask = sample.load()
+        probs = predict_image(
+            model, image, spec, norm, overlap=overlap, device=device, batch_size=batch_size, cancel=cancel
+        )
+        pred = probs_to_index(probs)
+        truth = mask_to_index(mask, class_values)
+        pixels.add(truth, pred)
+        parts.add(is_defective(truth), is_defective(pred))
+    return summarize(pixels, parts, class_values)

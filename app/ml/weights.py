@@ -1,0 +1,125 @@
+"""Encoder weights: ImageNet (smp's Hugging Face files, cached) or an imported .safetensors file.
+
+Offline machines are the norm on shop floors, so a missing download is a note, not an error, and
+is detected fast: the local cache is checked first, DEFECT_STUDIO_OFFLINE=1 (or HF_HUB_OFFLINE=1)
+skips the network, and a 3 s connection probe runs before any download.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+import torch.nn as nn
+
+from app.ml.compat import import_smp
+from app.ml.spec import ModelSpec
+
+PROBE_TIMEOUT_S = 3.0
+_TRUE = ("1", "true", "yes", "on")
+
+
+class WeightsUnavailable(Exception):
+    """ImageNet weights could not be had (offline, not cached)."""
+
+
+class WeightsError(ValueError):
+    """An imported weights file does not fit the encoder."""
+
+
+def _offline() -> bool:
+    return any(os.environ.get(v, "").lower() in _TRUE for v in ("DEFECT_STUDIO_OFFLINE", "HF_HUB_OFFLINE"))
+
+
+def _probe(endpoint: str) -> None:
+    if os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy"):
+        return  # the proxy decides; a direct probe would wrongly fail
+    url = urlparse(endpoint)
+    try:
+        socket.create_connection((url.hostname, url.port or 443), timeout=PROBE_TIMEOUT_S).close()
+    except OSError as e:
+        raise WeightsUnavailable(f"cannot reach {url.hostname}: {e}") from None
+
+
+def download_imagenet_state(encoder: str) -> dict[str, torch.Tensor]:
+    """The smp ImageNet state dict of `encoder` (3 input channels). Raises WeightsUnavailable."""
+    import huggingface_hub as hub
+    from safetensors.torch import load_file
+
+    settings = import_smp().encoders.encoders[encoder]["pretrained_settings"].get("imagenet")
+    if settings is None:
+        raise WeightsUnavailable(f"{encoder} has no ImageNet weights")
+    repo, rev = settings["repo_id"], settings["revision"]
+    cached = hub.try_to_load_from_cache(repo, "model.safetensors", revision=rev)
+    if isinstance(cached, str):
+        return load_file(cached, device="cpu")
+    if _offline():
+        raise WeightsUnavailable("offline mode and not in the local cache")
+    _probe(hub.constants.ENDPOINT)
+    try:
+        path = hub.hf_hub_download(repo, "model.safetensors", revision=rev)
+    except Exception as e:  # noqa: BLE001 - any hub/network failure means "unavailable"
+        raise WeightsUnavailable(f"download failed: {type(e).__name__}: {e}") from None
+    return load_file(path, device="cpu")
+
+
+def load_imagenet_weights(model: nn.Module, spec: ModelSpec) -> tuple[bool, str]:
+    """Put ImageNet weights into model.encoder. Never raises: (loaded, note for the user)."""
+    try:
+        state = download_imagenet_state(spec.encoder)
+        _apply_encoder_state(model, spec, state, "ImageNet")
+    except WeightsUnavailable as e:
+        return False, f"ImageNet weights unavailable ({e}): random init"
+    except Exception as e:  # noqa: BLE001 - a corrupt cache must not stop training
+        return False, f"ImageNet weights unusable ({type(e).__name__}: {e}): random init"
+    return True, f"ImageNet weights loaded into the {spec.encoder} encoder"
+
+
+def import_encoder_weights(model: nn.Module, spec: ModelSpec, path: str | Path) -> str:
+    """Load encoder weights from a .safetensors/.pt file (keys bare or prefixed "encoder.").
+    Raises WeightsError (or CheckpointError for an unsafe file); returns a note."""
+    from app.ml.checkpoint import load_state_file
+
+    state = load_state_file(path)
+    return _apply_encoder_state(model, spec, state, Path(path).name)
+
+
+def _strip_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    for prefix in ("encoder.", "model.encoder.", "module.encoder."):
+        sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        if sub:
+            return sub
+    return state
+
+
+def _apply_encoder_state(model: nn.Module, spec: ModelSpec, state: dict, source: str) -> str:
+    encoder = model.encoder
+    target = encoder.state_dict()
+    state = _strip_prefix(state)
+    fits = {k: v for k, v in state.items() if k in target and target[k].shape == v.shape}
+    misfits = [k for k in state if k in target and k not in fits]
+    if misfits and spec.in_channels != 3:
+        # A 3-channel file for a 1-channel model: let smp adapt the first conv the way it does
+        # for its own pretrained weights (sum over RGB), on a 3-channel copy of the encoder.
+        smp = import_smp()
+        rgb = smp.encoders.get_encoder(spec.encoder, in_channels=3, depth=5, weights=None)
+        rgb_target = rgb.state_dict()
+        rgb_fits = {k: v for k, v in state.items() if k in rgb_target and rgb_target[k].shape == v.shape}
+        nn.Module.load_state_dict(rgb, rgb_fits, strict=False)
+        rgb.set_in_channels(spec.in_channels, pretrained=True)
+        adapted = rgb.state_dict()
+        fits = {k: adapted[k] for k in rgb_fits if adapted[k].shape == target[k].shape}
+        misfits = [k for k in state if k in target and k not in fits]
+    if not fits:
+        raise WeightsError(f"no tensor in {source} fits the {spec.encoder} encoder")
+    nn.Module.load_state_dict(encoder, fits, strict=False)
+    missing = [k for k in target if k not in fits and not k.endswith("num_batches_tracked")]
+    note = f"{source}: loaded {len(fits)} encoder tensors"
+    if misfits:
+        note += f"; {len(misfits)} skipped for shape ({misfits[0]}...)"
+    if missing:
+        note += f"; {len(missing)} left at random init ({missing[0]}...)"
+    return note

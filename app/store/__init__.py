@@ -1,0 +1,17 @@
+"""The project store: SQLAlchemy over one SQLite file. No Qt, no torch."""
+
+from .errors import (
+    ForeignFileError,
+    NewerSchemaError,
+    ProjectError,
+    ProjectLockedError,
+    ReadOnlyError,
+)
+from .project import EXTENSION, Project
+from .rows import AuditRow, DefectClassRow, ImageRow, ModelRow, NewImage, RecipeRow, RevisionRow
+
+__all__ = [
+    "EXTENSION", "AuditRow", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
+    "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLockedError",
+    "ReadOnlyError", "RecipeRow", "RevisionRow",
+]

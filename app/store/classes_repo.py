@@ -1,0 +1,128 @@
+"""Defect classes. A class's `value` is the pixel value in masks: assigned once, never reused.
+
+Deleting a class is explicit about its pixels: they become background, or another class when
+`reassign_to` is given. Each affected mask gets a new revision (source "class-delete"), all in one
+transaction, so the delete either happens whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from app.core.imageio import decode_mask_png, encode_mask_png
+
+from .audit_repo import record
+from .database import Database
+from .masks_repo import write_revision
+from .rows import DefectClassRow
+from .schema import Annotation, DefectClass, Image, MaskRevision, ProjectSetting
+
+PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0",
+           "#f032e6", "#bcf60c", "#fabebe"]
+
+
+class ClassError(ValueError):
+    pass
+
+
+def _row(c: DefectClass) -> DefectClassRow:
+    return DefectClassRow(c.id, c.value, c.name, c.color, c.sort_order)
+
+
+class ClassesRepo:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def list(self) -> list[DefectClassRow]:
+        with self._db.session() as s:
+            return [_row(c) for c in s.scalars(
+                select(DefectClass).order_by(DefectClass.sort_order, DefectClass.value))]
+
+    def by_value(self) -> dict[int, DefectClassRow]:
+        return {c.value: c for c in self.list()}
+
+    def by_name(self, name: str) -> DefectClassRow | None:
+        return next((c for c in self.list() if c.name == name), None)
+
+    def add(self, name: str, color: str | None = None) -> DefectClassRow:
+        name = name.strip()
+        if not name:
+            raise ClassError("a defect class needs a name")
+        with self._db.session() as s:
+            if s.scalar(select(DefectClass).where(DefectClass.name == name)):
+                raise ClassError(f"there is already a defect class named {name!r}")
+            # Never reuse a value: old revisions may still hold pixels of a deleted class.
+            used = max(s.scalar(select(func.max(DefectClass.value))) or 0, _high_water(s))
+            if used >= 255:
+                raise ClassError("a project holds at most 255 defect classes")
+            count = s.scalar(select(func.count(DefectClass.id))) or 0
+            c = DefectClass(value=used + 1, name=name, color=color or PALETTE[count % len(PALETTE)],
+                            sort_order=count)
+            s.add(c)
+            s.flush()
+            _set_high_water(s, c.value)
+            record(s, "class.add", "defect_class", c.id, name=name, value=c.value)
+            return _row(c)
+
+    def ensure(self, name: str) -> DefectClassRow:
+        return self.by_name(name) or self.add(name)
+
+    def update(self, value: int, *, name: str | None = None, color: str | None = None,
+               sort_order: int | None = None) -> DefectClassRow:
+        with self._db.session() as s:
+            c = s.scalar(select(DefectClass).where(DefectClass.value == value))
+            if c is None:
+                raise ClassError(f"no defect class with value {value}")
+            if name is not None:
+                c.name = name.strip()
+            if color is not None:
+                c.color = color
+            if sort_order is not None:
+                c.sort_order = sort_order
+            record(s, "class.update", "defect_class", c.id, name=c.name, color=c.color)
+            return _row(c)
+
+    def delete(self, value: int, reassign_to: int | None = None) -> int:
+        """Deletes a class; its pixels become `reassign_to` (or background). Returns masks changed."""
+        with self._db.session() as s:
+            c = s.scalar(select(DefectClass).where(DefectClass.value == value))
+            if c is None:
+                raise ClassError(f"no defect class with value {value}")
+            if reassign_to is not None and not s.scalar(
+                    select(DefectClass).where(DefectClass.value == reassign_to)):
+                raise ClassError(f"cannot move pixels to unknown class value {reassign_to}")
+            changed = 0
+            rows = s.execute(
+                select(Annotation.image_id, MaskRevision)
+                .join(MaskRevision, Annotation.revision_id == MaskRevision.id)
+            ).all()
+            for image_id, rev in rows:
+                if value not in json.loads(rev.class_values):
+                    continue
+                mask = decode_mask_png(rev.mask_png)
+                mask[mask == value] = reassign_to or 0
+                write_revision(s, s.get(Image, image_id), encode_mask_png(mask), mask,
+                               "class-delete")
+                changed += 1
+            record(s, "class.delete", "defect_class", c.id, name=c.name, value=value,
+                   reassign_to=reassign_to, masks_changed=changed)
+            s.delete(c)
+            return changed
+
+
+_HIGH_WATER = "class_value_high_water"
+
+
+def _high_water(s) -> int:
+    row = s.get(ProjectSetting, _HIGH_WATER)
+    return 0 if row is None else int(json.loads(row.value))
+
+
+def _set_high_water(s, value: int) -> None:
+    row = s.get(ProjectSetting, _HIGH_WATER)
+    if row is None:
+        s.add(ProjectSetting(key=_HIGH_WATER, value=json.dumps(value)))
+    else:
+        row.value = json.dumps(value)

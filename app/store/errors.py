@@ -1,0 +1,21 @@
+"""Errors the store raises. Each message is meant to be shown to the user as is."""
+
+
+class ProjectError(Exception):
+    """Base class: the project could not be opened or changed; nothing was modified."""
+
+
+class ForeignFileError(ProjectError):
+    """The file is not a Defect Studio project."""
+
+
+class NewerSchemaError(ProjectError):
+    """The project was written by a newer Defect Studio."""
+
+
+class ProjectLockedError(ProjectError):
+    """Another process has the project open for writing."""
+
+
+class ReadOnlyError(ProjectError):
+    """A write was attempted on a project opened read-only."""

@@ -1,0 +1,195 @@
+"""The schema, as ordered migration steps. A new project runs them all; an older one runs the rest.
+
+Each step is frozen DDL: never edit a released step, add a new one. `user_version` is the number
+of steps applied. tests/store/test_migrations.py checks every step from every older version and
+that the ORM (schema.py) matches the migrated tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+from .header import APPLICATION_ID
+
+_V1 = """
+CREATE TABLE project_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE defect_classes (
+    id INTEGER PRIMARY KEY,
+    value INTEGER NOT NULL UNIQUE CHECK (value BETWEEN 1 AND 255),
+    name TEXT NOT NULL UNIQUE,
+    color TEXT NOT NULL,
+    sort_order INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    rel_path TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bit_depth INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    split TEXT CHECK (split IS NULL OR split IN ('train', 'val', 'test')),
+    status TEXT NOT NULL DEFAULT 'unlabeled'
+        CHECK (status IN ('unlabeled', 'in_progress', 'labeled')),
+    is_good INTEGER NOT NULL DEFAULT 0,
+    source_class TEXT,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX ix_images_sha256 ON images (sha256);
+CREATE TABLE mask_revisions (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    mask_png BLOB NOT NULL,
+    defect_pixels INTEGER NOT NULL,
+    class_values TEXT NOT NULL,
+    source TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_mask_revisions_image ON mask_revisions (image_id, id);
+CREATE TABLE annotations (
+    image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+    revision_id INTEGER NOT NULL REFERENCES mask_revisions (id),
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER,
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+
+_V2 = """
+CREATE TABLE models (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    rel_dir TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    metrics TEXT NOT NULL DEFAULT '{}',
+    weights_sha256 TEXT NOT NULL,
+    train_images INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE TABLE predictions (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    probs BLOB NOT NULL,
+    class_values TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (image_id, model_id)
+);
+"""
+
+_V3 = """
+CREATE TABLE recipes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE TRIGGER recipes_immutable BEFORE UPDATE ON recipes
+BEGIN SELECT RAISE(ABORT, 'recipe versions are immutable: save a new version'); END;
+CREATE TABLE inspection_runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    model_id INTEGER REFERENCES models (id),
+    recipe_id INTEGER NOT NULL REFERENCES recipes (id),
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'canceled', 'done')),
+    created_at TEXT NOT NULL,
+    author TEXT NOT NULL
+);
+CREATE TABLE inspection_results (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES inspection_runs (id) ON DELETE CASCADE,
+    image_path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    grade TEXT,
+    reasons TEXT NOT NULL DEFAULT '[]',
+    components TEXT NOT NULL DEFAULT '[]',
+    risk REAL NOT NULL DEFAULT 0,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (run_id, image_path)
+);
+CREATE TABLE review_decisions (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER NOT NULL REFERENCES inspection_results (id) ON DELETE CASCADE,
+    decision TEXT NOT NULL CHECK (decision IN ('confirm', 'override', 'to_labeling')),
+    grade TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    seconds REAL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+def _script(ddl: str) -> Callable[[Connection], None]:
+    def step(conn: Connection) -> None:
+        for statement in _split(ddl):
+            conn.exec_driver_sql(statement)
+
+    return step
+
+
+def _split(ddl: str) -> list[str]:
+    # Triggers contain ';' inside BEGIN..END, so split on blank-line-free statement ends carefully.
+    out, buf = [], []
+    for line in ddl.strip().splitlines():
+        buf.append(line)
+        joined = "\n".join(buf).strip()
+        if joined.endswith(";") and (not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")):
+            out.append(joined)
+            buf = []
+    return out
+
+
+STEPS: list[Callable[[Connection], None]] = [_script(_V1), _script(_V2), _script(_V3)]
+SCHEMA_VERSION = len(STEPS)
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version; reads in its own short transaction when none is open."""
+    if conn.in_transaction():
+        return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+    with conn.begin():
+        return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+
+
+def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing steps in one transaction each; returns the version reached."""
+    version = current_version(conn)
+    while version < target:
+        with conn.begin():
+            STEPS[version](conn)
+            version += 1
+            conn.exec_driver_sql(f"PRAGMA user_version = {version}")
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+    return version
+
+
+def table_names(conn: Connection) -> set[str]:
+    rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    return {r[0] for r in rows}

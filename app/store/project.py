@@ -1,0 +1,141 @@
+"""A Defect Studio project: one SQLite file, opened by path, one writer at a time.
+
+Opening checks, in order and before anything is written: the file is SQLite, it carries our
+application_id, its schema is not newer than ours, and no other process writes it. Only then are
+missing migration steps applied.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .audit_repo import AuditRepo
+from .classes_repo import ClassesRepo
+from .database import Database
+from .errors import ForeignFileError, NewerSchemaError, ProjectError
+from .header import APPLICATION_ID, read_header
+from .images_repo import ImagesRepo
+from .lock import WriterLock
+from .masks_repo import MasksRepo
+from .migrations import SCHEMA_VERSION, current_version, migrate
+from .models_repo import ModelsRepo
+from .recipes_repo import RecipesRepo
+from .settings_repo import SettingsRepo
+
+EXTENSION = ".dsproj"
+
+
+class Project:
+    """Composes the repositories over one open project file. Use as a context manager."""
+
+    def __init__(self, path: Path, db: Database, lock: WriterLock | None):
+        self.path = path
+        self.root = path.parent
+        self._db = db
+        self._lock = lock
+        self.settings = SettingsRepo(db)
+        self.classes = ClassesRepo(db)
+        self.images = ImagesRepo(db, self.root)
+        self.masks = MasksRepo(db)
+        self.models = ModelsRepo(db, self.root)
+        self.recipes = RecipesRepo(db)
+        self.audit = AuditRepo(db)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def readonly(self) -> bool:
+        return self._db.readonly
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    # lifecycle ----------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path) -> Project:
+        path = Path(path).resolve()
+        if path.suffix != EXTENSION:
+            path = path.with_name(path.name + EXTENSION)
+        if path.exists():
+            raise ProjectError(f"{path} already exists; open it instead")
+        if not path.parent.is_dir():
+            raise ProjectError(f"folder {path.parent} does not exist")
+        lock = WriterLock(path)
+        lock.acquire()
+        try:
+            db = Database(path, readonly=False)
+            with db.engine.connect() as conn:
+                migrate(conn)
+            # Put the header (application_id, user_version) into the main file now, so another
+            # process reading only the header sees a project of ours while we hold the WAL.
+            db.checkpoint()
+            project = cls(path, db, lock)
+            project.audit.record("project.create", "project", None, path=str(path))
+            return project
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def open(cls, path: str | Path, readonly: bool = False) -> Project:
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise ProjectError(f"no project file at {path}")
+        check_file(path)
+        lock = None
+        if not readonly:
+            lock = WriterLock(path)
+            lock.acquire()
+        try:
+            db = Database(path, readonly=readonly)
+            with db.engine.connect() as conn:
+                # The header on disk can lag behind a WAL the last writer did not checkpoint.
+                version = current_version(conn)
+                if version > SCHEMA_VERSION:
+                    raise NewerSchemaError(_newer_message(path, version))
+                migrated = not readonly and migrate(conn) != version
+            if migrated:
+                db.checkpoint()
+            return cls(path, db, lock)
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+
+    def close(self) -> None:
+        if self._db is None:
+            return
+        try:
+            self._db.dispose()
+        finally:
+            self._db = None
+            if self._lock:
+                self._lock.release()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def check_file(path: Path) -> None:
+    """Raises if `path` is not a project we can open; reads the header only."""
+    header = read_header(path)
+    if not header.is_sqlite:
+        raise ForeignFileError(f"{path.name} is not a Defect Studio project (not a SQLite file)")
+    if header.application_id != APPLICATION_ID:
+        raise ForeignFileError(
+            f"{path.name} is a SQLite database of another program "
+            f"(application_id {header.application_id:#x}), not a Defect Studio project"
+        )
+    if header.user_version > SCHEMA_VERSION:
+        raise NewerSchemaError(_newer_message(path, header.user_version))
+
+
+def _newer_message(path: Path, version: int) -> str:
+    return (f"{path.name} was saved by a newer Defect Studio (project format {version}; this "
+            f"version reads up to {SCHEMA_VERSION}). Update Defect Studio to open it.")

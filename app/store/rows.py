@@ -1,0 +1,104 @@
+"""Plain, frozen rows the repositories return: safe to pass between threads and to the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DefectClassRow:
+    id: int
+    value: int
+    name: str
+    color: str
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: int
+    rel_path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    bit_depth: int
+    channels: int
+    split: str | None
+    status: str
+    is_good: bool
+    source_class: str | None
+    imported_at: str
+
+    @property
+    def name(self) -> str:
+        return self.rel_path.rsplit("/", 1)[-1]
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """What an importer hands the store for one image (path is absolute)."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    bit_depth: int
+    channels: int
+    is_good: bool = False
+    source_class: str | None = None
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    id: int
+    image_id: int
+    defect_pixels: int
+    class_values: tuple[int, ...]
+    source: str
+    author: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: str
+    author: str
+    action: str
+    entity: str
+    entity_id: int | None
+    detail: dict
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    id: int
+    name: str
+    rel_dir: str
+    config: dict
+    metrics: dict
+    weights_sha256: str
+    train_images: int
+    created_at: str
+    author: str
+
+
+@dataclass(frozen=True)
+class RecipeRow:
+    id: int
+    name: str
+    version: int
+    body: dict
+    content_hash: str
+    created_at: str
+    author: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"

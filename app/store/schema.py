@@ -1,0 +1,148 @@
+"""ORM mapping of the tables that migrations.py creates. The DDL there is the source of truth."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, LargeBinary
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProjectSetting(Base):
+    __tablename__ = "project_settings"
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[str]  # JSON
+
+
+class DefectClass(Base):
+    __tablename__ = "defect_classes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(unique=True)  # the pixel value in label masks
+    name: Mapped[str] = mapped_column(unique=True)
+    color: Mapped[str]
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class Image(Base):
+    __tablename__ = "images"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rel_path: Mapped[str] = mapped_column(unique=True)  # relative to the project file, '/'
+    sha256: Mapped[str]
+    size_bytes: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    bit_depth: Mapped[int]
+    channels: Mapped[int]
+    split: Mapped[str | None]
+    status: Mapped[str] = mapped_column(default="unlabeled")
+    is_good: Mapped[bool] = mapped_column(default=False)
+    source_class: Mapped[str | None]
+    imported_at: Mapped[str]
+
+
+class MaskRevision(Base):
+    __tablename__ = "mask_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
+    mask_png: Mapped[bytes] = mapped_column(LargeBinary)
+    defect_pixels: Mapped[int]
+    class_values: Mapped[str]  # JSON list of the class values present
+    source: Mapped[str]  # edit, import, prelabel, restore, class-delete
+    author: Mapped[str]
+    created_at: Mapped[str]
+
+
+class Annotation(Base):
+    """The current mask of an image: a pointer to its latest revision."""
+
+    __tablename__ = "annotations"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision_id: Mapped[int] = mapped_column(ForeignKey("mask_revisions.id"))
+    updated_at: Mapped[str]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str]
+    author: Mapped[str]
+    action: Mapped[str]
+    entity: Mapped[str]
+    entity_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(default="{}")  # JSON
+
+
+class Model(Base):
+    __tablename__ = "models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    rel_dir: Mapped[str] = mapped_column(unique=True)
+    config: Mapped[str]  # JSON, the checkpoint's config.json
+    metrics: Mapped[str] = mapped_column(default="{}")
+    weights_sha256: Mapped[str]
+    train_images: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[str]
+    author: Mapped[str]
+
+
+class Prediction(Base):
+    __tablename__ = "predictions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    probs: Mapped[bytes] = mapped_column(LargeBinary)  # app.core.probcodec
+    class_values: Mapped[str]  # JSON list naming the channels
+    created_at: Mapped[str]
+
+
+class Recipe(Base):
+    __tablename__ = "recipes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    version: Mapped[int]
+    body: Mapped[str]  # JSON, app.core.grading Recipe.to_dict()
+    content_hash: Mapped[str]
+    created_at: Mapped[str]
+    author: Mapped[str]
+
+
+class InspectionRun(Base):
+    __tablename__ = "inspection_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"))
+    recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id"))
+    status: Mapped[str] = mapped_column(default="running")
+    created_at: Mapped[str]
+    author: Mapped[str]
+
+
+class InspectionResult(Base):
+    __tablename__ = "inspection_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("inspection_runs.id", ondelete="CASCADE"))
+    image_path: Mapped[str]
+    sha256: Mapped[str]
+    grade: Mapped[str | None]
+    reasons: Mapped[str] = mapped_column(default="[]")
+    components: Mapped[str] = mapped_column(default="[]")
+    risk: Mapped[float] = mapped_column(default=0.0)
+    flagged: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None]
+    created_at: Mapped[str]
+
+
+class ReviewDecision(Base):
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("inspection_results.id", ondelete="CASCADE"))
+    decision: Mapped[str]
+    grade: Mapped[str]
+    reason: Mapped[str] = mapped_column(default="")
+    seconds: Mapped[float | None]
+    author: Mapped[str]
+    created_at: Mapped[str]

@@ -1,0 +1,25 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+MAGNETIC_TILE = SHARED_DATASETS / "magnetic-tile"
+
+
+@pytest.fixture
+def project(tmp_path):
+    from app.store import Project
+
+    p = Project.create(tmp_path / "test.dsproj")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def magnetic_tile():
+    if not (MAGNETIC_TILE / "README.md").exists():
+        pytest.skip("../shared/datasets/magnetic-tile is not present")
+    return MAGNETIC_TILE

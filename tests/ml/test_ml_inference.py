@@ -1,0 +1,106 @@
+"""Tiled, blended inference: equal to whole-image inference where both apply, bounded memory."""
+
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+from app.ml.checkpoint import CheckpointConfig, ClassInfo, save_checkpoint
+from app.ml.inference import (
+    InferenceCancelled, load_model_for_inference, predict_image, probs_to_index, ramp, tile_starts,
+)
+from app.ml.registry import create_model
+from app.ml.spec import ModelSpec, Normalization
+
+NORM = Normalization((0.3,), (0.2,))
+
+
+def conv_model(kernel: int, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    layers = [nn.Conv2d(1, 8, kernel, padding=kernel // 2), nn.ReLU(), nn.Conv2d(8, 3, kernel, padding=kernel // 2)]
+    return nn.Sequential(*layers).eval()
+
+
+def image(h=100, w=76, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (h, w), dtype=np.uint8)
+
+
+def spec(tile=32, **kw):
+    return ModelSpec("Unet", "resnet18", (16, 8, 8, 8, 8), 1, 3, tile, None).replace(**kw)
+
+
+def test_tile_layout_and_window():
+    assert tile_starts(100, 32, 8) == [0, 24, 48, 68]
+    assert tile_starts(20, 32, 8) == [0]
+    r = ramp(16, 4, True, True)
+    assert r.min() > 0 and r[4:12].tolist() == [1.0] * 8
+    np.testing.assert_allclose(r[:4] + r[-4:], 1.0)  # a trailing and a leading ramp sum to 1
+    assert ramp(16, 4, False, False).tolist() == [1.0] * 16
+
+
+def test_pointwise_model_tiled_equals_untiled():
+    model, img = conv_model(1), image()
+    whole = predict_image(model, img, spec(), NORM, tile=0)
+    tiled = predict_image(model, img, spec(), NORM, tile=32, overlap=8, batch_size=3)
+    assert whole.shape == tiled.shape == (2, 100, 76) and tiled.dtype == np.uint8
+    assert np.abs(whole.astype(int) - tiled).max() <= 1
+
+
+def test_conv_model_tiled_close_to_untiled():
+    # Sides are multiples of 32, so the whole-image run needs no padding: any difference comes
+    # from the tile seams alone.
+    model, img = conv_model(3), image(96, 64, seed=1)
+    whole = predict_image(model, img, spec(), NORM, tile=0).astype(int)
+    tiled = predict_image(model, img, spec(), NORM, tile=32, overlap=8).astype(int)
+    diff = np.abs(whole - tiled)
+    assert diff.mean() < 0.2 and diff.max() <= 4
+
+
+def test_smp_model_shapes_and_single_tile():
+    torch.manual_seed(0)
+    model = create_model(spec(tile=64, in_channels=3)).model.eval()
+    rgb16 = np.random.default_rng(2).integers(0, 65535, (45, 70, 3), dtype=np.uint16)
+    s = spec(tile=64, in_channels=3)
+    norm = Normalization.imagenet(3)
+    tiled = predict_image(model, rgb16, s, norm, tile=32, overlap=8)
+    assert tiled.shape == (2, 45, 70) and tiled.dtype == np.uint8
+    assert (tiled.astype(int).sum(0) <= 255 + 2).all()
+    # an image inside one tile is the same as the whole-image run
+    small = rgb16[:40, :60]
+    assert np.array_equal(predict_image(model, small, s, norm, tile=64), predict_image(model, small, s, norm, tile=0))
+
+
+def test_cancel_between_batches():
+    ev = threading.Event()
+    ev.set()
+    with pytest.raises(InferenceCancelled):
+        predict_image(conv_model(1), image(), spec(), NORM, cancel=ev)
+
+
+def test_probs_to_index():
+    probs = np.array([[[200, 10, 100]], [[50, 20, 140]]], np.uint8)  # background 5, 225, 15
+    assert probs_to_index(probs).tolist() == [[1, 0, 2]]
+
+
+def test_memory_stays_banded():
+    model, img = conv_model(1), image(2048, 256, seed=3)
+    tracemalloc.start()
+    out = predict_image(model, img, spec(), NORM, tile=64, overlap=16)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    full_float = 3 * img.size * 4  # a float32 (1 + C, H, W) accumulator, which must not exist
+    assert peak < out.nbytes + full_float / 3, (peak, out.nbytes)
+
+
+def test_load_model_for_inference(tmp_path):
+    torch.manual_seed(0)
+    s = spec()
+    model = create_model(s).model.eval()
+    save_checkpoint(tmp_path, model, CheckpointConfig(s, [ClassInfo(1, "a"), ClassInfo(2, "b")], NORM))
+    loaded = load_model_for_inference(tmp_path, device="cpu")
+    img = image(48, 40)
+    assert loaded.config.class_values == [1, 2]
+    assert np.array_equal(loaded.predict(img), predict_image(model, img, s, NORM))

@@ -4,6 +4,7 @@
 
 A synthetic probability map per class (a few dozen blobs and thin cracks on low-level noise)
 at 5 MP and 20 MP. Prints median ms; ratios are baseline / fast (higher = fast path wins).
+"clean" is grade() on a defect-free map (noise only), the common case on a line.
 Budget (issue 4): whole pipeline <= 10 ms at 5 MP and <= 30 ms at 20 MP.
 """
 
@@ -109,9 +110,11 @@ def bench_size(name: str, h: int, w: int, values: list[int], repeat: int) -> Non
     recipe = bench_recipe(h, w, len(values))
     cache = ZoneCache()
     verdict = grade(probs, values, recipe, zones_cache=cache)  # rasterizes the zones once
+    clean = np.stack([synthetic_map(h, w, seed=v, n_defects=0) for v in values])
     t = timings(
         {
             "grade": lambda: grade(probs, values, recipe, zones_cache=cache),
+            "clean": lambda: grade(clean, values, recipe, zones_cache=cache),
             "comps": lambda: [threshold_components(p, 0.5) for p in probs],
             "skimage": lambda: skimage_components(probs, 128),
             "ccws": lambda: cv_fullframe(probs, 128),
@@ -123,7 +126,7 @@ def bench_size(name: str, h: int, w: int, values: list[int], repeat: int) -> Non
         f"{name:>6} {len(verdict.components):>5}"
         f" {t['grade'][0]:>7.2f}ms ({t['grade'][1]:5.2f}) {t['comps'][0]:>8.2f}ms"
         f" {t['skimage'][0]:>7.1f}ms {t['skimage'][0] / fast:>5.1f}x"
-        f" {t['ccws'][0]:>7.1f}ms {t['ccws'][0] / fast:>5.1f}x"
+        f" {t['ccws'][0]:>7.1f}ms {t['ccws'][0] / fast:>5.1f}x {t['clean'][0]:>7.2f}ms"
         f"  {verdict.grade} ({len(verdict.reasons)} reasons)"
     )
 
@@ -141,7 +144,7 @@ def main() -> None:
     )
     print(
         f"{'size':>6} {'comps':>5} {'grade() (min)':>17} {'comps only':>10}"
-        f" {'skimage':>9} {'ratio':>6} {'cv2 CCWS':>9} {'ratio':>6}  verdict"
+        f" {'skimage':>9} {'ratio':>6} {'cv2 CCWS':>9} {'ratio':>6} {'clean':>9}  verdict"
     )
     for name, (h, w) in SIZES.items():
         bench_size(name, h, w, values, args.repeat)

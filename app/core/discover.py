@@ -113,8 +113,8 @@ def classify_folder(names: list[str], pattern: re.Pattern | None,
     if pattern is not None:
         for name in names:
             m = pattern.fullmatch(name)
-            if m:
-                cls = m.group(1) if pattern.groups else m.group(0)
+            cls = (m.group(1) if pattern.groups else m.group(0)) if m else None
+            if cls:
                 return cls, cls.lower() in good
     return None, any(n.lower() in good for n in names)
 

@@ -98,9 +98,7 @@ def _to_app_layout(img: np.ndarray, path) -> np.ndarray:
     if img.ndim == 2:
         return img
     channels = img.shape[2]
-    if channels == 1:
-        return np.ascontiguousarray(img[:, :, 0])
-    if channels == 2:  # gray + alpha
+    if channels in (1, 2):  # gray, gray + alpha
         return np.ascontiguousarray(img[:, :, 0])
     if channels == 3:
         return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
@@ -294,23 +292,22 @@ def _parse_tiff(f: BinaryIO) -> ImageHeader:
     e = "<" if head[:2] == b"II" else ">"
     if struct.unpack(e + "H", head[2:])[0] == 42:
         (ifd,) = struct.unpack(e + "I", _read(f, 4))
-        count_code, slot = "H", 4  # entry = tag, type, count (I), value slot
-        entry_count_code = "I"
-    else:  # BigTIFF (43): 64-bit offsets and counts
+        # entry count, then entries: tag, type, value count, value slot
+        n_code, c_code, slot = "H", "I", 4
+    else:  # BigTIFF (43): 64-bit counts and offsets
         _read(f, 4)
         (ifd,) = struct.unpack(e + "Q", _read(f, 8))
-        count_code, slot, entry_count_code = "Q", 8, "Q"
+        n_code, c_code, slot = "Q", "Q", 8
     f.seek(ifd)
-    (n,) = struct.unpack(e + count_code, _read(f, struct.calcsize(count_code)))
-    entry_size = 4 + struct.calcsize(entry_count_code) + slot
+    (n,) = struct.unpack(e + n_code, _read(f, struct.calcsize(n_code)))
+    entry_size = 4 + struct.calcsize(c_code) + slot
     entries = _read(f, n * entry_size)
     tags: dict[int, int] = {}
-    for i in range(n):
-        raw = entries[i * entry_size:(i + 1) * entry_size]
-        tag, kind = struct.unpack(e + "HH", raw[:4])
+    for i in range(0, n * entry_size, entry_size):
+        tag, kind, count = struct.unpack_from(e + "HH" + c_code, entries, i)
         if tag in (256, 257, 258, 262, 277) and kind in _TIFF_TYPE_SIZES:
-            (count,) = struct.unpack(e + entry_count_code, raw[4:entry_size - slot])
-            tags[tag] = _tiff_first_value(f, e, kind, count, raw[entry_size - slot:])
+            value_slot = entries[i + entry_size - slot:i + entry_size]
+            tags[tag] = _tiff_first_value(f, e, kind, count, value_slot)
     if 256 not in tags or 257 not in tags:
         raise ImageReadError("corrupt TIFF: the image size is missing")
     channels, depth = tags.get(277, 1), tags.get(258, 1)

@@ -178,9 +178,8 @@ class Trainer:
             self.norm = compute_normalization(sample_images(self.train_samples), self.spec.in_channels)
         self.model = self.dev.prepare(self.model)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=max(cfg.epochs, 1))
         if resume:
-            meta = train_state.load_train_state(self.last_dir, self.optimizer, self.scheduler)
+            meta = train_state.load_train_state(self.last_dir, self.optimizer, None)
             self._message(f"Resumed after epoch {meta['epoch']}")
         self.loss_fn = make_loss(cfg.loss, cfg.class_weights).to(self.dev.device)
         self.scaler = self.dev.grad_scaler()
@@ -189,6 +188,13 @@ class Trainer:
             self.norm, cfg.augment, cfg.crops_per_image, cfg.seed,
         )
         return meta
+
+    def lr_at(self, epoch: int) -> float:
+        """Cosine decay to 1 % of lr over the epochs. A function of the epoch alone, so a resumed
+        run (even one given more epochs) needs no scheduler state."""
+        cfg = self.config
+        floor = cfg.lr * 0.01
+        return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * epoch / max(cfg.epochs, 1)))
 
     def _loader(self, epoch: int, batch_size: int) -> DataLoader:
         n = len(self.dataset)
@@ -287,6 +293,8 @@ class Trainer:
         start = meta["epoch"]
         for epoch in range(start, cfg.epochs):
             t0 = time.perf_counter()
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.lr_at(epoch)
             try:
                 train_loss = self._train_epoch(epoch, meta)
                 metrics = self._validate() if self.val_samples else {}
@@ -305,11 +313,10 @@ class Trainer:
                 self.cb.on_checkpoint(self.best_dir)
             else:
                 meta["bad_epochs"] += 1
-            self.scheduler.step()
             meta["epoch"] = epoch + 1
             meta["history"].append(metrics)
             save_checkpoint(self.last_dir, self.model, self._checkpoint_config(metrics))
-            train_state.save_train_state(self.last_dir, self.optimizer, self.scheduler, meta)
+            train_state.save_train_state(self.last_dir, self.optimizer, None, meta)
             self.cb.on_epoch(epoch, metrics)
             if cfg.patience and meta["bad_epochs"] >= cfg.patience:
                 status = "early_stopped"

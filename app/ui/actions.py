@@ -23,6 +23,7 @@ class ActionSpec:
     shortcut: str = ""
     tooltip: str = ""
     checkable: bool = False
+    arg: str | None = None  # passed to the handler (one handler for several actions)
 
 
 WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
@@ -42,6 +43,15 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("help.about", "&About Defect Studio", "show_about", "Help", "",
                "Version and licenses"),
 )
+
+
+def workspace_specs(names: list[str]) -> list[ActionSpec]:
+    """View > one action per workspace, Ctrl+1.. in registry order."""
+    return [
+        ActionSpec(f"view.workspace.{name.lower()}", f"&{name}", "show_workspace", "View",
+                   f"Ctrl+{i}" if i < 10 else "", f"Show the {name} workspace", arg=name)
+        for i, name in enumerate(names, start=1)
+    ]
 
 
 def plain_text(text: str) -> str:
@@ -81,6 +91,8 @@ def build_actions(target: QWidget, specs=WINDOW_ACTIONS) -> dict[str, QAction]:
         handler = getattr(target, spec.handler)
         if spec.checkable:
             action.toggled.connect(handler)
+        elif spec.arg is not None:
+            action.triggered.connect(lambda _checked=False, h=handler, a=spec.arg: h(a))
         else:
             # triggered(bool) would land in the handler's first parameter otherwise
             action.triggered.connect(lambda _checked=False, h=handler: h())

@@ -97,6 +97,38 @@ def test_holes_and_several_polygons():
     assert raster.mask(WHOLE_IMAGE).sum() == 30 * 30 - m.sum()
 
 
+def test_zones_are_clipped_to_the_image():
+    zones = ZoneSet(
+        (
+            Zone("corner", (Polygon(square(-10, -10, 4, 4)),)),
+            Zone("off", (Polygon(square(20, 20, 30, 30)),)),
+        )
+    )
+    raster = zones.rasterize((10, 10))
+    assert raster.mask("corner").sum() == 25 and raster.mask("off").sum() == 0
+
+
+def test_many_zones_use_uint16_labels():
+    zones = ZoneSet(
+        tuple(
+            Zone(
+                f"z{i}",
+                (
+                    Polygon(
+                        square(2 * (i % 20), 2 * (i // 20), 2 * (i % 20) + 1, 2 * (i // 20) + 1)
+                    ),
+                ),
+            )
+            for i in range(300)
+        )
+    )
+    raster = zones.rasterize((40, 40))
+    assert raster.labels.dtype == np.uint16 and raster.mask("z299").sum() == 4
+    mask = np.ones((40, 40), bool)
+    got = dict(raster.overlaps((0, 0, 40, 40), mask, 1600))
+    assert len(got) == 301 and got[0] == 1600 - 1200
+
+
 def test_most_severe_zone_owns_overlap_regardless_of_order():
     low = Zone("cosmetic", (Polygon(square(0, 0, 9, 9)),), severity=1)
     high = Zone("sealing", (Polygon(square(5, 0, 14, 9)),), severity=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import NOTHING, Modifiers, Point, Tool, ToolMode, ToolResult
+from .geometry import union
 from .raster import capsule, stamp_center
 from .recorder import StrokeRecorder
 
@@ -32,8 +33,8 @@ class BrushTool(Tool):
         return self.doc.class_value
 
     def press(self, pt: Point, modifiers: Modifiers = Modifiers.NONE) -> ToolResult:
-        if self._recorder is not None:  # a lost release: close that stroke first
-            self.release()
+        # A lost release (focus change mid-stroke): close that stroke, hand its edit on.
+        pending = self.release() if self._recorder is not None else NOTHING
         self._size = self.doc.brush_size  # fixed for the whole stroke
         self._recorder = StrokeRecorder(self.doc.mask)
         center = stamp_center(pt, self._size)
@@ -41,7 +42,7 @@ class BrushTool(Tool):
         if Modifiers.SHIFT in modifiers and self.doc.last_point is not None:
             start = stamp_center(self.doc.last_point, self._size)
         self._last, self._last_pt = center, pt
-        return ToolResult(self._paint(start, center))
+        return ToolResult(union(pending.dirty, self._paint(start, center)), pending.edit)
 
     def move(self, pt: Point) -> ToolResult:
         if self._recorder is None:  # hovering

@@ -29,7 +29,12 @@ def grade(
     if len(class_values) != probs.shape[0]:
         raise ValueError(f"{probs.shape[0]} channels but {len(class_values)} class values")
     per_class = [
-        (v, threshold_components(probs[i], recipe.threshold(v), _floor_px(recipe, v)))
+        (
+            v,
+            threshold_components(
+                np.ascontiguousarray(probs[i]), recipe.threshold(v), _floor_px(recipe, v)
+            ),
+        )
         for i, v in enumerate(class_values)
     ]
     return _grade_components(per_class, probs.shape[1:], recipe, zones_cache)
@@ -56,7 +61,10 @@ def _floor_px(recipe: Recipe, value: int) -> int:
 
 
 def _grade_components(per_class, shape, recipe: Recipe, zones_cache) -> Verdict:
-    raster = zones_cache.get(recipe.zones, shape) if zones_cache else recipe.zones.rasterize(shape)
+    if zones_cache is not None:
+        raster = zones_cache.get(recipe.zones, shape)
+    else:
+        raster = recipe.zones.rasterize(shape)
     cal, book, scale = recipe.calibration, recipe.rulebook, recipe.scale
     kept: list[tuple[int, Component, list[tuple[int, int]]]] = []
     pieces: list[Piece] = []

@@ -130,14 +130,6 @@ class ZoneSet:
         """Zone names by raster index: 0 is WHOLE_IMAGE."""
         return (WHOLE_IMAGE, *(z.name for z in self.zones))
 
-    def severity_of(self, name: str) -> int:
-        for z in self.zones:
-            if z.name == name:
-                return z.severity
-        if name == WHOLE_IMAGE:
-            return min((z.severity for z in self.zones), default=0) - 1
-        raise KeyError(f"unknown zone {name!r}; zones: {list(self.names)}")
-
     def rasterize(self, shape: tuple[int, int]) -> ZoneRaster:
         h, w = shape
         dtype = np.uint8 if len(self.names) <= 256 else np.uint16

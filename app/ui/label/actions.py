@@ -1,0 +1,108 @@
+"""The Label workspace's actions, declared once: text, keys, tooltip, and the handler called.
+
+Keys (tooltips show them): B brush, E eraser, P polygon, F fill, X subtract (cut holes),
+H hide the mask, [ and ] brush size, 1-9 defect class, Page Down / D next image,
+Page Up / A previous image, Ctrl+0 fit, Ctrl+Alt+0 100 %, Ctrl+Z undo,
+Ctrl+Shift+Z or Ctrl+Y redo. In the canvas: Backspace drops the last polygon vertex, Enter
+(or a double-click) closes it, Escape cancels it, Space+drag or middle-drag pans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from app.core.editing import ToolMode
+from app.ui.actions import decorate_tooltip
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    text: str
+    keys: tuple[str, ...]
+    tip: str
+    handler: str  # LabelWorkspace method
+    arg: object = None  # passed to the handler when set
+    checkable: bool = False
+
+
+TOOL_SPECS = (
+    Spec("label.tool.brush", "&Brush", ("B",), "Paint the defect class; Shift+click draws a "
+         "straight line from the last stroke", "set_tool", ToolMode.BRUSH, True),
+    Spec("label.tool.eraser", "&Eraser", ("E",), "Erase to background", "set_tool",
+         ToolMode.ERASER, True),
+    Spec("label.tool.polygon", "&Polygon", ("P",), "Click vertices; Enter or double-click "
+         "closes, Backspace removes the last; Alt on the first vertex cuts a hole",
+         "set_tool", ToolMode.POLYGON, True),
+    Spec("label.tool.fill", "&Fill", ("F",), "Fill the enclosed region or hole under the "
+         "cursor", "set_tool", ToolMode.FILL, True),
+)
+
+SPECS = TOOL_SPECS + (
+    Spec("label.subtract", "&Subtract", ("X",), "Polygons cut holes instead of adding",
+         "set_subtract", checkable=True),
+    Spec("label.hide_mask", "&Hide mask", ("H",), "Hide the mask overlay", "set_mask_hidden",
+         checkable=True),
+    Spec("label.brush.smaller", "Smaller brush", ("[",), "Brush size down", "step_brush", -1),
+    Spec("label.brush.larger", "Larger brush", ("]",), "Brush size up", "step_brush", +1),
+    Spec("label.next", "&Next image", ("PgDown", "D"), "Save and open the next image",
+         "next_image"),
+    Spec("label.prev", "P&revious image", ("PgUp", "A"), "Save and open the previous image",
+         "prev_image"),
+    Spec("label.fit", "&Fit", ("Ctrl+0",), "Show the whole image", "fit"),
+    Spec("label.actual", "&100 %", ("Ctrl+Alt+0",), "One image pixel per screen pixel",
+         "actual_size"),
+) + tuple(
+    Spec(f"label.class.{n}", f"Class {n}", (str(n),), f"Select the {n}th defect class",
+         "select_class_index", n - 1)
+    for n in range(1, 10)
+)
+
+
+def build_actions(workspace) -> dict[str, QAction]:
+    """QActions owned by the workspace, active while focus is inside it."""
+    actions: dict[str, QAction] = {}
+    tools = QActionGroup(workspace)
+    tools.setExclusive(True)
+    for spec in SPECS:
+        action = QAction(spec.text, workspace)
+        action.setObjectName(spec.id)
+        action.setShortcuts([QKeySequence(k) for k in spec.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(spec.tip)
+        action.setStatusTip(spec.tip)
+        action.setCheckable(spec.checkable)
+        _connect(action, getattr(workspace, spec.handler), spec)
+        if spec in TOOL_SPECS:
+            tools.addAction(action)
+            action.setToolTip(f"{spec.text.replace('&', '')}: {action.toolTip()}")
+        decorate_tooltip(action)
+        actions[spec.id] = action
+    return actions
+
+
+def undo_actions(workspace, group) -> dict[str, QAction]:
+    """Undo/Redo from the QUndoGroup: they follow the shown image's stack."""
+    undo = group.createUndoAction(workspace, "Undo")
+    redo = group.createRedoAction(workspace, "Redo")
+    undo.setObjectName("label.undo")
+    redo.setObjectName("label.redo")
+    undo.setShortcuts([QKeySequence("Ctrl+Z")])
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    for action, tip in ((undo, "Undo the last stroke"), (redo, "Redo the stroke undone")):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(tip)
+        decorate_tooltip(action)
+    return {"label.undo": undo, "label.redo": redo}
+
+
+def _connect(action: QAction, handler, spec: Spec) -> None:
+    if spec.checkable and spec.arg is None:
+        action.toggled.connect(handler)
+    elif spec.arg is not None:
+        action.triggered.connect(lambda _checked=False, h=handler, a=spec.arg: h(a))
+    else:
+        action.triggered.connect(lambda _checked=False, h=handler: h())

@@ -1,0 +1,75 @@
+"""Synthetic input at image coordinates, for tests and benchmarks.
+
+Presses and releases go through QTest (as a person's clicks would). Moves with the button held
+are sent as QMouseEvents through QApplication.sendEvent: QTest.mouseMove carries the held
+buttons only for windows it pressed through itself, and not reliably on the offscreen
+platform, so a drag is delivered the way the window system would deliver it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+LEFT = Qt.MouseButton.LeftButton
+NO_MODS = Qt.KeyboardModifier.NoModifier
+
+
+def widget_point(canvas, x: float, y: float) -> QPointF:
+    """Where image point (x, y) is on the canvas now."""
+    return QPointF(*canvas.view.to_widget(x, y))
+
+
+def pixel_point(canvas, px: int, py: int) -> QPoint:
+    """The widget pixel at the centre of image pixel (px, py)."""
+    wx, wy = canvas.view.to_widget(px + 0.5, py + 0.5)
+    return QPoint(int(wx), int(wy))
+
+
+def send_mouse(canvas, kind: QEvent.Type, pos: QPointF, button=Qt.MouseButton.NoButton,
+               buttons=Qt.MouseButton.NoButton, modifiers=NO_MODS) -> None:
+    global_pos = QPointF(canvas.mapToGlobal(pos.toPoint()))
+    event = QMouseEvent(kind, pos, global_pos, button, buttons, modifiers)
+    QApplication.sendEvent(canvas, event)
+
+
+def press(canvas, px: int, py: int, modifiers=NO_MODS) -> None:
+    QTest.mousePress(canvas, LEFT, modifiers, pixel_point(canvas, px, py))
+
+
+def release(canvas, px: int, py: int, modifiers=NO_MODS) -> None:
+    QTest.mouseRelease(canvas, LEFT, modifiers, pixel_point(canvas, px, py))
+
+
+def drag_to(canvas, px: float, py: float) -> None:
+    """One mouse-move event with the left button held, at pixel (px, py)'s centre."""
+    send_mouse(canvas, QEvent.Type.MouseMove, widget_point(canvas, px + 0.5, py + 0.5),
+               Qt.MouseButton.NoButton, LEFT)
+
+
+def stroke(canvas, pixels, modifiers=NO_MODS) -> None:
+    """Press at the first pixel, drag through the others, release at the last."""
+    (x0, y0), *rest = pixels
+    press(canvas, x0, y0, modifiers)
+    for x, y in rest:
+        drag_to(canvas, x, y)
+    xl, yl = pixels[-1]
+    release(canvas, xl, yl, modifiers)
+
+
+def click(canvas, px: int, py: int, modifiers=NO_MODS) -> None:
+    QTest.mouseClick(canvas, LEFT, modifiers, pixel_point(canvas, px, py))
+
+
+def double_click(canvas, px: int, py: int) -> None:
+    """What a double-click delivers: press, release, double-click, release."""
+    pos = pixel_point(canvas, px, py)
+    QTest.mousePress(canvas, LEFT, NO_MODS, pos)
+    QTest.mouseRelease(canvas, LEFT, NO_MODS, pos)
+    QTest.mouseDClick(canvas, LEFT, NO_MODS, pos)
+
+
+def key(widget, qt_key, modifiers=NO_MODS) -> None:
+    QTest.keyClick(widget, qt_key, modifiers)

@@ -1,0 +1,48 @@
+"""Start the desktop app: `run_app(argv)` (called by `python -m app` with no subcommand)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+ORGANIZATION = "DefectStudio"
+APPLICATION = "Defect Studio"
+
+
+def configure_application(app: QApplication) -> None:
+    """Names (QSettings and the data folder follow them) and the theme."""
+    from app.ui.theme import apply_theme
+
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QGuiApplication.setApplicationDisplayName(APPLICATION)
+    apply_theme(app)
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Run the GUI until the last window closes; a `*.dsproj` argument is opened at start."""
+    argv = list(sys.argv if argv is None else argv) or ["defect-studio"]
+    # Fractional scale factors (150%) as they are: rounding them blurs or crops the canvas.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(argv)
+    configure_application(app)
+
+    from app.ui.errors import ErrorHandler
+    from app.ui.main_window import MainWindow
+
+    handler = ErrorHandler().install()
+    window = MainWindow(error_handler=handler)
+    window.restore_layout()
+    window.show()
+    project = next((a for a in argv[1:] if a.endswith(".dsproj")), None)
+    if project and Path(project).exists():
+        window.open_project(project)
+    try:
+        return app.exec()
+    finally:
+        handler.uninstall()

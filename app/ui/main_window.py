@@ -1,0 +1,352 @@
+"""The main window: composes the welcome page and the workspaces; owns the open project.
+
+Actions come from app.ui.actions, workspaces from app.ui.workspaces. Dialog methods
+(`*_dialog`) only ask for a path and call the plain methods (`open_project(path)`, ...),
+which tests and scripts call directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+)
+
+from app.store import EXTENSION, Project, ProjectError
+from app.ui import actions, app_settings, errors, workspaces
+from app.ui.images import ImageListPanel
+from app.ui.import_dialog import ImportDialog
+from app.ui.shortcuts_dialog import ShortcutsDialog
+from app.ui.welcome import EmptyProjectPage, WelcomePage
+from app.ui.workers import JobRunner
+
+log = logging.getLogger(__name__)
+APP_NAME = "Defect Studio"
+FILE_FILTER = f"Defect Studio projects (*{EXTENSION})"
+
+
+class MainWindow(QMainWindow):
+    project_changed = Signal(object)  # the open Project, or None after closing
+    images_changed = Signal()  # images were added or relinked (after an import)
+
+    def __init__(self, settings=None, error_handler=None, registry=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("MainWindow")  # saveState() needs names
+        self.resize(1280, 800)
+        self.settings = settings or app_settings.shared()
+        self.error_handler = error_handler
+        self.last_message: QMessageBox | None = None
+        self._project: Project | None = None
+        self._dirty: set[int] = set()  # ids of workspaces with unsaved edits
+        self._saving: set[int] = set()
+        self._closed = False
+
+        self.welcome = WelcomePage()
+        self.empty_page = EmptyProjectPage()
+        self.tabs = QTabWidget(documentMode=True)
+        self._workspaces = workspaces.build(registry)
+        for _name, ws in self._workspaces:
+            self._add_workspace(ws)
+        if not self._workspaces:
+            self.tabs.addTab(QLabel("No workspace is installed in this build."), "—")
+        self.stack = QStackedWidget()
+        for page in (self.welcome, self.empty_page, self.tabs):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+
+        names = [ws.title for _n, ws in self._workspaces]
+        self.action_map = actions.build_actions(
+            self, actions.WINDOW_ACTIONS + tuple(actions.workspace_specs(names)))
+        self._build_menus()
+        self.image_count = QLabel()
+        self.statusBar().addPermanentWidget(self.image_count)
+        self.demo_runner = JobRunner(self)
+        self.demo_runner.succeeded.connect(lambda path: self.open_project(path))
+        self.demo_runner.failed.connect(errors.report_job_failure)
+
+        self.welcome.new_requested.connect(self.new_project_dialog)
+        self.welcome.open_requested.connect(self.open_project_dialog)
+        self.welcome.demo_requested.connect(self.open_demo_dialog)
+        self.welcome.recent_activated.connect(self.open_project)
+        self.empty_page.import_requested.connect(self.import_images)
+        for panel in self.findChildren(ImageListPanel):
+            panel.import_requested.connect(self.import_images)
+        self.tabs.currentChanged.connect(self._workspace_changed)
+        self.settings.changed.connect(self._settings_changed)
+        if error_handler is not None:
+            error_handler.add_flush_hook(self.flush_all)
+        self._workspace_changed(self.tabs.currentIndex())
+        self._refresh()
+
+    # -- queries ----------------------------------------------------------------------------
+    @property
+    def project(self) -> Project | None:
+        return self._project
+
+    def workspaces(self) -> list:
+        return [ws for _n, ws in self._workspaces]
+
+    def current_workspace(self):
+        ws = self.tabs.currentWidget()
+        return ws if ws in self.workspaces() else None
+
+    # -- project lifecycle ------------------------------------------------------------------
+    def open_project(self, path: str | Path) -> bool:
+        """Open `path`; on a ProjectError show it and change nothing."""
+        path = Path(path)
+        if self._project is not None and self._project.path == path.resolve():
+            return True
+        try:
+            project = Project.open(path)
+        except ProjectError as e:
+            self.show_message("Cannot open the project", str(e))
+            return False
+        return self._install(project)
+
+    def new_project(self, path: str | Path) -> bool:
+        try:
+            project = Project.create(path)
+        except ProjectError as e:
+            self.show_message("Cannot create the project", str(e))
+            return False
+        return self._install(project)
+
+    def _install(self, project: Project) -> bool:
+        self.close_project()
+        self._project = project
+        self.settings.add_recent_project(str(project.path))
+        for ws in self.workspaces():
+            ws.set_project(project)
+        self.project_changed.emit(project)
+        self._refresh()
+        return True
+
+    def close_project(self) -> bool:
+        if self._project is None:
+            return True
+        self.flush_all()
+        self._stop_jobs()
+        for ws in self.workspaces():
+            ws.set_project(None)
+        project, self._project = self._project, None
+        self._dirty.clear()
+        project.close()
+        self.project_changed.emit(None)
+        self._refresh()
+        return True
+
+    def flush_all(self) -> None:
+        """Every workspace commits what is pending (before close, switch, or an error)."""
+        for ws in self.workspaces():
+            try:
+                ws.flush()
+            except Exception as e:
+                log.exception("flush of %s failed", ws.title)
+                errors.report(f"{ws.title}: pending edits could not be saved: {e}",
+                              title="Saving failed")
+
+    def _stop_jobs(self) -> None:
+        """Safety net: no job may still use the project file once it is closed."""
+        for runner in self.findChildren(JobRunner):
+            if runner is not self.demo_runner:
+                runner.cancel()
+                runner.wait()
+
+    # -- dialogs: thin wrappers around the methods above ------------------------------------
+    def new_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", self._start_folder(),
+                                              FILE_FILTER)
+        if path:
+            self.new_project(path)
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_folder(),
+                                              FILE_FILTER)
+        if path:
+            self.open_project(path)
+
+    def open_demo_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the demo project")
+        if folder:
+            self.build_demo(folder)
+
+    def build_demo(self, folder: str) -> None:
+        """Build the demo project (app.demo, when installed) off the UI thread, then open it."""
+        demo = importlib.import_module("app.demo")
+        self.statusBar().showMessage("Building the demo project…")
+        self.demo_runner.start(lambda ctx: demo.build_demo_project(Path(folder)))
+
+    def import_images(self) -> ImportDialog | None:
+        if self._project is None:
+            return None
+        dialog = ImportDialog(self._project, self)
+        dialog.imported.connect(self._images_imported)
+        dialog.open()  # window-modal without blocking: the import runs while it shows
+        return dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(actions.shortcut_rows(self), self)
+        dialog.open()
+        return dialog
+
+    def show_about(self) -> QMessageBox:
+        from app import __version__
+
+        log_path = self.error_handler.log_path if self.error_handler else errors.default_log_dir()
+        return self.show_message(
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\nLabel defects, train segmentation models, grade parts, "
+            f"review results.\n\nLog file: {log_path}", QMessageBox.Icon.Information)
+
+    def show_message(self, title: str, text: str,
+                     icon=QMessageBox.Icon.Warning) -> QMessageBox:
+        """A non-blocking message box (kept as `last_message` for tests)."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.open()
+        self.last_message = box
+        return box
+
+    def _start_folder(self) -> str:
+        recent = self.settings.recent_projects()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    # -- view -------------------------------------------------------------------------------
+    def show_workspace(self, name: str) -> bool:
+        for i, (n, ws) in enumerate(self._workspaces):
+            if name in (n, ws.title):
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False
+
+    def set_full_screen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def restore_layout(self) -> None:
+        if (geometry := self.settings.window_geometry()) is not None:
+            self.restoreGeometry(geometry)
+        if (state := self.settings.window_state()) is not None:
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        self.settings.set_window_geometry(self.saveGeometry())
+        self.settings.set_window_state(self.saveState())
+
+    # -- internals --------------------------------------------------------------------------
+    def _add_workspace(self, ws) -> None:
+        self.tabs.addTab(ws, ws.title)
+        ws.dirty_changed.connect(lambda dirty, w=ws: self._mark(self._dirty, w, dirty))
+        ws.status_message.connect(self.statusBar().showMessage)
+        saving = getattr(ws, "saving_changed", None)  # optional: workspaces that save async
+        if saving is not None:
+            saving.connect(lambda on, w=ws: self._mark(self._saving, w, on))
+
+    def _mark(self, store: set[int], ws, on: bool) -> None:
+        if on:
+            store.add(id(ws))
+        else:
+            store.discard(id(ws))
+        self._update_title()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        menus = {name: bar.addMenu(f"&{name}") for name in actions.MENUS}
+        self.recent_menu = menus["File"].addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        for action in self.action_map.values():
+            menu = menus[action.data()]
+            if action.objectName() in ("file.import", "file.quit", "view.fullscreen"):
+                menu.addSeparator()
+            menu.addAction(action)
+        menus["File"].insertMenu(self.action_map["file.import"], self.recent_menu)
+        self._ws_menu = QMenu("&Workspace", self)
+        bar.insertMenu(menus["Help"].menuAction(), self._ws_menu)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_projects():
+            missing = not Path(path).is_file()
+            act = self.recent_menu.addAction(Path(path).stem + ("  (missing)" * missing))
+            act.setToolTip(path)
+            act.setEnabled(not missing)
+            act.triggered.connect(lambda _c=False, p=path: self.open_project(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def _workspace_changed(self, _index: int) -> None:
+        # Only the shown workspace's actions are in a menu (and so have live shortcuts).
+        ws = self.current_workspace()
+        self._ws_menu.clear()
+        ws_actions = ws.workspace_actions() if ws is not None else []
+        for action in ws_actions:
+            actions.decorate_tooltip(action)
+            self._ws_menu.addAction(action)
+        self._ws_menu.setTitle(f"&{ws.title}" if ws is not None else "&Workspace")
+        self._ws_menu.menuAction().setVisible(bool(ws_actions))
+        if ws is not None:
+            ws.activated()
+
+    def _images_imported(self, report) -> None:
+        for panel in self.findChildren(ImageListPanel):
+            panel.refresh()
+        self.images_changed.emit()
+        self._refresh()
+
+    def _settings_changed(self, key: str) -> None:
+        if key == "recent/projects":
+            self.welcome.set_recent(self.settings.recent_projects())
+
+    def _refresh(self) -> None:
+        p = self._project
+        count = p.images.count() if p is not None else 0
+        page = self.welcome if p is None else (self.tabs if count else self.empty_page)
+        self.stack.setCurrentWidget(page)
+        for key in ("file.import", "file.close"):
+            self.action_map[key].setEnabled(p is not None and not (key == "file.import"
+                                                                   and p.readonly))
+        for key, action in self.action_map.items():
+            if key.startswith("view.workspace."):
+                action.setEnabled(page is self.tabs)
+        self.image_count.setText(f"{count} images" if p is not None else "")
+        self.welcome.set_recent(self.settings.recent_projects())
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self._project is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        marker = ""
+        if self._saving:
+            marker = " (saving…)"
+        elif self._dirty:
+            marker = " •"
+        readonly = " (read-only)" if self._project.readonly else ""
+        self.setWindowTitle(f"{self._project.name}{marker}{readonly} — {APP_NAME}")
+
+    def closeEvent(self, event) -> None:
+        if not self._closed:
+            self._closed = True
+            self.flush_all()
+            for ws in self.workspaces():
+                try:
+                    ws.shutdown()
+                except Exception:
+                    log.exception("shutdown of %s failed", ws.title)
+            for panel in self.findChildren(ImageListPanel):
+                panel.shutdown()
+            self.demo_runner.cancel()
+            self.demo_runner.wait()
+            self.close_project()
+            self.save_layout()
+            if self.error_handler is not None:
+                self.error_handler.remove_flush_hook(self.flush_all)
+        event.accept()

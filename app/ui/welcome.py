@@ -1,0 +1,134 @@
+"""The page shown while no project is open, and the empty-project page.
+
+Both only emit requests; the main window decides what happens (dialogs, opening).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+PathRole = Qt.ItemDataRole.UserRole
+
+
+def demo_available() -> bool:
+    """The demo hook is another package's; the button shows only when it is installed."""
+    try:
+        return importlib.util.find_spec("app.demo") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _heading(text: str, scale: float = 1.6) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class WelcomePage(QWidget):
+    new_requested = Signal()
+    open_requested = Signal()
+    demo_requested = Signal()
+    recent_activated = Signal(str)  # a project path
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.new_button = QPushButton("New project…")
+        self.open_button = QPushButton("Open project…")
+        self.demo_button = QPushButton("Open the demo")
+        self.demo_button.setToolTip("A small generated project to try every workspace")
+        self.demo_button.setVisible(demo_available())
+        self.recent = QListWidget()
+        self.recent.setMinimumWidth(420)
+        self.recent_empty = QLabel("Projects you open will be listed here.")
+        self.recent_empty.setEnabled(False)
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.open_button, self.demo_button):
+            b.setMinimumHeight(32)
+            buttons.addWidget(b)
+        buttons.addStretch()
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(_heading("Defect Studio", 2.0))
+        column.addWidget(QLabel("Label defects, train a model, grade parts, review results."))
+        column.addSpacing(16)
+        column.addLayout(buttons)
+        column.addSpacing(16)
+        column.addWidget(_heading("Recent projects", 1.15))
+        column.addWidget(self.recent_empty)
+        column.addWidget(self.recent, 3)
+        column.addStretch(1)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(column, 4)
+        outer.addStretch(1)
+        self.new_button.clicked.connect(self.new_requested)
+        self.open_button.clicked.connect(self.open_requested)
+        self.demo_button.clicked.connect(self.demo_requested)
+        self.recent.itemActivated.connect(self._activate)
+        self.recent.itemClicked.connect(self._activate)
+
+    def set_recent(self, paths: list[str]) -> None:
+        self._paths = list(paths)
+        self.recent.clear()
+        grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        for path in paths:
+            p = Path(path)
+            exists = p.is_file()
+            item = QListWidgetItem(p.stem if exists else f"{p.stem}  (missing)")
+            item.setToolTip(path)
+            item.setData(PathRole, path)
+            item.setText(f"{item.text()}\n{p.parent}")
+            if not exists:
+                item.setForeground(grey)
+            self.recent.addItem(item)
+        self.recent.setVisible(bool(paths))
+        self.recent_empty.setVisible(not paths)
+
+    def recent_paths(self) -> list[tuple[str, bool]]:
+        """(path, missing) of each listed project, top first."""
+        return [(self.recent.item(i).data(PathRole), "(missing)" in self.recent.item(i).text())
+                for i in range(self.recent.count())]
+
+    def showEvent(self, event) -> None:
+        # files come and go while the app runs: re-check "(missing)" whenever shown
+        self.set_recent(getattr(self, "_paths", []))
+        super().showEvent(event)
+
+    def _activate(self, item: QListWidgetItem) -> None:
+        self.recent_activated.emit(item.data(PathRole))
+
+
+class EmptyProjectPage(QWidget):
+    """Shown while the open project has no images yet."""
+
+    import_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = _heading("Import images to start labeling", 1.4)
+        hint = QLabel("Images are referenced where they are, not copied into the project.")
+        hint.setEnabled(False)
+        self.import_button = QPushButton("Import images…")
+        self.import_button.setMinimumHeight(32)
+        self.import_button.clicked.connect(self.import_requested)
+        layout = QVBoxLayout(self)
+        layout.addStretch()
+        for w in (self.title, hint, self.import_button):
+            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch()

@@ -1,0 +1,135 @@
+"""The training loop on a tiny synthetic set: learns, checkpoints, cancels, resumes, survives OOM."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from app.ml.checkpoint import ClassInfo, build_model, load_checkpoint
+from app.ml.inference import load_model_for_inference
+from app.ml.spec import ModelSpec
+from app.ml.synthetic import synthetic_samples
+from app.ml.trainer import BaseCallback, TrainConfig, Trainer, TrainingError
+
+SPEC = ModelSpec("Unet", "resnet18", (16, 8, 8, 8, 8), 1, 2, 32, None)
+CLASSES = [ClassInfo(1, "scratch")]
+TRAIN = synthetic_samples(8, 48, seed=0)
+VAL = synthetic_samples(4, 48, seed=1)
+
+
+class Record(BaseCallback):
+    def __init__(self, stop_at_step=None, cancel=None):
+        self.steps, self.epochs, self.checkpoints, self.messages = [], [], [], []
+        self.stop_at_step, self.cancel, self.cancelled_at = stop_at_step, cancel, None
+
+    def on_step(self, step, loss):
+        self.steps.append((step, loss))
+        if step == self.stop_at_step:
+            self.cancelled_at = time.perf_counter()
+            self.cancel.set()
+
+    def on_epoch(self, epoch, metrics):
+        self.epochs.append((epoch, metrics))
+
+    def on_checkpoint(self, path):
+        self.checkpoints.append(path)
+
+    def on_message(self, text):
+        self.messages.append(text)
+
+
+def trainer(tmp_path, callbacks=(), cancel=None, val=VAL, **cfg):
+    config = TrainConfig(**{"epochs": 2, "batch_size": 4, "lr": 3e-3, "crops_per_image": 2, "device": "cpu", **cfg})
+    return Trainer(SPEC, CLASSES, TRAIN, val, tmp_path, config, callbacks=callbacks, cancel=cancel)
+
+
+def test_training_learns_reports_and_checkpoints(tmp_path):
+    rec = Record()
+    t = trainer(tmp_path, [rec])
+    result = t.fit()
+    assert result.status == "completed" and result.epochs_done == 2
+    assert [s for s, _ in rec.steps] == list(range(1, 9))  # 16 crops / batch 4, two epochs
+    first, last = (m["train_loss"] for m in result.history)
+    assert last < first
+    epoch, metrics = rec.epochs[-1]
+    assert epoch == 1
+    for key in ("miou", "iou", "dice", "pixel_precision", "pixel_recall", "detection_recall",
+                "escapes", "false_reject_rate", "train_loss"):
+        assert key in metrics
+    assert metrics["parts"] == len(VAL) and 0.0 <= metrics["miou"] <= 1.0
+    assert rec.checkpoints and rec.checkpoints[0] == result.best_dir == tmp_path / "best"
+    assert any("Random init" in m for m in rec.messages)
+
+    # The last checkpoint is the trained model, bit for bit.
+    config, state = load_checkpoint(result.last_dir)
+    again = build_model(config, state).eval()
+    x = torch.randn(2, 1, 64, 64)
+    t.model.eval()
+    with torch.no_grad():
+        assert torch.equal(t.model(x), again(x))
+    assert config.metrics["epoch"] == 1 and config.normalization == t.norm
+    best = load_model_for_inference(result.best_dir, device="cpu")
+    probs = best.predict(np.zeros((50, 70), np.uint8))
+    assert probs.shape == (1, 50, 70) and probs.dtype == np.uint8
+
+
+def test_cancel_is_honoured_fast_and_keeps_the_best(tmp_path):
+    cancel = threading.Event()
+    rec = Record(stop_at_step=6, cancel=cancel)  # inside the second epoch
+    result = trainer(tmp_path, [rec], cancel, epochs=5).fit()
+    assert time.perf_counter() - rec.cancelled_at < 2.0
+    assert result.status == "cancelled" and result.epochs_done == 1
+    assert result.best_dir is not None and (result.best_dir / "weights.safetensors").is_file()
+    assert max(s for s, _ in rec.steps) == 6
+
+
+def test_resume_continues_from_the_saved_epoch(tmp_path):
+    straight = trainer(tmp_path / "a", epochs=2)
+    straight.fit()
+
+    trainer(tmp_path / "b", epochs=1).fit()
+    rec = Record()
+    resumed = trainer(tmp_path / "b", [rec], epochs=2)
+    result = resumed.fit(resume=True)
+    assert [e for e, _ in rec.epochs] == [1]
+    assert result.epochs_done == 2 and len(result.history) == 2
+    assert rec.steps[0][0] == 5  # step count carried over
+    for (k, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=k)  # same data order, RNG and optimizer state
+    with pytest.raises(TrainingError, match="nothing to resume"):
+        trainer(tmp_path / "c").fit(resume=True)
+
+
+def test_out_of_memory_halves_the_batch(tmp_path, monkeypatch):
+    real = Trainer.train_step
+
+    def step(self, x, y):
+        if x.shape[0] > 2:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(self, x, y)
+
+    monkeypatch.setattr(Trainer, "train_step", step)
+    rec = Record()
+    result = trainer(tmp_path, [rec], epochs=1).fit()
+    assert result.status == "completed" and result.batch_size == 2
+    assert any("batch size lowered to 2" in m for m in rec.messages)
+
+    def always(self, x, y):
+        raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(Trainer, "train_step", always)
+    with pytest.raises(TrainingError, match="batch size 1"):
+        trainer(tmp_path / "again", epochs=1).fit()
+
+
+def test_early_stopping_and_no_validation(tmp_path, monkeypatch):
+    monkeypatch.setattr(Trainer, "_validate", lambda self: {"miou": 0.5})  # never improves
+    result = trainer(tmp_path / "a", epochs=5, patience=1).fit()
+    assert result.status == "early_stopped" and result.epochs_done == 2 and result.best_epoch == 0
+
+    monkeypatch.undo()
+    result = trainer(tmp_path / "b", val=[], epochs=1).fit()
+    assert result.status == "completed" and result.best_dir is not None
+    assert "miou" not in result.history[0]

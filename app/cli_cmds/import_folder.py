@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
     from .progress import TextProgress
 
+    _quiet_opencv()
+
     if not args.folder.is_dir():
         return _fail(f"{args.folder} is not a folder")
     if args.masks is not None and not args.masks.is_dir():
@@ -90,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     print("\n".join(summary(report)))
     return 0
+
+
+def _quiet_opencv() -> None:
+    # Our summary says why a file was skipped; OpenCV's own warnings would break the bar.
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 def _open(path: Path, create: bool, Project):

@@ -117,6 +117,7 @@ def import_folder(project, folder: str | Path, options: ImportOptions | None = N
     report.added = written.added
     report.already_present += written.already_present
     report.classes_created = created
+    report.skipped.sort(key=lambda s: str(s.path))
     _count(report, items, values, set(written.already_present), project.images.rel)
     report.seconds = time.perf_counter() - started
     ctx.progress(len(items), len(items), f"Imported {len(report.added)} images")

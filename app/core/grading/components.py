@@ -24,6 +24,8 @@ import numpy as np
 # so a one-pixel-wide crack measures 1 px wide, not 0.
 _PIXEL_CORNERS = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]], np.float32)
 _PERPENDICULAR = np.array([-1.0, 1.0])  # (ux, uy) -> (-uy, ux) after swapping columns
+_ONE_PIXEL = np.ones((1, 1), bool)
+_ONE_PIXEL.flags.writeable = False  # shared by every one-pixel component
 _FLOOD_FLAGS = 8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8)  # 8-connected, write 1 into the mask
 
 
@@ -103,6 +105,9 @@ def find_components(
         x, y, w, h = cv2.boundingRect(contour)
         if w * h < min_area_px:
             continue
+        if w == 1 and h == 1:  # lone pixels are most of the noise: no fill, no moments
+            out.append(_single_pixel(x, y, contour, prob))
+            continue
         crop = binary[y : y + h, x : x + w]
         fill = np.zeros((h + 2, w + 2), np.uint8)
         sx, sy = contour[0, 0]
@@ -142,6 +147,21 @@ def _measure(
         contour=contour.reshape(-1, 2),
         mean_prob=mean_p,
         max_prob=max_p,
+    )
+
+
+def _single_pixel(x: int, y: int, contour: np.ndarray, prob: np.ndarray | None) -> Component:
+    p = None if prob is None else float(prob[y, x]) / 255.0
+    return Component(
+        bbox=(x, y, 1, 1),
+        area_px=1,
+        centroid=(float(x), float(y)),
+        length_px=1.0,
+        width_px=1.0,
+        mask=_ONE_PIXEL,
+        contour=contour.reshape(-1, 2),
+        mean_prob=p,
+        max_prob=p,
     )
 
 

@@ -1,9 +1,10 @@
 """Synthetic input at image coordinates, for tests and benchmarks.
 
-Presses and releases go through QTest (as a person's clicks would). Moves with the button held
-are sent as QMouseEvents through QApplication.sendEvent: QTest.mouseMove carries the held
-buttons only for windows it pressed through itself, and not reliably on the offscreen
-platform, so a drag is delivered the way the window system would deliver it.
+Tests go through QTest, as a person's input would: in Qt 6 QTest.mouseMove after
+QTest.mousePress carries the held button (checked on the offscreen platform), so a drag is
+press, moves, release. ``send_move`` builds the QMouseEvent itself and delivers it with
+QApplication.sendEvent: the benchmark uses it to time the canvas handler alone, and it is the
+fallback where QTest cannot hold a button during a move.
 """
 
 from __future__ import annotations
@@ -43,10 +44,15 @@ def release(canvas, px: int, py: int, modifiers=NO_MODS) -> None:
     QTest.mouseRelease(canvas, LEFT, modifiers, pixel_point(canvas, px, py))
 
 
-def drag_to(canvas, px: float, py: float) -> None:
-    """One mouse-move event with the left button held, at pixel (px, py)'s centre."""
-    send_mouse(canvas, QEvent.Type.MouseMove, widget_point(canvas, px + 0.5, py + 0.5),
-               Qt.MouseButton.NoButton, LEFT)
+def drag_to(canvas, px: int, py: int) -> None:
+    """Move to pixel (px, py)'s centre (with the button held after ``press``)."""
+    QTest.mouseMove(canvas, pixel_point(canvas, px, py))
+
+
+def send_move(canvas, x: float, y: float, buttons=LEFT) -> None:
+    """A mouse-move event at image point (x, y), straight to the canvas handler."""
+    send_mouse(canvas, QEvent.Type.MouseMove, widget_point(canvas, x, y),
+               Qt.MouseButton.NoButton, buttons)
 
 
 def stroke(canvas, pixels, modifiers=NO_MODS) -> None:
@@ -68,7 +74,8 @@ def double_click(canvas, px: int, py: int) -> None:
     pos = pixel_point(canvas, px, py)
     QTest.mousePress(canvas, LEFT, NO_MODS, pos)
     QTest.mouseRelease(canvas, LEFT, NO_MODS, pos)
-    QTest.mouseDClick(canvas, LEFT, NO_MODS, pos)
+    QTest.mouseDClick(canvas, LEFT, NO_MODS, pos)  # Qt 6: the double-click event only
+    QTest.mouseRelease(canvas, LEFT, NO_MODS, pos)
 
 
 def key(widget, qt_key, modifiers=NO_MODS) -> None:

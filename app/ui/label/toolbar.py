@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,15 +41,36 @@ def color_icon(color: str, size: int = 14) -> QIcon:
     return QIcon(pm)
 
 
-class LabelToolBar(QToolBar):
-    def __init__(self, settings: LabelSettings, actions: dict, parent: QWidget | None = None):
-        super().__init__("Label tools", parent)
+class LabelToolBar(QObject):
+    """Two bars: editing above the canvas (tools, class, brush), viewing below it (mask
+    opacity, window/level, zoom)."""
+
+    def __init__(self, settings: LabelSettings, actions: dict, parent: QObject | None = None):
+        super().__init__(parent)
         self.settings = settings
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.edit_bar = self._bar("Label tools")
+        self.view_bar = self._bar("Label view")
+        self.zoom_label = QLabel()
+        self.zoom_label.setMinimumWidth(60)
+        self._build(actions)
+        settings.changed.connect(self._follow)
+        for name in ("brush_size", "opacity", "levels", "window"):
+            self._follow(name)
+
+    @staticmethod
+    def _bar(title: str) -> QToolBar:
+        bar = QToolBar(title)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setMovable(False)
+        return bar
+
+    def _build(self, actions: dict) -> None:
+        settings = self.settings
+        self._target = self.edit_bar
         for key in ("label.tool.brush", "label.tool.eraser", "label.tool.polygon",
                     "label.tool.fill", "label.subtract"):
-            self.addAction(actions[key])
-        self.addSeparator()
+            self.edit_bar.addAction(actions[key])
+        self.edit_bar.addSeparator()
 
         self.classes = QComboBox(toolTip="Defect class painted (keys 1-9)")
         self.classes.setMinimumContentsLength(10)
@@ -65,16 +86,16 @@ class LabelToolBar(QToolBar):
         self.size_spin.setRange(1, MAX_BRUSH_SIZE)
         self.size_spin.valueChanged.connect(lambda v: setattr(settings, "brush_size", v))
         self._add("Size", self.size_slider)
-        self.addWidget(self.size_spin)
-        self.addSeparator()
+        self.edit_bar.addWidget(self.size_spin)
 
+        self._target = self.view_bar
         self.opacity = QSlider(Qt.Orientation.Horizontal, toolTip="Mask opacity")
         self.opacity.setRange(0, 100)
         self.opacity.setFixedWidth(80)
         self.opacity.valueChanged.connect(lambda v: setattr(settings, "opacity", v / 100))
-        self._add("Opacity", self.opacity)
-        self.addAction(actions["label.hide_mask"])
-        self.addSeparator()
+        self._add("Mask opacity", self.opacity)
+        self.view_bar.addAction(actions["label.hide_mask"])
+        self.view_bar.addSeparator()
 
         self.lo = QSpinBox(toolTip="Window: this value and below show black")
         self.hi = QSpinBox(toolTip="Window: this value and above show white")
@@ -83,15 +104,15 @@ class LabelToolBar(QToolBar):
             spin.valueChanged.connect(self._window_edited)
         self.auto = QPushButton("Auto", toolTip="Stretch the window to the image (0.5-99.5 %)")
         self._add("Window", self.lo)
-        self.addWidget(self.hi)
-        self.addWidget(self.auto)
-        self.addSeparator()
-        self.addAction(actions["label.fit"])
-        self.addAction(actions["label.actual"])
+        self.view_bar.addWidget(self.hi)
+        self.view_bar.addWidget(self.auto)
+        self.view_bar.addSeparator()
+        self.view_bar.addAction(actions["label.fit"])
+        self.view_bar.addAction(actions["label.actual"])
+        self.view_bar.addWidget(self.zoom_label)
 
-        settings.changed.connect(self._follow)
-        for name in ("brush_size", "opacity", "levels", "window"):
-            self._follow(name)
+    def show_zoom(self, zoom: float) -> None:
+        self.zoom_label.setText(f" {zoom:.0%}")
 
     def set_classes(self, classes) -> None:
         """Rows with value, name, color (project order)."""
@@ -105,8 +126,8 @@ class LabelToolBar(QToolBar):
     def _add(self, label: str, widget: QWidget) -> None:
         text = QLabel(f" {label} ")
         text.setBuddy(widget)
-        self.addWidget(text)
-        self.addWidget(widget)
+        self._target.addWidget(text)
+        self._target.addWidget(widget)
 
     def _class_picked(self, index: int) -> None:
         value = self.classes.itemData(index)

@@ -65,7 +65,7 @@ class LabelWorkspace(Workspace):
         self._actions = build_actions(self)
         self._actions.update(self._undo_actions())
         self.addActions(list(self._actions.values()))
-        self.toolbar = LabelToolBar(self.settings, self._actions)
+        self.toolbar = LabelToolBar(self.settings, self._actions, self)
         self.panel = ImageListPanel() if ImageListPanel is not None else None
         self._window_timer = QTimer(self, singleShot=True, interval=0)
         self._window_timer.timeout.connect(self._apply_window)
@@ -75,6 +75,7 @@ class LabelWorkspace(Workspace):
         self.controller.edit_finished.connect(self._on_edit)
         self.controller.preview_changed.connect(self.canvas.refresh_preview)
         self.canvas.hovered.connect(self._show_pixel_info)
+        self.canvas.view_changed.connect(lambda: self.toolbar.show_zoom(self.canvas.view.zoom))
         self.settings.changed.connect(self._on_setting)
         self.toolbar.auto.clicked.connect(self.auto_window)
         if self.panel is not None:
@@ -87,8 +88,9 @@ class LabelWorkspace(Workspace):
         col = QVBoxLayout(right)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
-        col.addWidget(self.toolbar)
+        col.addWidget(self.toolbar.edit_bar)
         col.addWidget(self.canvas, 1)
+        col.addWidget(self.toolbar.view_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         if self.panel is not None:
             splitter.addWidget(self.panel)

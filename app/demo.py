@@ -1,0 +1,134 @@
+"""The demo project: a handful of procedurally generated part images, built locally (no download).
+
+Each part is a machined disc (brushed-metal texture, a darker sealing ring) photographed in gray.
+Defects are drawn into the image and into the mask at the same time, so labels are exact: cracks
+(thin random walks) and pores (small dark pits). Two defect classes, one zone ("sealing face", an
+annulus: a polygon with a hole) and a recipe ("housing") come with it. Fixed seeds: the same demo
+every time, on every machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.core.grading.recipe import ClassSetting, Recipe
+from app.core.grading.rules import Rule
+from app.core.grading.zones import Polygon, Zone, ZoneSet
+from app.core.imageio import sha256_file
+from app.store import NewImage, Project
+
+SIZE = 512
+CENTER = SIZE / 2
+SEAL_R = (150.0, 200.0)  # inner and outer radius of the sealing face, px
+MM_PER_PIXEL = 0.05
+N_PARTS = 12
+GOOD_PARTS = (3, 7)  # indices of parts without defects
+
+
+def _texture(rng: np.random.Generator) -> np.ndarray:
+    """Brushed metal: directional noise, radial shading, a darker sealing ring."""
+    noise = rng.normal(0, 1, (SIZE, SIZE)).astype(np.float32)
+    brushed = cv2.GaussianBlur(noise, (0, 0), sigmaX=9, sigmaY=0.8)
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
+    r = np.hypot(xx - CENTER, yy - CENTER)
+    img = 150 + 25 * brushed / (brushed.std() + 1e-6) - 0.08 * r
+    ring = (r >= SEAL_R[0]) & (r <= SEAL_R[1])
+    img[ring] -= 25
+    img[r > 240] = 40  # background outside the part
+    img += rng.normal(0, 2.0, img.shape).astype(np.float32)
+    return img
+
+
+def _crack(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, value: int) -> None:
+    x, y = rng.uniform(140, 370, 2)
+    angle = rng.uniform(0, 2 * np.pi)
+    pts = [(x, y)]
+    for _ in range(int(rng.integers(8, 16))):
+        angle += rng.normal(0, 0.35)
+        x, y = x + 6 * np.cos(angle), y + 6 * np.sin(angle)
+        pts.append((x, y))
+    poly = np.round(np.array(pts)).astype(np.int32).reshape(-1, 1, 2)
+    width = int(rng.integers(2, 4))
+    m = np.zeros_like(mask)
+    cv2.polylines(m, [poly], False, 1, width)
+    mask[m > 0] = value
+    img[m > 0] -= 50
+
+
+def _pore(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, value: int) -> None:
+    x, y = rng.uniform(120, 390, 2)
+    radius = int(rng.integers(3, 7))
+    m = np.zeros_like(mask)
+    cv2.circle(m, (int(x), int(y)), radius, 1, -1)
+    mask[m > 0] = value
+    img[m > 0] -= 70
+
+
+def make_part(index: int, crack: int, pore: int) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 image, uint8 mask) for part `index`; deterministic."""
+    rng = np.random.default_rng(1000 + index)
+    img = _texture(rng)
+    mask = np.zeros((SIZE, SIZE), np.uint8)
+    if index not in GOOD_PARTS:
+        for _ in range(int(rng.integers(0, 3)) + (index % 2)):
+            _crack(img, mask, rng, crack)
+        for _ in range(int(rng.integers(1, 4))):
+            _pore(img, mask, rng, pore)
+    return np.clip(img, 0, 255).astype(np.uint8), mask
+
+
+def _ring(radius: float, n: int = 48) -> list[tuple[float, float]]:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return [(round(CENTER + radius * np.cos(a), 2), round(CENTER + radius * np.sin(a), 2)) for a in t]
+
+
+def demo_recipe(crack: int, pore: int) -> Recipe:
+    seal = Zone("sealing face", (Polygon(_ring(SEAL_R[1]), (_ring(SEAL_R[0]),)),), severity=2)
+    return Recipe(
+        name="housing",
+        classes=(ClassSetting(crack, "crack", 0.5, 0.02), ClassSetting(pore, "pore", 0.5, 0.02)),
+        zones=ZoneSet((seal,), reference_size=(SIZE, SIZE)),
+        rules=(
+            Rule(crack, "sealing face", "SCRAP", max_area_mm2=0.0),
+            Rule(crack, grade="REWORK", max_length_mm=1.5),
+            Rule(pore, "sealing face", "SCRAP", max_area_mm2=0.1),
+            Rule(pore, grade="REWORK", max_count=3),
+        ),
+    ).with_mm_per_pixel(MM_PER_PIXEL)
+
+
+def build_demo_project(folder: str | Path) -> Path:
+    """Writes the demo images and `demo.dsproj` into `folder` (created); returns the project path.
+
+    An existing demo project there is reused as it is.
+    """
+    folder = Path(folder)
+    path = folder / "demo.dsproj"
+    if path.exists():
+        return path
+    images_dir = folder / "demo-parts"
+    images_dir.mkdir(parents=True, exist_ok=True)
+    with Project.create(path) as project:
+        project.settings.set("mm_per_pixel", MM_PER_PIXEL)
+        project.settings.set("calibrated", True)
+        crack = project.classes.add("crack", "#ff3b30").value
+        pore = project.classes.add("pore", "#ffcc00").value
+        parts, new = [], []
+        for i in range(N_PARTS):
+            img, mask = make_part(i, crack, pore)
+            p = images_dir / f"part-{i + 1:02d}.png"
+            cv2.imwrite(str(p), img)
+            parts.append(mask)
+            new.append(NewImage(str(p), sha256_file(p), p.stat().st_size, SIZE, SIZE, 8, 1,
+                                is_good=i in GOOD_PARTS))
+        ids = project.images.add_many(new).added
+        # The last three parts are left unlabeled, for the engineer to label or pre-label.
+        labeled = ids[: N_PARTS - 3]
+        for image_id, mask in zip(labeled, parts):
+            project.masks.save(image_id, mask, source="demo")
+        project.images.set_status(labeled, "labeled")
+        project.recipes.save("housing", demo_recipe(crack, pore).to_dict())
+    return path

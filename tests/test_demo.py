@@ -1,0 +1,37 @@
+"""The demo project builds itself, deterministically, with labels that match the drawn defects."""
+
+import numpy as np
+
+from app.core.grading.recipe import Recipe
+from app.demo import GOOD_PARTS, N_PARTS, build_demo_project, make_part
+from app.store import Project
+
+
+def test_demo_project_contents(tmp_path):
+    path = build_demo_project(tmp_path / "demo")
+    with Project.open(path) as p:
+        assert [c.name for c in p.classes.list()] == ["crack", "pore"]
+        images = p.images.list()
+        assert len(images) == N_PARTS
+        assert [i.is_good for i in images] == [i in GOOD_PARTS for i in range(N_PARTS)]
+        assert sum(i.status == "labeled" for i in images) == N_PARTS - 3
+        for i in GOOD_PARTS:
+            assert not p.masks.load(images[i].id).any()
+        assert p.masks.load(images[0].id).any()
+        assert p.masks.load(images[-1].id) is None  # left for the engineer
+        recipe = Recipe.from_dict(p.recipes.get("housing").body)
+        assert recipe.zones.names[1:] == ("sealing face",)
+        assert p.settings.get("mm_per_pixel") == 0.05
+    assert build_demo_project(tmp_path / "demo") == path  # reused, not rebuilt
+
+
+def test_parts_are_deterministic_and_labels_match_drawing():
+    a_img, a_mask = make_part(1, 1, 2)
+    b_img, b_mask = make_part(1, 1, 2)
+    assert np.array_equal(a_img, b_img) and np.array_equal(a_mask, b_mask)
+    # defect pixels are darker than the surface right around them
+    import cv2
+
+    around = cv2.dilate((a_mask > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    around &= a_mask == 0
+    assert a_img[a_mask > 0].mean() < a_img[around].mean() - 20

@@ -1,4 +1,4 @@
-"""``defect-studio``: the GUI when run bare, headless subcommands otherwise.
+"""``defect-studio [PROJECT.dsproj]`` opens the window; ``defect-studio COMMAND ...`` runs headless.
 
 Each subcommand is a small module in app/cli_cmds exposing ``add_parser(subparsers)`` and
 ``run(args) -> int``; list it in COMMANDS to add it. Modules import their heavy dependencies
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import sys
 
 COMMANDS = (
     "app.cli_cmds.import_folder",
@@ -26,10 +27,11 @@ def version() -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="defect-studio",
-        description="Label, train, grade and review industrial defects. "
-                    "Without a command, opens the application window.")
+        usage="%(prog)s [PROJECT.dsproj] | COMMAND ...",
+        description="Label, train, grade and review industrial defects. Without a command, "
+                    "opens the application window (and PROJECT.dsproj when given).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=parser.prog)
     for name in COMMANDS:
         module = importlib.import_module(name)
         p = module.add_parser(sub)
@@ -38,12 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].endswith(".dsproj"):  # `defect-studio part.dsproj`: open it in the window
+        return _window(argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
-        from app.ui.main import run_app  # Qt only when the window is wanted
-
-        return run_app()
+        return _window(argv)
     return args.run(args)
+
+
+def _window(argv: list[str]) -> int:
+    from app.ui.main import run_app  # Qt only when the window is wanted
+
+    return run_app(["defect-studio", *argv])
 
 
 if __name__ == "__main__":

@@ -24,11 +24,11 @@ defect pixels, e.g. 'MT_(\\w+)'; classes named like --good-folder are good parts
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "import", help="import a folder of images and their masks into a project",
-        description="Import every image under FOLDER (recursively) into PROJECT. Images are "
-                    "referenced, not copied; masks become their first mask revision.",
+        description="Import every image under FOLDER (recursively) into PROJECT.\n"
+                    "Images are referenced, not copied; masks become their first revision.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("project", type=Path, help="project file (.dsproj)")
-    p.add_argument("folder", type=Path, help="folder of images")
+    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("folder", type=Path, metavar="FOLDER", help="folder of images")
     p.add_argument("--masks", type=Path, metavar="DIR", help="separate folder of masks")
     p.add_argument("--class-from-folder", type=_regex, metavar="PATTERN",
                    help="regex over folder names; group 1 (or the whole match) is the class")

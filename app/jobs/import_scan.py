@@ -8,24 +8,34 @@ memory stays near the size of the encoded masks whatever the image sizes.
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from app.core.discover import Candidate, Skipped
-from app.core.imageio import ImageReadError, encode_mask_png, load_image, sha256_file
+from app.core.imageio import (
+    ImageReadError,
+    encode_mask_png,
+    load_image,
+    read_header,
+    sha256_file,
+)
 from app.core.mask_files import MaskFileError, read_mask
 from app.store.rows import NewImage
 
 from .context import JobContext
 
-# Decoding threads: OpenCV and hashlib release the GIL. Few, because each may hold a 50 MP
-# image (150 MB as RGB) while it decodes.
+# Decoding threads: OpenCV and hashlib release the GIL. Big images take turns instead: a 50 MP
+# 16-bit RGB image needs about 1 GB while it decodes, and four at once would exhaust a laptop.
 MAX_WORKERS = 4
+ONE_AT_A_TIME_PIXELS = 12_000_000
+_BIG = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,17 @@ class Checked:
 
 def check(c: Candidate, *, max_pixels: int, default_class: str) -> Checked | Skipped:
     """Everything phase 1 needs to know about one candidate, or why it is skipped."""
+    try:
+        big = read_header(c.image).pixels > ONE_AT_A_TIME_PIXELS
+    except ImageReadError as e:
+        return Skipped(c.image, e.reason)
+    except OSError as e:
+        return Skipped(c.image, f"cannot read the file ({e.strerror})")
+    with _BIG if big else nullcontext():
+        return _check(c, max_pixels, default_class)
+
+
+def _check(c: Candidate, max_pixels: int, default_class: str) -> Checked | Skipped:
     try:
         pixels = load_image(c.image, max_pixels)
         height, width = pixels.shape[:2]

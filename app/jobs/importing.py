@@ -13,7 +13,10 @@ file becomes classes: app.core.mask_files.
 2. Classes: ``project.classes.ensure`` for each class the masks name.
 3. Write: the masks get their class values, then images + first revisions (source "import") go
    in one transaction. If anything fails or a cancel arrives before the commit, that rolls
-   back and the classes step 2 created are deleted again, so the project is as it was.
+   back and the classes step 2 created are deleted again, so the project is as it was (the
+   audit trail, append-only, keeps the class add and delete).
+Memory: pixels are decoded one image per scan thread; what the import holds until the commit
+is each mask as PNG (a sparse 50 MP mask is tens of KB), never the decoded masks.
 
 What an imported image becomes:
 - a mask with defect pixels: status "labeled";
@@ -30,6 +33,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -71,11 +75,26 @@ class ImportReport:
 def import_folder(project, folder: str | Path, options: ImportOptions | None = None,
                   ctx: JobContext | None = None) -> ImportReport:
     """Imports `folder` recursively; raises Canceled (nothing written) when ctx is canceled."""
+    if isinstance(options, JobContext):
+        raise TypeError("import_folder(project, folder, options, ctx): pass the context as ctx=")
     options, ctx = options or ImportOptions(), ctx or JobContext()
     if project.readonly:
         raise ReadOnlyError("the project is open read-only; open it for writing to import")
     started = time.perf_counter()
     report = ImportReport(str(Path(folder).resolve()))
+    checked = _scan(project, folder, options, ctx, report)
+    plan = [p for p in (_decide(c, report) for c in checked) if p is not None]
+    ctx.check()
+    _write(project, plan, ctx, report)
+    report.skipped.sort(key=lambda s: str(s.path))
+    report.seconds = time.perf_counter() - started
+    ctx.progress(len(plan), len(plan), f"Imported {len(report.added)} images")
+    return report
+
+
+def _scan(project, folder, options: ImportOptions, ctx: JobContext,
+          report: ImportReport) -> list[Checked]:
+    """Phase 1: find, decode and check the files that are not in the project yet."""
     ctx.progress(0, 0, "Looking for images")
     found = discover(folder, options.masks_dir, options.class_pattern, options.good_names,
                      options.mask_suffixes)
@@ -88,23 +107,26 @@ def import_folder(project, folder: str | Path, options: ImportOptions | None = N
             report.already_present.append(rel)
         else:
             todo.append(c)
-
-    max_pixels = int(project.settings.get("max_image_pixels"))
-    checked: list[Checked] = []
-    fn = _checker(max_pixels, options.default_class)
+    fn = partial(check, max_pixels=int(project.settings.get("max_image_pixels")),
+                 default_class=options.default_class)
+    checked = []
     for i, result in enumerate(scan(todo, fn, ctx, options.workers), start=1):
         if isinstance(result, Skipped):
             report.skipped.append(result)
+            name = result.path.name
         else:
             checked.append(result)
-        ctx.progress(i, len(todo), f"Checking {Path(_path_of(result)).name}")
-    plan = [p for p in (_decide(c, report) for c in checked) if p is not None]
-    ctx.check()
+            name = Path(result.image.path).name
+        ctx.progress(i, len(todo), f"Checking {name}")
+    return checked
 
+
+def _write(project, plan, ctx: JobContext, report: ImportReport) -> None:
+    """Phases 2 and 3: classes, masks in class values, one transaction; undone on failure."""
     created = []
     try:
         values = {}
-        for name in sorted({n for p in plan for n in p[0].names.values()}):
+        for name in sorted({n for c, _ in plan for n in c.names.values()}):
             if project.classes.by_name(name) is None:
                 created.append(name)
             values[name] = project.classes.ensure(name).value
@@ -117,21 +139,7 @@ def import_folder(project, folder: str | Path, options: ImportOptions | None = N
     report.added = written.added
     report.already_present += written.already_present
     report.classes_created = created
-    report.skipped.sort(key=lambda s: str(s.path))
     _count(report, items, values, set(written.already_present), project.images.rel)
-    report.seconds = time.perf_counter() - started
-    ctx.progress(len(items), len(items), f"Imported {len(report.added)} images")
-    return report
-
-
-def _path_of(result: Checked | Skipped) -> str | Path:
-    return result.path if isinstance(result, Skipped) else result.image.path
-
-
-def _checker(max_pixels: int, default_class: str):
-    def fn(c):
-        return check(c, max_pixels=max_pixels, default_class=default_class)
-    return fn
 
 
 def _decide(c: Checked, report: ImportReport) -> tuple[Checked, str] | None:

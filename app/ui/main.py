@@ -25,6 +25,9 @@ def configure_application(app: QApplication) -> None:
 
 def run_app(argv: list[str] | None = None) -> int:
     """Run the GUI until the last window closes; a `*.dsproj` argument is opened at start."""
+    from app.ui import compat
+
+    compat.guard()  # before any Qt work: this PySide6 build crashes Python 3.11 otherwise
     argv = list(sys.argv if argv is None else argv) or ["defect-studio"]
     # Fractional scale factors (150%) as they are: rounding them blurs or crops the canvas.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(

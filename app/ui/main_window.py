@@ -11,7 +11,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
 
         self.welcome.new_requested.connect(self.new_project_dialog)
         self.welcome.open_requested.connect(self.open_project_dialog)
-        self.welcome.demo_requested.connect(self.open_demo_dialog)
+        self.welcome.demo_requested.connect(self.open_demo)
         self.welcome.recent_activated.connect(self.open_project)
         self.empty_page.import_requested.connect(self.import_images)
         for panel in self.findChildren(ImageListPanel):
@@ -85,8 +85,8 @@ class MainWindow(QMainWindow):
         self.settings.changed.connect(self._settings_changed)
         if error_handler is not None:
             error_handler.add_flush_hook(self.flush_all)
-        self._workspace_changed(self.tabs.currentIndex())
         self._refresh()
+        self._sync_workspace_menu()
 
     # -- queries ----------------------------------------------------------------------------
     @property
@@ -175,15 +175,17 @@ class MainWindow(QMainWindow):
         if path:
             self.open_project(path)
 
-    def open_demo_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the demo project")
-        if folder:
-            self.build_demo(folder)
+    def open_demo(self) -> None:
+        """One click: the demo lives in the app's data folder and is reused once built."""
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        self.build_demo(Path(base) / "demo")
 
-    def build_demo(self, folder: str) -> None:
+    def build_demo(self, folder: str | Path) -> None:
         """Build the demo project (app.demo, when installed) off the UI thread, then open it."""
+        if self.demo_runner.running:
+            return
         demo = importlib.import_module("app.demo")
-        self.statusBar().showMessage("Building the demo project…")
+        self.statusBar().showMessage("Building the demo project…", 5000)
         self.demo_runner.start(lambda ctx: demo.build_demo_project(Path(folder)))
 
     def import_images(self) -> ImportDialog | None:
@@ -283,8 +285,15 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent projects").setEnabled(False)
 
     def _workspace_changed(self, _index: int) -> None:
-        # Only the shown workspace's actions are in a menu (and so have live shortcuts).
+        self._sync_workspace_menu()
         ws = self.current_workspace()
+        if ws is not None and self._project is not None:
+            ws.activated()
+
+    def _sync_workspace_menu(self) -> None:
+        # Only the shown workspace's actions are in a menu (and so have live shortcuts);
+        # none while the welcome or empty page shows.
+        ws = self.current_workspace() if self.stack.currentWidget() is self.tabs else None
         self._ws_menu.clear()
         ws_actions = ws.workspace_actions() if ws is not None else []
         for action in ws_actions:
@@ -292,8 +301,6 @@ class MainWindow(QMainWindow):
             self._ws_menu.addAction(action)
         self._ws_menu.setTitle(f"&{ws.title}" if ws is not None else "&Workspace")
         self._ws_menu.menuAction().setVisible(bool(ws_actions))
-        if ws is not None:
-            ws.activated()
 
     def _images_imported(self, report) -> None:
         for panel in self.findChildren(ImageListPanel):
@@ -309,7 +316,11 @@ class MainWindow(QMainWindow):
         p = self._project
         count = p.images.count() if p is not None else 0
         page = self.welcome if p is None else (self.tabs if count else self.empty_page)
-        self.stack.setCurrentWidget(page)
+        if page is not self.stack.currentWidget():
+            self.stack.setCurrentWidget(page)
+            self._sync_workspace_menu()
+            if page is self.tabs and (ws := self.current_workspace()) is not None:
+                ws.activated()
         for key in ("file.import", "file.close"):
             self.action_map[key].setEnabled(p is not None and not (key == "file.import"
                                                                    and p.readonly))

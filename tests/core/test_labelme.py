@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.labelme import LabelmeError, read_labelme, rasterize
+from app.core.labelme import LabelmeError, rasterize, read_labelme
 
 SQUARE = [[2, 2], [17, 2], [17, 17], [2, 17]]
 INNER = [[6, 6], [12, 6], [12, 12], [6, 12]]

@@ -11,15 +11,23 @@ from weakref import WeakKeyDictionary
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, QThread, QThreadPool
-
-from PySide6.QtCore import Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QSettings,
+    QStandardPaths,
+    QThread,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QVBoxLayout
 
 from app.store import NewImage, Project
+from app.ui import compat
 from app.ui.images import ImageListPanel
 from app.ui.workspace import Workspace
+
+compat.guard()  # see app/ui/compat.py: PySide6 6.12 on Python 3.11 under-counts None
 
 
 @pytest.fixture(autouse=True)
@@ -47,11 +55,11 @@ def no_dangling_threads(monkeypatch, qapp):
     thread_start, pool_start = QThread.start, QThreadPool.start
 
     def start_thread(self, *args, **kwargs):
-        threads[self] = "".join(traceback.format_stack(limit=8)[:-1])
+        threads[self] = "".join(traceback.format_stack(limit=4)[:-1])
         return thread_start(self, *args, **kwargs)
 
     def start_pool(self, *args, **kwargs):
-        pools[self] = "".join(traceback.format_stack(limit=8)[:-1])
+        pools[self] = "".join(traceback.format_stack(limit=4)[:-1])
         return pool_start(self, *args, **kwargs)
 
     monkeypatch.setattr(QThread, "start", start_thread)
@@ -118,7 +126,7 @@ def project_path(tmp_path) -> Path:
         crack = p.classes.add("crack", "#ff3030")
         p.classes.add("blowhole", "#30a0ff")
         classes = ["crack", "crack", "blowhole", None]
-        items = [dataclasses.replace(i, source_class=c) for i, c in zip(images, classes)]
+        items = [dataclasses.replace(i, source_class=c) for i, c in zip(images, classes, strict=True)]
         ids = p.images.add_many(items).added
         mask = np.zeros((32, 48), np.uint8)
         mask[4:10, 4:20] = crack.value

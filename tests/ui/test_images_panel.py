@@ -30,7 +30,9 @@ def test_lists_every_image_with_status_class_and_split(panel):
     e = panel.model.entry(1)
     assert (e.status_text, e.class_text, e.row.split) == ("labeled", "crack", "train")
     assert panel.model.entry(2).status_text == "in progress"
-    assert panel.footer.text() == "4 images"
+    assert not panel.footer.isVisible()
+    panel.set_filter(ImageFilter(split="train"))
+    assert panel.footer.isVisible() and panel.footer.text() == "2 of 4 images shown"
     assert not panel.missing_bar.isVisible()
 
 

@@ -28,6 +28,7 @@ def test_open_and_close_project(bare_window, project_path):
     assert w.stack.currentWidget() is w.welcome
     assert w.windowTitle() == "Defect Studio"
     assert not w.action_map["file.close"].isEnabled()
+    assert not w._ws_menu.menuAction().isVisible()  # no workspace keys on the welcome page
 
     assert w.open_project(project_path)
     assert w.project is not None and w.project.name == "parts"
@@ -35,13 +36,15 @@ def test_open_and_close_project(bare_window, project_path):
     assert w.windowTitle().startswith("parts")
     assert w.image_count.text() == "4 images"
     label = w.workspaces()[0]
-    assert label.calls[:2] == ["activated", "set_project"]
+    assert label.calls == ["set_project", "activated"]
+    assert w._ws_menu.menuAction().isVisible()
     assert label.panel.visible_ids() == [1, 2, 3, 4]
 
     assert w.close_project()
     assert w.project is None
     assert w.stack.currentWidget() is w.welcome
     assert label.calls[-2:] == ["flush", "set_project(None)"]
+    assert not w._ws_menu.menuAction().isVisible()
     Project.open(project_path).close()  # the writer lock was released
 
 
@@ -265,10 +268,26 @@ def test_about_box_does_not_block(main_window):
     box.close()
 
 
-def test_real_registry_builds_without_crashing(qtbot, settings_sandbox, error_handler):
+def test_real_workspaces_open_a_project(qtbot, settings_sandbox, error_handler, project_path):
+    """The shipped registry: whatever workspaces exist load, take a project, and close."""
     from app.ui.main_window import MainWindow
 
     w = MainWindow(settings=settings_sandbox, error_handler=error_handler)
     qtbot.addWidget(w)
-    assert all(not isinstance(ws, FakeWorkspace) for ws in w.workspaces())
+    w.show()
+    assert all(not isinstance(ws, FakeWorkspace | BrokenWorkspace) for ws in w.workspaces())
+    assert w.open_project(project_path)
+    qtbot.wait(50)
+    assert actions.conflicts(actions.shortcut_rows(w)) == {}
+    assert error_handler.records == []
     w.close()
+    assert w.project is None
+
+
+def test_open_the_demo(bare_window, tmp_path, qtbot):
+    pytest.importorskip("app.demo")
+    assert bare_window.welcome.demo_button.isVisibleTo(bare_window.welcome)
+    with qtbot.waitSignal(bare_window.project_changed, timeout=20_000):
+        bare_window.build_demo(tmp_path / "demo")
+    assert bare_window.project.name == "demo"
+    assert bare_window.stack.currentWidget() is bare_window.tabs

@@ -72,8 +72,9 @@ def box_sides(points: np.ndarray) -> tuple[float, float]:
         return 1.0, 1.0
     corners = (hull.astype(np.float32) + _PIXEL_CORNERS).reshape(-1, 1, 2)
     ring = cv2.convexHull(corners).reshape(-1, 2).astype(np.float64)
-    edges = np.roll(ring, -1, axis=0) - ring  # hull vertices are distinct: no zero edge
-    u = edges / np.hypot(edges[:, 0], edges[:, 1])[:, None]
+    edges = np.roll(ring, -1, axis=0) - ring
+    norm = np.hypot(edges[:, 0], edges[:, 1])
+    u = edges[norm > 0] / norm[norm > 0, None]  # guard against repeated hull vertices
     m = len(u)
     proj = ring @ np.concatenate([u, u[:, ::-1] * _PERPENDICULAR]).T  # along, then across
     extent = proj.max(axis=0) - proj.min(axis=0)

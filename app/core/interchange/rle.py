@@ -55,11 +55,22 @@ def ones_runs(counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
 
 def decode(counts: Sequence[int], shape: tuple[int, int]) -> np.ndarray:
     """bool (H, W) mask; raises RleError when the counts do not fill exactly H x W pixels."""
-    check(counts, shape)
-    flat = np.zeros(shape[0] * shape[1], bool)
+    out = np.zeros(shape, np.uint8, order="F")
+    paint(out, counts, 1)
+    return np.ascontiguousarray(out, bool)
+
+
+def paint(canvas: np.ndarray, counts: Sequence[int], value: int) -> None:
+    """Sets ``value`` where the counts have 1s, on a Fortran-ordered (H, W) ``canvas``.
+
+    Only the runs are touched, so painting a small defect costs nothing like a full decode.
+    """
+    if not canvas.flags.f_contiguous:
+        raise ValueError("paint needs a Fortran-ordered canvas (np.zeros(..., order='F'))")
+    check(counts, canvas.shape)
+    flat = canvas.reshape(-1, order="F")  # a view: the canvas is column-major already
     for a, b in zip(*ones_runs(counts), strict=True):
-        flat[a:b] = True
-    return flat.reshape(shape[1], shape[0]).T
+        flat[a:b] = value
 
 
 def check(counts: Sequence[int], shape: tuple[int, int]) -> None:

@@ -35,7 +35,7 @@ class ImageEntry:
         names = list(self.classes)
         if self.row.source_class and self.row.source_class not in names:
             names.insert(0, self.row.source_class)
-        return ", ".join(names) or ("good" if self.row.is_good else "")
+        return ", ".join(names)
 
     @property
     def status_text(self) -> str:
@@ -128,8 +128,8 @@ class ImageListModel(QAbstractListModel):
         return len(self._all)
 
     # -- Qt model ---------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._visible)
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._visible)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._visible):

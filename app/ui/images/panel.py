@@ -238,7 +238,9 @@ class ImageListPanel(QWidget):
             self.empty.setText("No images yet. Import images to start labeling.")
         else:
             self.empty.setText("No images match these filters.")
-        self.footer.setText(f"{shown} of {total} images" if shown != total else f"{total} images")
+        # the window's status bar counts the project; the footer only counts a filtered view
+        self.footer.setText(f"{shown} of {total} images shown")
+        self.footer.setVisible(shown != total and shown > 0)
 
 
 def _class_names(project) -> dict[int, str]:

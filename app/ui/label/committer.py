@@ -12,6 +12,7 @@ Signals are emitted on the thread that owns the committer (the UI thread).
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -37,6 +38,9 @@ class MaskCommitter(QObject):
         self._busy: int | None = None  # image id being written; guarded by _cond
         self._failed: dict[int, np.ndarray] = {}  # last failed state per image; guarded
         self._pending = False
+        # image id -> crc32 of the mask last written: tells the workspace whether a mask it
+        # loads again is the one its undo history was built on
+        self.saved_crc: dict[int, int] = {}
         self._stop = False
         self._thread: threading.Thread | None = None
         self._worker_done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
@@ -96,6 +100,7 @@ class MaskCommitter(QObject):
             error = ""
             try:
                 self._save(image_id, mask, encode_mask_png(mask))
+                self.saved_crc[image_id] = zlib.crc32(mask)
             except Exception as exc:  # reported on the UI thread; retried by the next flush
                 error = f"{type(exc).__name__}: {exc}" or "failed"
             with self._cond:

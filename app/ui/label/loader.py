@@ -9,6 +9,7 @@ the ones the workspace edits (``put_mask`` when leaving an image), never stale c
 from __future__ import annotations
 
 import time
+import zlib
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class LoadedImage:
     window: tuple[int, int]
     mask: np.ndarray  # uint8 (H, W), C-contiguous, writable
     seconds: float  # how long the load took on the worker
+    mask_crc: int | None = None  # crc32 of the mask as read; None: the workspace's own array
 
     @property
     def nbytes(self) -> int:
@@ -46,7 +48,8 @@ def load_entry(project, image_id: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
                          f"{pixels.shape[1]} x {pixels.shape[0]}")
     mask = np.require(mask, np.uint8, ["C", "W"])
     display, window = prepare_display(pixels)
-    return LoadedImage(row, pixels, display, window, mask, time.perf_counter() - t0)
+    return LoadedImage(row, pixels, display, window, mask, time.perf_counter() - t0,
+                       zlib.crc32(mask))
 
 
 class ImageLoader(QObject):
@@ -89,7 +92,7 @@ class ImageLoader(QObject):
         """The workspace's current mask of an image it leaves: the cache must not go stale."""
         entry = self._cache.get(image_id)
         if entry is not None:
-            entry.mask = mask
+            entry.mask, entry.mask_crc = mask, None
 
     def cached(self, image_id: int) -> bool:
         return image_id in self._cache

@@ -239,6 +239,9 @@ class LabelWorkspace(Workspace):
         self.settings.window = self.layer.window
         self.controller.set_document(self.doc)
         self.canvas.set_layers(self.layer, self.overlay)
+        if entry.mask_crc is not None and entry.mask_crc != self.committer.saved_crc.get(
+                entry.row.id, entry.mask_crc):
+            self.histories.forget(entry.row.id)  # changed elsewhere: old diffs do not apply
         self.histories.activate(entry.row.id)
         ids = self._order()
         if entry.row.id in ids:

@@ -1,6 +1,6 @@
 """Trainer overhead: its training throughput against a bare PyTorch loop, same model, batch, data.
 
-    .venv/bin/python bench/bench_train.py            # small: tile 128, ~1-2 min on 2 cores
+    .venv/bin/python bench/bench_train.py            # small: tile 128, about 2 min on 2 cores
     .venv/bin/python bench/bench_train.py --full     # the CPU default spec at tile 256
     .venv/bin/python bench/bench_train.py --device cuda --tile 512 --batch 16 --encoder resnet34
 
@@ -109,7 +109,7 @@ def main() -> None:
     p.add_argument("--tile", type=int, default=128)
     p.add_argument("--size", type=int, default=256, help="image side in px")
     p.add_argument("--images", type=int, default=24)
-    p.add_argument("--crops", type=int, default=2, help="crops per image per epoch")
+    p.add_argument("--crops", type=int, default=4, help="crops per image per epoch")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--rounds", type=int, default=2, help="bare/trainer alternations")

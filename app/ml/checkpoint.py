@@ -109,17 +109,27 @@ def _write_atomic(path: Path, write) -> None:
 
 def save_checkpoint(folder: str | Path, model: nn.Module, config: CheckpointConfig) -> CheckpointConfig:
     """Write weights, then config (a config therefore always describes complete weights)."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    weights = folder / WEIGHTS_NAME
-    _write_atomic(weights, lambda p: save_file(state, str(p), metadata={"format": "pt"}))
-    config.weights_sha256 = sha256_file(weights)
+    blob = save(state, metadata={"format": "pt"})  # in memory: hashed without reading it back
+    config.weights_sha256 = hashlib.sha256(blob).hexdigest()
+    _write_atomic(folder / WEIGHTS_NAME, lambda p: p.write_bytes(blob))
     text = json.dumps(config.to_dict(), indent=2)
     _write_atomic(folder / CONFIG_NAME, lambda p: p.write_text(text, encoding="utf-8"))
     return config
+
+
+def copy_checkpoint(src: str | Path, dst: str | Path) -> None:
+    """Copy a checkpoint folder's two files (weights first, like save_checkpoint)."""
+    import shutil
+
+    src, dst = Path(src), Path(dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in (WEIGHTS_NAME, CONFIG_NAME):
+        _write_atomic(dst / name, lambda p, n=name: shutil.copyfile(src / n, p))
 
 
 def _paths(path: str | Path) -> tuple[Path, Path]:

@@ -22,7 +22,9 @@ from torch.utils.data import DataLoader, RandomSampler
 
 from app.ml import train_state
 from app.ml.augment import AugmentConfig
-from app.ml.checkpoint import CheckpointConfig, ClassInfo, load_checkpoint, save_checkpoint
+from app.ml.checkpoint import (
+    CheckpointConfig, ClassInfo, copy_checkpoint, load_checkpoint, save_checkpoint,
+)
 from app.ml.data import Sample, TrainDataset, sample_images
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.inference import InferenceCancelled
@@ -307,15 +309,18 @@ class Trainer:
                            seconds=round(time.perf_counter() - t0, 3))
             # Without a validation split the best model is the one with the lowest training loss.
             score = metrics["miou"] if self.val_samples else -train_loss
-            if meta["best_score"] is None or score > meta["best_score"] + 1e-9:
+            improved = meta["best_score"] is None or score > meta["best_score"] + 1e-9
+            if improved:
                 meta.update(best_score=score, best_epoch=epoch, bad_epochs=0)
-                save_checkpoint(self.best_dir, self.model, self._checkpoint_config(metrics))
-                self.cb.on_checkpoint(self.best_dir)
             else:
                 meta["bad_epochs"] += 1
             meta["epoch"] = epoch + 1
             meta["history"].append(metrics)
             save_checkpoint(self.last_dir, self.model, self._checkpoint_config(metrics))
+            if improved:  # the same weights: copy rather than serialize twice
+                copy_checkpoint(self.last_dir, self.best_dir)
+                self.cb.on_checkpoint(self.best_dir)
+            # Written last: resume state never points at a best model that is not on disk.
             train_state.save_train_state(self.last_dir, self.optimizer, None, meta)
             self.cb.on_epoch(epoch, metrics)
             if cfg.patience and meta["bad_epochs"] >= cfg.patience:

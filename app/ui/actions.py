@@ -48,8 +48,9 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
 def workspace_specs(names: list[str]) -> list[ActionSpec]:
     """View > one action per workspace, Ctrl+1.. in registry order."""
     return [
-        ActionSpec(f"view.workspace.{name.lower()}", f"&{name}", "show_workspace", "View",
-                   f"Ctrl+{i}" if i < 10 else "", f"Show the {name} workspace", arg=name)
+        ActionSpec(f"view.workspace.{name.lower()}", f"&{name} workspace", "show_workspace",
+                   "View", f"Ctrl+{i}" if i < 10 else "", f"Switch to the {name} workspace",
+                   arg=name)
         for i, name in enumerate(names, start=1)
     ]
 
@@ -59,8 +60,14 @@ def plain_text(text: str) -> str:
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
 
 
+def shortcut_keys(action: QAction) -> tuple[str, ...]:
+    """Every key sequence of the action (Redo has two), as the platform writes them."""
+    return tuple(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+                 if not k.isEmpty())
+
+
 def shortcut_text(action: QAction) -> str:
-    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    return ", ".join(shortcut_keys(action))
 
 
 def with_shortcut(text: str, shortcut: str) -> str:
@@ -70,10 +77,10 @@ def with_shortcut(text: str, shortcut: str) -> str:
 
 def decorate_tooltip(action: QAction) -> None:
     """Make the tooltip end with the shortcut, whoever built the action (idempotent)."""
-    keys = shortcut_text(action)
+    keys = shortcut_keys(action)
     tip = action.toolTip() or plain_text(action.text())
-    if keys and not tip.endswith(f"({keys})"):
-        action.setToolTip(with_shortcut(tip, keys))
+    if keys and not tip.endswith(f"({keys[0]})"):
+        action.setToolTip(with_shortcut(tip, keys[0]))
 
 
 def build_actions(target: QWidget, specs=WINDOW_ACTIONS) -> dict[str, QAction]:
@@ -105,8 +112,9 @@ def build_actions(target: QWidget, specs=WINDOW_ACTIONS) -> dict[str, QAction]:
 class ShortcutRow:
     where: str  # "File", "View", ... or a workspace title
     action: str
-    shortcut: str
+    shortcut: str  # for display: "Ctrl+Shift+Z, Ctrl+Y"
     tooltip: str
+    keys: tuple[str, ...] = ()
 
 
 def shortcut_rows(window) -> list[ShortcutRow]:
@@ -120,7 +128,8 @@ def shortcut_rows(window) -> list[ShortcutRow]:
 
 
 def _row(where: str, action: QAction) -> ShortcutRow:
-    return ShortcutRow(where, plain_text(action.text()), shortcut_text(action), action.toolTip())
+    return ShortcutRow(where, plain_text(action.text()), shortcut_text(action), action.toolTip(),
+                       shortcut_keys(action))
 
 
 def conflicts(rows: list[ShortcutRow]) -> dict[str, list[ShortcutRow]]:
@@ -133,8 +142,8 @@ def conflicts(rows: list[ShortcutRow]) -> dict[str, list[ShortcutRow]]:
     out: dict[str, list[ShortcutRow]] = {}
     by_key: dict[str, list[ShortcutRow]] = {}
     for row in rows:
-        if row.shortcut:
-            by_key.setdefault(row.shortcut, []).append(row)
+        for key in row.keys:
+            by_key.setdefault(key, []).append(row)
     for key, same in by_key.items():
         for i, a in enumerate(same):
             for b in same[i + 1:]:

@@ -45,7 +45,9 @@ class AppSettings(QObject):
     def recent_projects(self) -> list[str]:
         """Most recent first, at most MAX_RECENT. Stored as JSON: ini lists of one are lossy."""
         value = self._json("recent/projects", [])
-        return [p for p in value if isinstance(p, str)][:MAX_RECENT] if isinstance(value, list) else []
+        if not isinstance(value, list):
+            return []
+        return [p for p in value if isinstance(p, str)][:MAX_RECENT]
 
     def add_recent_project(self, path: str) -> None:
         paths = [path] + [p for p in self.recent_projects() if p != path]

@@ -118,7 +118,8 @@ class ImportDialog(QDialog):
         self.skipped = QListWidget()
         self.skipped.setVisible(False)
         self.buttons = QDialogButtonBox()
-        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button = self.buttons.addButton("Import",
+                                                    QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.close_button.setVisible(False)

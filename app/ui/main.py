@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
@@ -25,9 +24,6 @@ def configure_application(app: QApplication) -> None:
 
 def run_app(argv: list[str] | None = None) -> int:
     """Run the GUI until the last window closes; a `*.dsproj` argument is opened at start."""
-    from app.ui import compat
-
-    compat.guard()  # before any Qt work: this PySide6 build crashes Python 3.11 otherwise
     argv = list(sys.argv if argv is None else argv) or ["defect-studio"]
     # Fractional scale factors (150%) as they are: rounding them blurs or crops the canvas.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -43,8 +39,8 @@ def run_app(argv: list[str] | None = None) -> int:
     window.restore_layout()
     window.show()
     project = next((a for a in argv[1:] if a.endswith(".dsproj")), None)
-    if project and Path(project).exists():
-        window.open_project(project)
+    if project:
+        window.open_project(project)  # a wrong path shows why, on the welcome page
     try:
         return app.exec()
     finally:

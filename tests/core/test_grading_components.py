@@ -9,6 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from app.core.grading.components import (
     binarize,
+    box_sides,
     components_fullframe,
     find_components,
     mask_components,
@@ -144,3 +145,15 @@ def test_mask_components_picks_one_class_value():
     assert all(c.mean_prob is None for c in ones)
     assert [c.area_px for c in mask_components(mask, 2)] == [9]
     assert mask_components(mask, 3) == []
+
+
+def test_box_sides_breaks_ties_by_the_longest_box_whatever_the_point_order():
+    # a 7 x 5 box and a tilted 7.91 x 4.43 box have the same area (35 px) for this shape;
+    # cv2.minAreaRect returns either depending on point order
+    rows = ["0100100", "1101010", "1010100", "0001110", "0000001"]
+    ys, xs = np.nonzero(np.array([[c == "1" for c in r] for r in rows]))
+    pts = np.stack([xs, ys], axis=1)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        length, width = box_sides(rng.permutation(pts))
+        assert (length, width) == pytest.approx((np.sqrt(62.5), 35 / np.sqrt(62.5)))

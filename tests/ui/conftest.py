@@ -23,11 +23,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QVBoxLayout
 
 from app.store import NewImage, Project
-from app.ui import compat
 from app.ui.images import ImageListPanel
 from app.ui.workspace import Workspace
 
-compat.guard()  # see app/ui/compat.py: PySide6 6.12 on Python 3.11 under-counts None
 
 
 @pytest.fixture(autouse=True)
@@ -126,7 +124,8 @@ def project_path(tmp_path) -> Path:
         crack = p.classes.add("crack", "#ff3030")
         p.classes.add("blowhole", "#30a0ff")
         classes = ["crack", "crack", "blowhole", None]
-        items = [dataclasses.replace(i, source_class=c) for i, c in zip(images, classes, strict=True)]
+        items = [dataclasses.replace(i, source_class=c)
+                 for i, c in zip(images, classes, strict=True)]
         ids = p.images.add_many(items).added
         mask = np.zeros((32, 48), np.uint8)
         mask[4:10, 4:20] = crack.value

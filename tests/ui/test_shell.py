@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -136,7 +137,7 @@ def test_shortcuts_dialog_lists_every_action_with_a_shortcut(main_window):
     assert len(with_keys) >= 10
     for action in with_keys:
         assert (actions.plain_text(action.text()), actions.shortcut_text(action)) in listed
-        assert action.toolTip().endswith(f"({actions.shortcut_text(action)})")
+        assert action.toolTip().endswith(f"({actions.shortcut_keys(action)[0]})")
     assert ("Brush", "B") in listed and ("Import images", "Ctrl+I") in listed
     assert not any(name == "Fill" for name, _k in listed)
     assert actions.conflicts(actions.shortcut_rows(main_window)) == {}
@@ -154,6 +155,35 @@ def test_close_flushes_then_shuts_down_and_saves_layout(bare_window, project_pat
     assert bare_window.project is None
     assert bare_window.settings.window_geometry() is not None
     Project.open(project_path).close()
+
+
+RUN_APP = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+import app.ui.main as m
+
+configure = m.configure_application
+
+def closing_soon(app):
+    configure(app)
+    QTimer.singleShot(300, lambda: [w.close() for w in QApplication.topLevelWidgets()])
+
+m.configure_application = closing_soon
+code = m.run_app(["defect-studio", sys.argv[1]])
+print("torch" in sys.modules, code)
+"""
+
+
+def test_run_app_starts_opens_the_project_and_quits(project_path, tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-c", RUN_APP, str(project_path)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "0"], out.stderr
+    settings = next((tmp_path / "cfg").rglob("*.conf")).read_text()
+    assert "parts.dsproj" in settings and "geometry" in settings
+    assert next((tmp_path / "data").rglob("defect-studio.log")).exists()
 
 
 def test_importing_the_main_window_does_not_import_torch():
@@ -291,3 +321,10 @@ def test_open_the_demo(bare_window, tmp_path, qtbot):
         bare_window.build_demo(tmp_path / "demo")
     assert bare_window.project.name == "demo"
     assert bare_window.stack.currentWidget() is bare_window.tabs
+
+
+def test_theme_palettes(qapp):
+    from app.ui import theme
+
+    assert theme.is_dark(theme.make_palette(dark=True))
+    assert not theme.is_dark(theme.make_palette(dark=False))

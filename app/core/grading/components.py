@@ -23,7 +23,6 @@ import numpy as np
 # Corners of a pixel square around its centre: the box of a component encloses whole pixels,
 # so a one-pixel-wide crack measures 1 px wide, not 0.
 _PIXEL_CORNERS = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]], np.float32)
-_PERPENDICULAR = np.array([-1.0, 1.0])  # (ux, uy) -> (-uy, ux) after swapping columns
 _ONE_PIXEL = np.ones((1, 1), bool)
 _ONE_PIXEL.flags.writeable = False  # shared by every one-pixel component
 _FLOOD_FLAGS = 8 | cv2.FLOODFILL_MASK_ONLY | (1 << 8)  # 8-connected, write 1 into the mask
@@ -71,19 +70,21 @@ def box_sides(points: np.ndarray) -> tuple[float, float]:
     if len(hull) == 1:  # a single pixel, the commonest noise: skip the numpy work
         return 1.0, 1.0
     corners = (hull.astype(np.float32) + _PIXEL_CORNERS).reshape(-1, 1, 2)
-    ring = cv2.convexHull(corners).reshape(-1, 2).astype(np.float64)
-    edges = np.roll(ring, -1, axis=0) - ring
+    ring = cv2.convexHull(corners)[:, 0].astype(np.float64)
+    edges = np.diff(ring, axis=0, append=ring[:1])
     norm = np.hypot(edges[:, 0], edges[:, 1])
-    u = edges[norm > 0] / norm[norm > 0, None]  # guard against repeated hull vertices
-    m = len(u)
-    proj = ring @ np.concatenate([u, u[:, ::-1] * _PERPENDICULAR]).T  # along, then across
+    keep = norm > 0  # guard against repeated hull vertices
+    u = edges[keep] / norm[keep, None]
+    dirs = np.concatenate([u, u[:, ::-1]])  # each edge direction, then its perpendicular
+    dirs[len(u) :, 0] *= -1
+    proj = ring @ dirs.T
     extent = proj.max(axis=0) - proj.min(axis=0)
-    a, b = extent[:m], extent[m:]
+    a, b = extent[: len(u)], extent[len(u) :]
     area = a * b
-    tied = np.flatnonzero(area <= area.min() * (1 + 1e-9))
-    longer, shorter = np.maximum(a[tied], b[tied]), np.minimum(a[tied], b[tied])
-    i = int(np.argmax(longer))
-    return float(longer[i]), float(shorter[i])
+    longer = np.maximum(a, b)
+    longer[area > area.min() * (1 + 1e-9)] = -1.0  # only the (tied) smallest boxes compete
+    i = int(longer.argmax())
+    return float(longer[i]), float(min(a[i], b[i]))
 
 
 def find_components(

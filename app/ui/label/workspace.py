@@ -179,6 +179,7 @@ class LabelWorkspace(Workspace):
     def shutdown(self) -> None:
         self._close_project()
         if self.panel is not None:
+            self.panel.set_project(None)  # empty the list: no row paints without a project
             self.panel.shutdown()
 
     # images -----------------------------------------------------------------------------------

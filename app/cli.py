@@ -14,6 +14,10 @@ import sys
 
 COMMANDS = (
     "app.cli_cmds.import_folder",
+    "app.cli_cmds.import_dataset",
+    "app.cli_cmds.export",
+    "app.cli_cmds.train",
+    "app.cli_cmds.predict",
 )
 
 

@@ -5,15 +5,17 @@
     .venv/bin/python bench/bench_train.py --device cuda --tile 512 --batch 16 --encoder resnet34
 
 Both loops draw the same TrainDataset through the same DataLoader settings; runs alternate
-(bare, trainer, bare, trainer) so drift from other jobs hits both. Step time = the gap between
+(bare, trainer, bare, trainer...) after an untimed warm-up run, so drift from other jobs hits
+both; the load average is printed per round, since a shared CPU skews single figures. Step time = the gap between
 consecutive steps inside an epoch (data loading included, epoch-end validation/checkpoints
-excluded); epoch time = the whole epoch including the trainer's two checkpoint writes.
+excluded); epoch time = the whole epoch including the trainer's checkpoint writes.
 Prints medians and trainer/bare throughput ratios (goal >= 0.95).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -111,8 +113,8 @@ def main() -> None:
     p.add_argument("--images", type=int, default=24)
     p.add_argument("--crops", type=int, default=4, help="crops per image per epoch")
     p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--rounds", type=int, default=2, help="bare/trainer alternations")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=4, help="bare/trainer alternations")
     p.add_argument("--encoder", default="resnet18")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
@@ -136,24 +138,27 @@ def main() -> None:
     # warm-up): one untimed run first.
     warm = argparse.Namespace(**{**vars(args), "epochs": 1})
     bare_loop(spec, samples, warm, norm, values)
-    bare_steps, bare_epochs, tr_steps, tr_epochs = [], [], [], []
+    bare_steps, bare_epochs, tr_steps, tr_epochs, ratios = [], [], [], [], []
     for r in range(args.rounds):
         bs, be = bare_loop(spec, samples, args, norm, values)
         ts, te = trainer_run(spec, samples, args, norm, classes)
         bare_steps += bs
         tr_steps += ts
-        bare_epochs += be[1:]
-        tr_epochs += te[1:]
+        bare_epochs += be
+        tr_epochs += te
+        ratios.append(statistics.median(bs) / statistics.median(ts))
         print(f"round {r + 1}: bare {statistics.median(bs) * 1e3:.1f} ms/step, "
-              f"trainer {statistics.median(ts) * 1e3:.1f} ms/step")
+              f"trainer {statistics.median(ts) * 1e3:.1f} ms/step, ratio {ratios[-1]:.3f}, "
+              f"load average {os.getloadavg()[0]:.1f}")
 
     bs, ts = statistics.median(bare_steps), statistics.median(tr_steps)
     be, te = statistics.median(bare_epochs), statistics.median(tr_epochs)
     print(f"step  median: bare {bs * 1e3:8.1f} ms ({args.batch / bs:6.1f} crops/s)  "
           f"trainer {ts * 1e3:8.1f} ms ({args.batch / ts:6.1f} crops/s)  ratio {bs / ts:.3f}  "
           f"[{len(bare_steps)}/{len(tr_steps)} steps]")
+    print(f"median of the per-round step ratios: {statistics.median(ratios):.3f}")
     print(f"epoch median: bare {be:8.2f} s                  trainer {te:8.2f} s                  "
-          f"ratio {be / te:.3f}  (trainer epochs include 2 checkpoint writes)")
+          f"ratio {be / te:.3f}  (trainer epochs include its checkpoint writes)")
 
 
 if __name__ == "__main__":

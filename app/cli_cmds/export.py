@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from app.jobs.interchange import export_project
     from app.store import Project, ProjectError
 
-    from .progress import TextProgress
+    from .progress import TextProgress, cancel_on_ctrl_c
 
     try:
         project = Project.open(args.project, readonly=True)  # an export never writes it
@@ -72,14 +72,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  warning: {w}")
     return 0
 
-
-def cancel_on_ctrl_c(ctx):
-    """First Ctrl-C asks the job to stop at the next image; a second one kills."""
-    def handler(signum, frame):
-        print("\nStopping (press Ctrl-C again to force)...", file=sys.stderr)
-        ctx.cancel()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    return signal.signal(signal.SIGINT, handler)
 
 
 def fail(message: str, command: str = "export") -> int:

@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .export import FORMATS, cancel_on_ctrl_c, fail
+from .export import FORMATS, fail
 
 EPILOG = """\
 PATH is the export folder (png: holds manifest.json; labelme: a folder of labelme files;
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from app.jobs.interchange import import_dataset
     from app.store import Project, ProjectError
 
-    from .progress import TextProgress
+    from .progress import TextProgress, cancel_on_ctrl_c
 
     try:
         if args.project.exists():

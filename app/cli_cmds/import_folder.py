@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from app.jobs.importing import ImportOptions, import_folder
     from app.store import Project, ProjectError
 
-    from .progress import TextProgress
+    from .progress import TextProgress, cancel_on_ctrl_c
 
     _quiet_opencv()
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(e))
     bar = TextProgress()
     ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = _cancel_on_ctrl_c(ctx)
+    previous = cancel_on_ctrl_c(ctx)
     try:
         report = import_folder(project, args.folder, options, ctx)
     except Canceled:
@@ -108,14 +108,6 @@ def _open(path: Path, create: bool, Project):
         raise FileNotFoundError(f"no project at {path}; pass --create to make a new one")
     return Project.create(path)
 
-
-def _cancel_on_ctrl_c(ctx):
-    """First Ctrl-C asks the job to stop cleanly (nothing written); a second one kills."""
-    def handler(signum, frame):
-        print("\nStopping (press Ctrl-C again to force)...", file=sys.stderr)
-        ctx.cancel()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    return signal.signal(signal.SIGINT, handler)
 
 
 def _fail(message: str) -> int:

@@ -13,6 +13,7 @@ and per 10 %, so logs stay short.
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import time
 from typing import TextIO
@@ -65,3 +66,15 @@ class TextProgress:
         self.stream.write(text)
         self.stream.flush()
         self._drawn = True
+
+
+def cancel_on_ctrl_c(ctx):
+    """First Ctrl-C asks the job to stop cleanly at its next check; a second one kills.
+
+    Returns the previous handler: restore it with signal.signal(signal.SIGINT, previous).
+    """
+    def handler(signum, frame):
+        print("\nStopping (press Ctrl-C again to force)...", file=sys.stderr)
+        ctx.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return signal.signal(signal.SIGINT, handler)

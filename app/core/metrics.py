@@ -135,7 +135,7 @@ def summarize(pixels: PixelCounts, parts: PartCounts, class_values: Sequence[int
     precision, recall = pixels.defect_precision_recall()
     return {
         "miou": _clean(pixels.mean_iou()),
-        **{k: dict(zip(names, map(_clean, v))) for k, v in per.items()},
+        **{k: dict(zip(names, map(_clean, v), strict=True)) for k, v in per.items()},
         "pixel_precision": _clean(precision),
         "pixel_recall": _clean(recall),
         "parts": parts.parts,

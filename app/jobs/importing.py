@@ -43,6 +43,7 @@ from app.core.imageio import decode_mask_png, encode_mask_png
 from app.store.errors import ReadOnlyError
 from app.store.import_repo import ImportItem, ImportRepo
 
+from .classes_cleanup import remove_created_classes
 from .context import JobContext
 from .import_scan import Checked, check, scan
 
@@ -134,7 +135,7 @@ def _write(project, plan, ctx: JobContext, report: ImportReport) -> None:
         ctx.progress(0, 0, f"Writing {len(items)} images to the project")
         written = ImportRepo(project.db, project.images).write(items, before_commit=ctx.check)
     except BaseException:
-        _undo_classes(project, created, ctx)
+        remove_created_classes(project, created, ctx)
         raise
     report.added = written.added
     report.already_present += written.already_present
@@ -205,14 +206,3 @@ def _count(report: ImportReport, items: list[ImportItem], values: dict[str, int]
         report.good += it.image.is_good
         report.unlabeled += it.status == "unlabeled"
     report.per_class = dict(sorted(per_class.items()))
-
-
-def _undo_classes(project, created: list[str], ctx: JobContext) -> None:
-    """Deletes the classes this import created; none of their pixels were committed."""
-    for name in created:
-        row = project.classes.by_name(name)
-        try:
-            if row is not None:
-                project.classes.delete(row.value)
-        except Exception as e:  # keep the original error; this one is only logged
-            ctx.log(f"could not remove class {name!r} after the failed import: {e}")

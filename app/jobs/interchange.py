@@ -44,6 +44,7 @@ from app.store.images_repo import SPLITS, STATUSES
 from app.store.import_repo import ImportItem, ImportRepo
 from app.store.rows import NewImage
 
+from .classes_cleanup import remove_created_classes
 from .context import JobContext
 from .import_scan import check, scan
 
@@ -92,8 +93,9 @@ def export_project(project, out_dir: str | Path, fmt: str, ctx: JobContext | Non
         raise DatasetError(f"{len(missing)} image file(s) are missing and cannot be copied, "
                            f"e.g. {missing[0]}")
     report.warnings += [f"image file missing (referenced anyway): {p}" for p in missing]
-    out.mkdir(parents=True, exist_ok=True)
     classes = [ClassSpec(c.value, c.name, c.color) for c in project.classes.list()]
+    _check_mask_values(project, {c.value for c in classes})
+    out.mkdir(parents=True, exist_ok=True)
     writer = spec.writer(out, classes, copy_images)
     names = export_names([r.rel_path for r in rows], spec.reserved)
     for i, (row, path, name) in enumerate(zip(rows, paths, names, strict=True), start=1):
@@ -109,6 +111,18 @@ def export_project(project, out_dir: str | Path, fmt: str, ctx: JobContext | Non
     report.images = len(rows)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _check_mask_values(project, values: set[int]) -> None:
+    """Refuses masks holding values of no class (a revision restored after its class was
+    deleted): no format could name them. Read from the revision summaries, nothing decoded."""
+    stray = {i: sorted(set(vs) - values) for i, (_, vs) in project.masks.defect_summary().items()
+             if set(vs) - values}
+    if stray:
+        image_id, vs = next(iter(sorted(stray.items())))
+        raise DatasetError(
+            f"{len(stray)} mask(s) hold pixel values that no defect class has, e.g. "
+            f"{project.images.get(image_id).rel_path}: {vs}; assign them to a class first")
 
 
 @dataclass(frozen=True)
@@ -150,7 +164,7 @@ def import_dataset(project, path: str | Path, fmt: str,
         ctx.progress(0, 0, f"Writing {len(items)} images to the project")
         written = ImportRepo(project.db, project.images).write(items, before_commit=ctx.check)
     except BaseException:
-        _undo_classes(project, created, ctx)
+        remove_created_classes(project, created, ctx)
         raise
     _set_splits(project, written.added, checked)
     report.added = written.added
@@ -257,14 +271,3 @@ def _set_splits(project, added: list[int], checked: list[_Checked]) -> None:
                   if row.id in new and split_of.get(row.rel_path)}
     if assignment:
         project.images.set_splits(assignment)
-
-
-def _undo_classes(project, created: list[str], ctx: JobContext) -> None:
-    """Deletes the classes this import created; none of their pixels were committed."""
-    for name in created:
-        try:
-            row = project.classes.by_name(name)
-            if row is not None:
-                project.classes.delete(row.value)
-        except Exception as e:  # keep the original error; this one is only logged
-            ctx.log(f"could not remove class {name!r} after the failed import: {e}")

@@ -1,9 +1,10 @@
 """Whole-image prediction: overlapping tiles, blended, in bounded memory.
 
 Memory bound (besides the caller's image and the model's activations): the uint8 output
-C*H*W bytes, one float32 band of (C + 1) * tile * W * 4 bytes, and one batch of tiles. A 50 MP
-image (8660 x 5773) with C = 4 and tile 512: 200 MB output + 89 MB band + a few MB of tiles,
-instead of 800 MB for a float32 (C, H, W) accumulator.
+C*H*W bytes, one float32 band of (C + 1) * tile * W * 4 bytes (plus one band-sized temporary
+while it shifts), and one batch of tiles. A 50 MP image (8660 x 5773) with C = 4 and tile 512:
+200 MB output + 89 MB band + a few MB of tiles, where a float32 (C, H, W) accumulator alone
+would take 800 MB.
 """
 
 from __future__ import annotations
@@ -104,16 +105,21 @@ def predict_image(
             batch = device.batch(torch.from_numpy(np.stack(tiles)))
             with device.autocast():
                 logits = model(batch)
-            probs = logits.float().softmax(1)[:, 1:].cpu().numpy()
+            probs = logits.float().softmax(1)[:, 1:]
+            weights = torch.from_numpy(np.stack([np.outer(wy, wxs[b + k]) for k in range(len(chunk))]))
+            probs = (probs * weights.to(probs.device)[:, None]).cpu().numpy()  # weighted where it ran
             for k, x in enumerate(chunk):
-                weight = np.outer(wy, wxs[b + k])
                 xe = min(x + tw, w)
-                acc[:, :, x:xe] += probs[k, :, :, : xe - x] * weight[:, : xe - x]
-                wsum[:, x:xe] += weight[:, : xe - x]
-        # Rows above the next band's start get no more tiles: finalize them to uint8.
+                acc[:, :, x:xe] += probs[k, :, :, : xe - x]
+                wsum[:, x:xe] += weights[k, :, : xe - x].numpy()
+        # Rows above the next band's start get no more tiles: finalize them to uint8, in place.
         y_next = ys[r + 1] if r + 1 < len(ys) else min(y + th, h)
         done = min(y_next, h) - y
-        out[:, y : y + done] = np.rint(acc[:, :done] / wsum[:done] * 255)
+        head = acc[:, :done]
+        np.divide(head, wsum[:done], out=head)
+        np.multiply(head, 255, out=head)
+        np.rint(head, out=head)
+        out[:, y : y + done] = head
         keep = th - done
         acc[:, :keep] = acc[:, done:]
         acc[:, keep:] = 0

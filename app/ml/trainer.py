@@ -23,7 +23,11 @@ from torch.utils.data import DataLoader, RandomSampler
 from app.ml import train_state
 from app.ml.augment import AugmentConfig
 from app.ml.checkpoint import (
-    CheckpointConfig, ClassInfo, copy_checkpoint, load_checkpoint, save_checkpoint,
+    CheckpointConfig,
+    ClassInfo,
+    copy_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
 )
 from app.ml.data import Sample, TrainDataset, sample_images
 from app.ml.device import DeviceConfig, pick_device

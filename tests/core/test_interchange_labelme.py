@@ -18,9 +18,9 @@ from .test_interchange_polygons import TRICKY, _self_reaching_hole
 NAMES = {v: f"class{v}" for v in range(1, 256)}
 
 
-def item(mask, name="part", meta=ImageMeta(), image=Path("/data/part.png")):
+def item(mask, meta=None):
     h, w = (mask.shape if mask is not None else (4, 5))
-    return ExportItem(image, name, "ab" * 32, w, h, mask, meta)
+    return ExportItem(Path("/data/part.png"), "part", "ab" * 32, w, h, mask, meta or ImageMeta())
 
 
 def round_trip(doc, folder: Path, size):

@@ -81,3 +81,7 @@ def test_export_names_never_clash():
     assert names == ["d/a", "d/a-2", "d/A-3", "e/a", "d/classes"]
     assert export_names(["classes.png", "x.png"], reserved=["classes"])[0] == "classes-2"
     assert len({n.lower() for n in names}) == len(names)
+
+
+def test_export_names_are_never_hidden():
+    assert export_names(["x/.cache/a.png", "x/b/.c.png"]) == ["_cache/a", "b/_c"]

@@ -122,9 +122,9 @@ def test_classes_are_matched_by_name(tmp_path):
     for n in ("crack", "pore", "scratch"):
         src.classes.add(n)
     src.classes.delete(2)  # values 1 and 3 remain
-    (row,) = src.images.add_many([make_image_file(tmp_path / "img", "p.png", (6, 4))]).added,
+    (image_id,) = src.images.add_many([make_image_file(tmp_path / "img", "p.png", (6, 4))]).added
     mask = np.array([[0, 1, 1, 3, 3, 0]] * 4, np.uint8)
-    src.masks.save(row[0], mask)
+    src.masks.save(image_id, mask)
     export_project(src, tmp_path / "out", "coco")
     with Project.create(tmp_path / "dst.dsproj") as dst:
         dst.classes.add("scratch")  # value 1 here
@@ -251,6 +251,16 @@ def test_export_refuses_a_non_empty_folder_and_cancel_leaves_no_index(source, tm
     assert not (out / "manifest.json").exists()
 
 
+def test_export_refuses_masks_with_values_of_no_class(source, tmp_path):
+    row = source.images.list()[0]
+    mask = source.masks.load(row.id)
+    mask[0, 0] = 99  # e.g. an old revision restored after its class was deleted
+    source.masks.save(row.id, mask)
+    with pytest.raises(DatasetError, match=r"no defect class has, e.g. .*: \[99\]"):
+        export_project(source, tmp_path / "out", "labelme")
+    assert not (tmp_path / "out").exists()
+
+
 def test_export_with_missing_images(source, tmp_path):
     source.images.abspath(source.images.list()[0]).unlink()
     with pytest.raises(DatasetError, match="missing and cannot be copied"):
@@ -327,3 +337,9 @@ def test_cli_refusal_is_one_clear_line(exported, tmp_path, capsys):
     assert "defect-studio import-dataset: error:" in err and "leads outside" in err
     with Project.open(tmp_path / "n.dsproj") as p:
         assert p.images.list() == [] and p.classes.list() == []
+
+
+def test_cli_format_choices_follow_the_registry():
+    from app.core.interchange import FORMATS as REGISTRY
+
+    assert tuple(REGISTRY) == export_cmd.FORMATS

@@ -7,8 +7,15 @@ import pytest
 import torch
 
 from app.ml.checkpoint import (
-    CheckpointConfig, CheckpointError, ClassInfo, build_model, load_checkpoint, load_state_file,
-    read_config, save_checkpoint, sha256_file,
+    CheckpointConfig,
+    CheckpointError,
+    ClassInfo,
+    build_model,
+    load_checkpoint,
+    load_state_file,
+    read_config,
+    save_checkpoint,
+    sha256_file,
 )
 from app.ml.registry import create_model
 from app.ml.spec import ModelSpec, Normalization

@@ -5,7 +5,13 @@ import pytest
 
 from app.ml.augment import AugmentConfig, geometric, random_crop
 from app.ml.data import Sample, TrainDataset, split_samples
-from app.ml.preprocess import compute_normalization, mask_to_index, match_channels, normalize, to_unit_float
+from app.ml.preprocess import (
+    compute_normalization,
+    mask_to_index,
+    match_channels,
+    normalize,
+    to_unit_float,
+)
 from app.ml.spec import Normalization
 
 
@@ -75,6 +81,7 @@ def test_crops_oversample_defects():
     mask = np.zeros((256, 256), np.uint8)
     mask[200:204, 30:34] = 1
     image = mask.copy()
+
     def hits(p):
         cfg = AugmentConfig(defect_crop_p=p)
         return sum(random_crop(image, mask, 32, np.random.default_rng(s), cfg)[1].any() for s in range(100))
@@ -84,9 +91,9 @@ def test_crops_oversample_defects():
 
 def test_dataset_items_are_deterministic_per_epoch():
     rng = np.random.default_rng(0)
-    samples = [Sample(lambda im=rng.integers(0, 255, (40, 40), dtype=np.uint8): im,
-                      lambda: (np.arange(1600).reshape(40, 40) % 7 == 0).astype(np.uint8) * 5)
-               for _ in range(3)]
+    images = [rng.integers(0, 255, (40, 40), dtype=np.uint8) for _ in range(3)]
+    mask = (np.arange(1600).reshape(40, 40) % 7 == 0).astype(np.uint8) * 5
+    samples = [Sample(lambda im=im: im, lambda: mask) for im in images]
     ds = TrainDataset(samples, [5], 32, 3, Normalization.imagenet(3), crops_per_image=2, seed=1)
     assert len(ds) == 6
     x, y = ds[4]
@@ -102,14 +109,14 @@ def test_split_is_stratified_deterministic_and_stable():
     a = split_samples(sets, 0.2, seed=5)
     assert a == split_samples(sets, 0.2, seed=5)
     assert set(a) == {"train", "val"}
-    assert sum(1 for s, x in zip(sets, a) if 2 in s and x == "val") == 1
-    assert sum(1 for s, x in zip(sets, a) if 1 in s and s != {1, 3} and x == "val") == 2
+    assert sum(1 for s, x in zip(sets, a, strict=True) if 2 in s and x == "val") == 1
+    assert sum(1 for s, x in zip(sets, a, strict=True) if 1 in s and s != {1, 3} and x == "val") == 2
     assert a[-1] == "train"  # a class seen once stays in train, where the model can learn it
-    assert sum(1 for s, x in zip(sets, a) if not s and x == "val") == 1
+    assert sum(1 for s, x in zip(sets, a, strict=True) if not s and x == "val") == 1
 
     grown = sets + [{2}] * 5
     b = split_samples(grown, 0.2, seed=5, fixed=a + [None] * 5)
     assert b[: len(a)] == a  # persisted assignments never move
-    assert sum(1 for s, x in zip(grown, b) if 2 in s and x == "val") == 2  # round(0.2 * 8)
+    assert sum(1 for s, x in zip(grown, b, strict=True) if 2 in s and x == "val") == 2  # round(0.2 * 8)
     with pytest.raises(ValueError):
         split_samples(sets, 1.0)

@@ -10,7 +10,12 @@ import torch.nn as nn
 
 from app.ml.checkpoint import CheckpointConfig, ClassInfo, save_checkpoint
 from app.ml.inference import (
-    InferenceCancelled, load_model_for_inference, predict_image, probs_to_index, ramp, tile_starts,
+    InferenceCancelled,
+    load_model_for_inference,
+    predict_image,
+    probs_to_index,
+    ramp,
+    tile_starts,
 )
 from app.ml.registry import create_model
 from app.ml.spec import ModelSpec, Normalization

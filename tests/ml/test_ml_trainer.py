@@ -96,7 +96,7 @@ def test_resume_continues_from_the_saved_epoch(tmp_path):
     assert [e for e, _ in rec.epochs] == [1]
     assert result.epochs_done == 2 and len(result.history) == 2
     assert rec.steps[0][0] == 5  # step count carried over
-    for (k, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+    for (k, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, msg=k)  # same data order, RNG and optimizer state
     with pytest.raises(TrainingError, match="nothing to resume"):
         trainer(tmp_path / "c").fit(resume=True)

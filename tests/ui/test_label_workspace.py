@@ -90,7 +90,7 @@ def capsule_oracle(centers, diameter, value, mask=None):
     mask = np.zeros((H, W), np.uint8) if mask is None else mask.copy()
     yy, xx = np.mgrid[0:H, 0:W].astype(float)
     r = diameter / 2 + 1e-9
-    segments = list(zip(centers, centers[1:])) or [(centers[0], centers[0])]
+    segments = list(zip(centers, centers[1:], strict=False)) or [(centers[0], centers[0])]
     for (ax, ay), (bx, by) in segments:
         dx, dy = bx - ax, by - ay
         length2 = dx * dx + dy * dy
@@ -370,3 +370,19 @@ def test_escape_drops_the_polygon_and_tool_switch_ends_it(qtbot, ws, project):
     drive.key(ws.canvas, Qt.Key.Key_Return)
     assert not saved(ws, project).any()
     assert not ws.controller.busy
+
+
+def test_a_mask_changed_in_another_workspace_is_shown_on_return(qtbot, ws, project):
+    ws.settings.brush_size = 3
+    drive.stroke(ws.canvas, [(5, 5), (9, 5)])
+    ws.flush()
+    ws.activated()  # nothing changed elsewhere: same mask, history kept
+    assert ws.action("label.undo").isEnabled()
+
+    other = np.zeros((H, W), np.uint8)
+    other[20:25, 30:35] = 2
+    project.masks.save(ws.current_id, other, source="review")  # e.g. a prediction accepted
+    with qtbot.waitSignal(ws.image_shown, timeout=5000):
+        ws.activated()
+    np.testing.assert_array_equal(ws.doc.mask, other)
+    assert not ws.action("label.undo").isEnabled()  # old diffs do not apply to this mask

@@ -58,12 +58,13 @@ def export_names(rel_paths: Sequence[str], reserved: Iterable[str] = ()) -> list
     """A unique, safe relative stem per image path, e.g. ``MT_Crack/Imgs/x``.
 
     ``..`` and ``.`` parts are dropped and the folders every path shares are stripped, so
-    names are short and never climb out of the export. Clashes (``x.jpg`` and ``x.png``, or
+    names are short and never climb out of the export; a leading dot becomes ``_`` so no
+    part is hidden. Clashes (``x.jpg`` and ``x.png``, or
     names equal but for case, which Windows and macOS would merge) get ``-2``, ``-3``...
     in the order given. `reserved` stems (the format's own files) are never used.
     """
-    parts = [[p for p in PurePosixPath(r.replace("\\", "/")).parts if p not in ("..", ".", "/")]
-             for r in rel_paths]
+    parts = [[_visible(p) for p in PurePosixPath(r.replace("\\", "/")).parts
+              if p not in ("..", ".", "/")] for r in rel_paths]
     common = _common_folders([p[:-1] for p in parts])
     taken = {r.lower() for r in reserved}
     out = []
@@ -77,6 +78,11 @@ def export_names(rel_paths: Sequence[str], reserved: Iterable[str] = ()) -> list
         taken.add(name.lower())
         out.append(name)
     return out
+
+
+def _visible(part: str) -> str:
+    # Readers (ours and app.core.discover) skip hidden files and folders.
+    return "_" + part[1:] if part.startswith(".") else part
 
 
 def _common_folders(folders: list[list[str]]) -> int:

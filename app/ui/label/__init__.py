@@ -1,20 +1,33 @@
-"""The Label workspace: a fast canvas over 20-50 MP images, tools from app.core.editing,
-per-image undo, and masks committed to the project in the background after every stroke.
+"""The Label workspace: a fast canvas over 8/16-bit gray or RGB images up to 50 MP, the tools
+of app.core.editing, undo per image, and masks committed in the background after every stroke.
 
 Modules, one job each:
-    settings.py   LabelSettings: the observable model the tool bar edits (tool, class, brush...)
-    viewport.py   ViewTransform: zoom/pan math between widget and image coordinates
-    image_layer.py ImageLayer: raw pixels + the window/level uint8 copy that is drawn
-    palette.py    class colours -> a (256,) ARGB32 lookup table
-    overlay.py    MaskOverlay: class-coloured tiles, recoloured only inside dirty rectangles
-    canvas.py     LabelCanvas: paints layers, zoom/pan, forwards left-button input
-    previews.py   what each tool draws over the canvas (dispatch table by ToolMode)
-    controller.py ToolController: image-coordinate events -> core tools (dispatch table)
-    undo.py       QUndoStack per image, commands wrapping core MaskEdit atoms, byte budget
-    committer.py  MaskCommitter: coalesced background commits of whole masks
-    loader.py     ImageLoader: load image + mask on workers, LRU cache, neighbour prefetch
-    toolbar.py    LabelToolBar: widgets bound to LabelSettings
-    actions.py    the workspace's QActions (shortcuts, tooltips) in one table
-    workspace.py  LabelWorkspace: composes all of the above
-    drive.py      synthetic mouse/key input at image coordinates (tests and bench)
+    settings.py    LabelSettings: the observable state the bars edit (tool, class, brush, ...)
+    viewport.py    ViewTransform: zoom/pan math between widget and image coordinates
+    image_layer.py ImageLayer: raw pixels (values) + the window/level uint8 copy that is drawn
+    palette.py     class colours -> a 256-entry ARGB32 lookup table
+    overlay.py     MaskOverlay: class-coloured tiles, recoloured only inside dirty rectangles
+    canvas.py      LabelCanvas: paints the exposed region only; zoom/pan; forwards input
+    previews.py    what each tool draws over the canvas (dispatch table by ToolMode)
+    controller.py  ToolController: image-coordinate events -> core tools (TOOLS table)
+    undo.py        a QUndoStack per image, commands wrapping core MaskEdit atoms, byte budget
+    committer.py   MaskCommitter: coalesced background commits of whole masks
+    loader.py      ImageLoader: image + mask loaded on workers, LRU cache, neighbour prefetch
+    toolbar.py     LabelToolBar: the edit bar and view bar, bound to LabelSettings
+    actions.py     the workspace's QActions (keys, tooltips) in one table
+    workspace.py   LabelWorkspace: composes all of the above
+    drive.py       synthetic mouse/key input at image coordinates (tests and bench)
+
+Keys: B brush, E eraser, P polygon, F fill, X subtract (polygons cut holes; Alt on the first
+vertex does it once), H hide the mask, [ ] brush size, 1-9 defect class, Page Down or D next
+image, Page Up or A previous image, Ctrl+0 fit, Ctrl+Alt+0 100 %, Ctrl+Z undo, Ctrl+Shift+Z
+or Ctrl+Y redo. On the canvas: Shift+click draws a line from the last stroke, Backspace drops
+the last polygon vertex, Enter or a double-click closes it, Escape cancels it, the wheel zooms
+about the cursor, middle-drag or Space+drag pans.
+
+Memory for a 50 MP image: the raw pixels (50-300 MB by type), the uint8 display copy (50 MB
+gray, 150 MB RGB), the mask (50 MB), and overlay tiles only where the mask holds labels (512 px
+ARGB tiles; a fully labelled 50 MP mask would cost 200 MB, a typical one a few MB). The loader
+caches 3 images (shown + 2 neighbours). Undo keeps 256 MB of diffs across all images: other
+images' histories are dropped first, then the oldest steps of the shown one.
 """

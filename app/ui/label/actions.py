@@ -71,7 +71,7 @@ def build_actions(workspace) -> dict[str, QAction]:
         action = QAction(spec.text, workspace)
         action.setObjectName(spec.id)
         action.setShortcuts([QKeySequence(k) for k in spec.keys])
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.setToolTip(spec.tip)
         action.setStatusTip(spec.tip)
         action.setCheckable(spec.checkable)
@@ -85,18 +85,27 @@ def build_actions(workspace) -> dict[str, QAction]:
 
 
 def undo_actions(workspace, group) -> dict[str, QAction]:
-    """Undo/Redo from the QUndoGroup: they follow the shown image's stack."""
-    undo = group.createUndoAction(workspace, "Undo")
-    redo = group.createRedoAction(workspace, "Redo")
-    undo.setObjectName("label.undo")
-    redo.setObjectName("label.redo")
-    undo.setShortcuts([QKeySequence("Ctrl+Z")])
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    for action, tip in ((undo, "Undo the last stroke"), (redo, "Redo the stroke undone")):
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(tip)
+    """Undo/Redo calling the workspace (which ends a stroke in progress first), with text and
+    enabled state following the QUndoGroup's active stack (the shown image's history)."""
+    out = {}
+    for key, text, keys, slot, can, changed in (
+        ("label.undo", "&Undo", ("Ctrl+Z",), workspace.undo, group.canUndoChanged,
+         group.undoTextChanged),
+        ("label.redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), workspace.redo,
+         group.canRedoChanged, group.redoTextChanged),
+    ):
+        action = QAction(text, workspace)
+        action.setObjectName(key)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setEnabled(False)
+        action.setToolTip(f"{text.replace('&', '')} the last stroke, polygon or fill")
         decorate_tooltip(action)
-    return {"label.undo": undo, "label.redo": redo}
+        action.triggered.connect(lambda _checked=False, s=slot: s())
+        can.connect(action.setEnabled)
+        changed.connect(lambda t, a=action, base=text: a.setText(f"{base} {t}".strip()))
+        out[key] = action
+    return out
 
 
 def _connect(action: QAction, handler, spec: Spec) -> None:

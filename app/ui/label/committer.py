@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.core.imageio import encode_mask_png
 
-SaveFn = Callable[[int, np.ndarray, bytes], object]  # project.masks.save(id, mask, png=...)
+SaveFn = Callable[[int, np.ndarray, bytes], int]  # project.masks.save(...) -> revision id
 
 
 class MaskCommitter(QObject):
@@ -41,6 +41,7 @@ class MaskCommitter(QObject):
         # image id -> crc32 of the mask last written: tells the workspace whether a mask it
         # loads again is the one its undo history was built on
         self.saved_crc: dict[int, int] = {}
+        self.saved_revision: dict[int, int] = {}  # image id -> revision id last written
         self._stop = False
         self._thread: threading.Thread | None = None
         self._worker_done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
@@ -99,8 +100,9 @@ class MaskCommitter(QObject):
                 self._busy = image_id
             error = ""
             try:
-                self._save(image_id, mask, encode_mask_png(mask))
+                revision = self._save(image_id, mask, encode_mask_png(mask))
                 self.saved_crc[image_id] = zlib.crc32(mask)
+                self.saved_revision[image_id] = revision
             except Exception as exc:  # reported on the UI thread; retried by the next flush
                 error = f"{type(exc).__name__}: {exc}" or "failed"
             with self._cond:

@@ -31,6 +31,7 @@ class LoadedImage:
     mask: np.ndarray  # uint8 (H, W), C-contiguous, writable
     seconds: float  # how long the load took on the worker
     mask_crc: int | None = None  # crc32 of the mask as read; None: the workspace's own array
+    revision: int | None = None  # the mask revision read (None: never labelled)
 
     @property
     def nbytes(self) -> int:
@@ -42,6 +43,7 @@ def load_entry(project, image_id: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     t0 = time.perf_counter()
     row = project.images.get(image_id)
     pixels = load_image(project.images.abspath(row), max_pixels=max_pixels)
+    revisions = project.masks.revisions(image_id)
     mask = project.masks.load_or_empty(image_id)
     if mask.shape != pixels.shape[:2]:
         raise ValueError(f"the mask is {mask.shape[1]} x {mask.shape[0]} but the image is "
@@ -49,7 +51,7 @@ def load_entry(project, image_id: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     mask = np.require(mask, np.uint8, ["C", "W"])
     display, window = prepare_display(pixels)
     return LoadedImage(row, pixels, display, window, mask, time.perf_counter() - t0,
-                       zlib.crc32(mask))
+                       zlib.crc32(mask), revisions[-1].id if revisions else None)
 
 
 class ImageLoader(QObject):

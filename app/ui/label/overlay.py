@@ -58,7 +58,7 @@ class MaskOverlay:
                     tile = self._tiles[ty, tx] = _Tile(
                         tx0, ty0, min(TILE, self.width - tx0), min(TILE, self.height - ty0))
                 out = tile.pixels[ay0 - ty0:ay1 - ty0, ax0 - tx0:ax1 - tx0]
-                out[...] = self.table[values]
+                np.take(self.table, values, out=out, mode="clip")  # the (256, 4) palette as uint32
 
     def paint(self, painter: QPainter, rect) -> None:
         """Draw the tiles inside image rectangle ``rect``; the painter maps image coords."""

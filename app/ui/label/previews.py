@@ -15,6 +15,13 @@ from app.core.editing import ToolMode
 from app.core.editing.raster import stamp_center
 
 _PAD = 3  # pen width plus anti-aliasing
+_SMOOTH_RADIUS = 64  # widget px
+
+
+def _cosmetic(color: QColor, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color, 0, style)  # width 0: one device pixel at any transform
+    pen.setCosmetic(True)
+    return pen
 
 
 class Preview:
@@ -41,11 +48,13 @@ class BrushPreview(Preview):
 
     def paint(self, p: QPainter, ctx) -> None:
         wx, wy, r = self._circle(ctx)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        # Cosmetic 1 px pens skip the stroker; antialiasing a big circle costs ~0.5 ms a paint
+        # and buys nothing visible, so only small rings get it.
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, r < _SMOOTH_RADIUS)
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(QColor(0, 0, 0, 160), 1.5))
+        p.setPen(_cosmetic(QColor(0, 0, 0, 160)))
         p.drawEllipse(QPointF(wx, wy), r + 1, r + 1)
-        p.setPen(QPen(self.color, 1.0))
+        p.setPen(_cosmetic(self.color))
         p.drawEllipse(QPointF(wx, wy), r, r)
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.core.editing import MaskDocument, MaskEdit, ToolMode
-from app.ui.actions import decorate_tooltip
 from app.ui.workspace import Workspace
 
-from .actions import build_actions
+from .actions import build_actions, undo_actions
 from .canvas import LabelCanvas
 from .committer import MaskCommitter
 from .controller import ToolController
@@ -63,12 +62,17 @@ class LabelWorkspace(Workspace):
         self.canvas.controller = self.controller
         self.histories = UndoHistories(self._apply_history_edit, parent=self)
         self._actions = build_actions(self)
-        self._actions.update(self._undo_actions())
+        self._actions.update(undo_actions(self, self.histories.group))
         self.addActions(list(self._actions.values()))
         self.toolbar = LabelToolBar(self.settings, self._actions, self)
         self.panel = ImageListPanel() if ImageListPanel is not None else None
         self._window_timer = QTimer(self, singleShot=True, interval=0)
         self._window_timer.timeout.connect(self._apply_window)
+        # The list's row (status, classes) follows commits at most twice a second: refreshing
+        # it reads every image's summary, too much for every stroke on a big project.
+        self._list_stale: set[int] = set()
+        self._list_timer = QTimer(self, singleShot=True, interval=500)
+        self._list_timer.timeout.connect(self._refresh_list)
         self._layout()
 
         self.controller.dirty.connect(self._on_dirty)
@@ -102,29 +106,6 @@ class LabelWorkspace(Workspace):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
-    def _undo_actions(self) -> dict[str, QAction]:
-        """Our own Undo/Redo (they end a stroke in progress first), following the group."""
-        group = self.histories.group
-        out = {}
-        for key, text, keys, slot, can, changed in (
-            ("label.undo", "&Undo", ("Ctrl+Z",), self.undo, group.canUndoChanged,
-             group.undoTextChanged),
-            ("label.redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), self.redo,
-             group.canRedoChanged, group.redoTextChanged),
-        ):
-            action = QAction(text, self)
-            action.setObjectName(key)
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.setEnabled(False)
-            action.setToolTip(f"{text.replace('&', '')} the last stroke, polygon or fill")
-            decorate_tooltip(action)
-            action.triggered.connect(lambda _c=False, s=slot: s())
-            can.connect(action.setEnabled)
-            changed.connect(lambda t, a=action, base=text: a.setText(f"{base} {t}".strip()))
-            out[key] = action
-        return out
-
     # Workspace API ----------------------------------------------------------------------------
     def workspace_actions(self) -> list[QAction]:
         return list(self._actions.values())
@@ -151,7 +132,7 @@ class LabelWorkspace(Workspace):
         self.loader.failed.connect(self._load_failed)
         self.controller.editable = not project.readonly
         self.reload_classes()
-        self._ids = [r.id for r in project.images.list()]
+        self._ids = [r.id for r in project.images.list()] if self.panel is None else []
         if self.panel is not None:
             self.panel.set_project(project)
         ids = self._order()
@@ -162,13 +143,18 @@ class LabelWorkspace(Workspace):
 
     def activated(self) -> None:
         """Classes or masks may have changed in another workspace."""
+        self.canvas.setFocus()
         if self.project is None:
             return
         self.reload_classes()
+        if self.current is not None and self._changed_elsewhere(self.current_id):
+            self.reload_image()
         if self.loader is not None:  # cached neighbours may hold masks changed elsewhere
             for image_id in self._order():
                 if image_id != self.current_id:
                     self.loader.invalidate(image_id)
+        if self._wanted is None and self._order():  # images were imported since
+            self.show_image(self._order()[0])
 
     def flush(self) -> None:
         """End a stroke in progress and block until every mask is written."""
@@ -201,6 +187,23 @@ class LabelWorkspace(Workspace):
         else:
             self.canvas.set_placeholder("Loading…")
 
+    def reload_image(self) -> None:
+        """Show the current image again as the project holds it (its mask changed elsewhere);
+        its undo history is kept only if the mask is still the one it was built on."""
+        image_id = self.current_id
+        if image_id is None:
+            return
+        self._leave_current()
+        self.loader.invalidate(image_id)
+        self._wanted = None
+        self.show_image(image_id)
+
+    def _changed_elsewhere(self, image_id: int) -> bool:
+        revisions = self.project.masks.revisions(image_id)
+        latest = revisions[-1].id if revisions else None
+        ours = {self.current.revision, self.committer.saved_revision.get(image_id)}
+        return latest not in ours
+
     def next_image(self) -> None:
         self._step(+1)
 
@@ -209,11 +212,15 @@ class LabelWorkspace(Workspace):
 
     def _step(self, delta: int) -> None:
         if self.panel is not None:
-            (self.panel.select_next if delta > 0 else self.panel.select_prev)()
-            return
-        ids = self._order()
-        if self._wanted in ids and 0 <= ids.index(self._wanted) + delta < len(ids):
-            self.show_image(ids[ids.index(self._wanted) + delta])
+            moved = (self.panel.select_next if delta > 0 else self.panel.select_prev)()
+        else:
+            ids = self._order()
+            moved = self._wanted in ids and 0 <= ids.index(self._wanted) + delta < len(ids)
+            if moved:
+                self.show_image(ids[ids.index(self._wanted) + delta])
+        if not moved:
+            self.status_message.emit("This is the last image" if delta > 0
+                                     else "This is the first image")
 
     def _order(self) -> list[int]:
         if self.panel is not None:
@@ -268,6 +275,8 @@ class LabelWorkspace(Workspace):
             self.loader.shutdown()
             self.loader.deleteLater()
         self.committer = self.loader = None
+        self._refresh_list()
+        self._list_timer.stop()
         self.histories.clear()
         self.canvas.set_placeholder("No project open")
         self.project = None
@@ -341,8 +350,15 @@ class LabelWorkspace(Workspace):
         self.committer.schedule(image_id, self.doc.mask)
 
     def _on_committed(self, image_id: int) -> None:
+        self._list_stale.add(image_id)
+        if not self._list_timer.isActive():
+            self._list_timer.start()
+
+    def _refresh_list(self) -> None:
+        stale, self._list_stale = self._list_stale, set()
         if self.panel is not None and self.project is not None:
-            self.panel.refresh(image_id)
+            for image_id in stale:
+                self.panel.refresh(image_id)
 
     def _on_commit_failed(self, image_id: int, message: str) -> None:
         self.status_message.emit(f"Could not save the mask of image {image_id}: {message}")
@@ -357,6 +373,7 @@ class LabelWorkspace(Workspace):
 
     def _apply_window(self) -> None:
         if self.layer is not None and self.layer.set_window(*self.settings.window):
+            self.current.window = self.layer.window  # the cached display holds it now
             self.canvas.update()
 
     def _sync_actions(self, name: str) -> None:

@@ -1,0 +1,122 @@
+"""``defect-studio predict PROJECT``: pre-label images with a trained model (stored in the project).
+
+Exit status: 0 done (unreadable images are listed, not fatal), 1 error, 130 interrupted with
+Ctrl-C (the predictions made so far are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "predict", help="pre-label images with a trained model",
+        description="Run a trained model over images of PROJECT and store its probability maps "
+                    "as pre-labels (shown in the Label workspace).")
+    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("--images", nargs="+", metavar="ID|PATH",
+                   help="image ids or paths of images in the project (default: all unlabeled)")
+    p.add_argument("--model", type=int, metavar="ID",
+                   help="model id (default: the active model, else the newest)")
+    p.add_argument("--device", default="auto", metavar="DEV",
+                   help="auto (default), cpu, cuda, cuda:N or mps")
+    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.jobs.context import Canceled, JobContext
+    from app.jobs.prediction import default_model_id, predict_images, unlabeled_image_ids
+    from app.store import Project, ProjectError
+
+    from .progress import TextProgress, cancel_on_ctrl_c
+
+    try:
+        project = Project.open(args.project)
+    except (ProjectError, OSError) as e:
+        return _fail(str(e))
+    bar = TextProgress()
+    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
+    previous = cancel_on_ctrl_c(ctx)
+    try:
+        model_id = args.model if args.model is not None else default_model_id(project)
+        if model_id is None:
+            return _fail("the project has no trained model yet: run `defect-studio train` first")
+        try:
+            row = project.models.get(model_id)
+        except KeyError:
+            known = ", ".join(str(m.id) for m in project.models.list()) or "none"
+            return _fail(f"no model {model_id} in this project (models: {known})")
+        ids = resolve_images(project, args.images) if args.images else unlabeled_image_ids(project)
+        if not ids:
+            print("No images to predict (no unlabeled images; name some with --images).")
+            return 0
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        report = predict_images(project, model_id, ids, ctx,
+                                device=None if args.device == "auto" else args.device)
+        bar.close()
+        print("\n".join(summary(project, row, report)))
+        return 0
+    except Canceled:
+        bar.close()
+        print("Interrupted: the predictions made so far are kept.", file=sys.stderr)
+        return 130
+    except ValueError as e:
+        bar.close()
+        return _fail(str(e))
+    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
+        bar.close()
+        return _fail(f"prediction failed: {type(e).__name__}: {e}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        project.close()
+
+
+def resolve_images(project, refs: list[str]) -> list[int]:
+    """Image ids from ids or paths (absolute, relative to here, or relative to the project)."""
+    ids = []
+    for ref in refs:
+        if ref.isdigit():
+            try:
+                ids.append(project.images.get(int(ref)).id)
+                continue
+            except KeyError:
+                if not Path(ref).exists():
+                    raise ValueError(f"no image with id {ref} in this project") from None
+        row = project.images.by_rel_path(project.images.rel(ref))
+        if row is None:
+            row = project.images.by_rel_path(Path(ref).as_posix())
+        if row is None:
+            raise ValueError(f"{ref} is not an image of this project (import it first)")
+        ids.append(row.id)
+    return ids
+
+
+def summary(project, row, report) -> list[str]:
+    """A line per image: per class, the peak probability and the pixels at >= 50 %."""
+    names = {str(k): v for k, v in row.metrics.get("classes", {}).items()}
+    lines = [f"Predicted {len(report.predicted)} image(s) with model {row.id} ({row.name}) "
+             f"in {report.seconds:.1f} s"]
+    for image_id in report.predicted:
+        probs, values = project.models.load_prediction(image_id, row.id)
+        cells = []
+        for ch, value in zip(probs, values, strict=True):
+            cells.append(f"{names.get(str(value), value)} max {ch.max() / 255:.2f} "
+                         f"({int((ch >= 128).sum())} px)")
+        lines.append(f"  {image_id:>5}  {project.images.get(image_id).name}: {', '.join(cells)}")
+    if report.failed:
+        lines.append(f"Skipped {len(report.failed)} image(s):")
+        lines += [f"  {image_id:>5}  {reason}" for image_id, reason in report.failed]
+    return lines
+
+
+def _fail(message: str) -> int:
+    print(f"defect-studio predict: error: {message}", file=sys.stderr)
+    return 1

@@ -1,0 +1,204 @@
+"""``defect-studio train PROJECT``: train on the project's labeled images, register the model.
+
+Exit status: 0 trained, 1 error, 130 interrupted with Ctrl-C (the best model so far is still
+registered when an epoch had finished, and `--resume` continues the run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+EPILOG = """\
+the model: the default for the device (a slim U-Net/ResNet-18 at 256 px tiles on CPU,
+U-Net/ResNet-34 at 512 px on CUDA), changed by --arch/--encoder/--tile, or given whole with
+--spec as JSON text or a .json file, e.g. --spec '{"architecture": "FPN", "encoder":
+"mobilenet_v2", "tile_size": 384}' (missing keys keep the default). Images with status
+"labeled" train; the train/val split is stratified by class and stored in the project.
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train", help="train a segmentation model on a project's labeled images",
+        description="Train a model on PROJECT's labeled images, validate it on the held-out "
+                    "split and register it in the project.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("--spec", metavar="JSON", help="model spec as JSON text or a .json file")
+    p.add_argument("--arch", metavar="NAME", help="architecture (Unet, FPN, ...)")
+    p.add_argument("--encoder", metavar="NAME", help="encoder (resnet18, mobilenet_v2, ...)")
+    p.add_argument("--tile", type=int, metavar="PX", help="training tile size (multiple of 32)")
+    p.add_argument("--epochs", type=int, metavar="N", help="epochs (default 50)")
+    p.add_argument("--batch", type=int, metavar="N", help="batch size (default 8)")
+    p.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.001)")
+    p.add_argument("--patience", type=int, metavar="N",
+                   help="stop after N epochs without a better val score (0: never; default 10)")
+    p.add_argument("--device", default="auto", metavar="DEV",
+                   help="auto (default), cpu, cuda, cuda:N or mps")
+    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    p.add_argument("--no-pretrained", action="store_true",
+                   help="start from random weights instead of ImageNet")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the last stopped run (same model; --epochs may extend it)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.jobs.context import Canceled, JobContext
+    from app.jobs.training import config_from_dict, find_resumable, train_project
+    from app.ml.project_data import DataError
+    from app.store import Project, ProjectError
+
+    from .progress import TextProgress, cancel_on_ctrl_c
+
+    try:
+        project = Project.open(args.project)
+    except (ProjectError, OSError) as e:
+        return _fail(str(e))
+    bar = TextProgress()
+    printer = _EpochPrinter(bar)
+    ctx = JobContext(progress_fn=bar, log_fn=printer.log)
+    previous = cancel_on_ctrl_c(ctx)
+    try:
+        import torch
+
+        from app.ml.device import pick_device
+        from app.ml.trainer import TrainConfig, TrainingError
+
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        device = pick_device(args.device)
+        if args.resume:
+            run_info = find_resumable(project)
+            if run_info is None:
+                return _fail("nothing to resume: no stopped training run in this project")
+            if args.spec or args.arch or args.encoder or args.tile:
+                return _fail("--resume continues the run's own model; drop the model options")
+            spec, config = None, config_from_dict(run_info.config)
+            print(f"Resuming {run_info.name} after epoch {run_info.epochs_done}")
+        else:
+            spec, config = _spec(project, args, device.kind), TrainConfig()
+        config = _config(config, args, str(device.device))
+        row = train_project(project, spec, config, ctx, resume=args.resume)
+    except Canceled:
+        bar.close()
+        print("Interrupted before the first epoch finished: no model registered "
+              "(--resume continues).", file=sys.stderr)
+        return 130
+    except (DataError, TrainingError, ValueError) as e:
+        bar.close()
+        return _fail(str(e))
+    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
+        bar.close()
+        return _fail(f"training failed: {type(e).__name__}: {e}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        project.close()
+    bar.close()
+    print("\n".join(summary(row)))
+    return 130 if row.metrics.get("status") == "cancelled" else 0
+
+
+def _spec(project, args, device_kind: str):
+    from app.ml.project_data import default_project_spec
+    from app.ml.registry import validate_spec
+    from app.ml.spec import ModelSpec
+
+    spec = default_project_spec(project, device_kind)
+    changes = {}
+    if args.spec:
+        changes.update(_json(args.spec))
+    for key, value in (("architecture", args.arch), ("encoder", args.encoder),
+                       ("tile_size", args.tile)):
+        if value is not None:
+            changes[key] = value
+    if args.no_pretrained:
+        changes["encoder_weights"] = None
+    if ("architecture" in changes or "encoder" in changes) and "decoder_channels" not in changes:
+        changes["decoder_channels"] = None  # the default's slim decoder fits its own model only
+    unknown = sorted(set(changes) - set(ModelSpec.__dataclass_fields__))
+    if unknown:
+        raise ValueError(f"unknown spec key(s) {', '.join(unknown)}; valid: "
+                         f"{', '.join(ModelSpec.__dataclass_fields__)}")
+    spec = ModelSpec.from_dict({**spec.to_dict(), **changes})
+    validate_spec(spec)
+    return spec
+
+
+def _json(text: str) -> dict:
+    source = text
+    if not text.lstrip().startswith("{"):
+        try:
+            source = Path(text).read_text(encoding="utf-8")
+        except OSError as e:
+            raise ValueError(f"--spec is neither JSON text nor a readable file: {e}") from None
+    try:
+        doc = json.loads(source)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--spec is not valid JSON: {e}") from None
+    if not isinstance(doc, dict):
+        raise ValueError("--spec must be a JSON object")
+    return doc.get("spec", doc)  # a checkpoint's config.json works too
+
+
+def _config(config, args, device: str):
+    import dataclasses
+
+    changes = {"device": device}
+    for key, value in (("epochs", args.epochs), ("batch_size", args.batch), ("lr", args.lr),
+                       ("patience", args.patience)):
+        if value is not None:
+            changes[key] = value
+    return dataclasses.replace(config, **changes)
+
+
+class _EpochPrinter:
+    """Log lines (one per epoch) go to stdout, after clearing the progress bar's line."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def log(self, text: str) -> None:
+        if self.bar.tty:
+            self.bar.stream.write("\r\x1b[K")
+            self.bar.stream.flush()
+        print(text, flush=True)
+
+
+def _fail(message: str) -> int:
+    print(f"defect-studio train: error: {message}", file=sys.stderr)
+    return 1
+
+
+def summary(row) -> list[str]:
+    """What the user wants to know about a freshly registered model."""
+    m = row.metrics
+    names = m.get("classes", {})
+    status = {"completed": "finished", "early_stopped": "stopped early (no better val score)",
+              "cancelled": "interrupted"}.get(m.get("status"), m.get("status", ""))
+    lines = [f"Model {row.id} registered: {row.name}",
+             f"  {status}; best epoch {(m.get('best_epoch') or 0) + 1} of "
+             f"{m.get('epochs_done')} (planned {m.get('epochs_planned')}); "
+             f"{row.train_images} train / {m.get('val_images', 0)} val images"]
+    if m.get("miou") is not None:
+        per = ", ".join(f"{names.get(k, k)} {_num(v)}" for k, v in m.get("iou", {}).items())
+        recall = m.get("detection_recall")
+        lines.append(f"  val mIoU {_num(m['miou'])}  per class IoU: {per}")
+        lines.append(f"  parts: escapes {m.get('escapes', 0)} of {m.get('parts', 0)} "
+                     f"(escape rate {_pct(None if recall is None else 1 - recall)}), "
+                     f"false-reject rate {_pct(m.get('false_reject_rate'))}")
+    else:
+        lines.append("  no validation images: metrics are unavailable")
+    return lines
+
+
+def _num(x) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{x:.1%}"

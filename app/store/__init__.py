@@ -8,10 +8,21 @@ from .errors import (
     ReadOnlyError,
 )
 from .project import EXTENSION, Project
-from .rows import AuditRow, DefectClassRow, ImageRow, ModelRow, NewImage, RecipeRow, RevisionRow
+from .rows import (
+    AuditRow,
+    DecisionRow,
+    DefectClassRow,
+    ImageRow,
+    ModelRow,
+    NewImage,
+    RecipeRow,
+    ResultRow,
+    RevisionRow,
+    RunRow,
+)
 
 __all__ = [
     "EXTENSION", "AuditRow", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLockedError",
-    "ReadOnlyError", "RecipeRow", "RevisionRow",
+    "ReadOnlyError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
 ]

@@ -20,6 +20,7 @@ from .masks_repo import MasksRepo
 from .migrations import SCHEMA_VERSION, current_version, migrate
 from .models_repo import ModelsRepo
 from .recipes_repo import RecipesRepo
+from .runs_repo import RunsRepo
 from .settings_repo import SettingsRepo
 
 EXTENSION = ".dsproj"
@@ -39,6 +40,7 @@ class Project:
         self.masks = MasksRepo(db)
         self.models = ModelsRepo(db, self.root)
         self.recipes = RecipesRepo(db)
+        self.runs = RunsRepo(db)
         self.audit = AuditRepo(db)
 
     @property

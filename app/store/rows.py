@@ -102,3 +102,49 @@ class RecipeRow:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    name: str
+    model_id: int | None
+    recipe_id: int
+    status: str
+    created_at: str
+    author: str
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One part graded in an inspection run; `decision` is the latest review decision, if any."""
+
+    id: int
+    run_id: int
+    image_path: str
+    sha256: str
+    grade: str | None
+    reasons: list
+    components: list
+    risk: float
+    flagged: bool
+    error: str | None
+    created_at: str
+    decision: DecisionRow | None = None
+
+    @property
+    def final_grade(self) -> str | None:
+        """The reviewer's grade when reviewed, else the model's."""
+        return self.decision.grade if self.decision else self.grade
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    id: int
+    result_id: int
+    decision: str  # confirm, override, to_labeling
+    grade: str
+    reason: str
+    seconds: float | None
+    author: str
+    created_at: str

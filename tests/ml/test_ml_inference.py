@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.ml.checkpoint import CheckpointConfig, ClassInfo, save_checkpoint
 from app.ml.inference import (
@@ -27,6 +29,9 @@ def conv_model(kernel: int, seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
     layers = [nn.Conv2d(1, 8, kernel, padding=kernel // 2), nn.ReLU(), nn.Conv2d(8, 3, kernel, padding=kernel // 2)]
     return nn.Sequential(*layers).eval()
+
+
+POINTWISE = conv_model(1)
 
 
 def image(h=100, w=76, seed=0):
@@ -109,3 +114,15 @@ def test_load_model_for_inference(tmp_path):
     img = image(48, 40)
     assert loaded.config.class_values == [1, 2]
     assert np.array_equal(loaded.predict(img), predict_image(model, img, s, NORM))
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(1, 150), w=st.integers(1, 150), tile=st.sampled_from([32, 64]),
+       overlap=st.integers(0, 32), batch=st.integers(1, 5))
+def test_any_layout_blends_to_the_untiled_result(h, w, tile, overlap, batch):
+    """Every pixel is covered and the blending weights normalize, whatever the sizes."""
+    model, img = POINTWISE, image(h, w, seed=h * 151 + w)
+    whole = predict_image(model, img, spec(), NORM, tile=0)
+    tiled = predict_image(model, img, spec(), NORM, tile=tile, overlap=overlap, batch_size=batch)
+    assert tiled.shape == (2, h, w)
+    assert np.abs(whole.astype(int) - tiled).max() <= 1

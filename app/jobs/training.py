@@ -267,7 +267,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
         spec = spec.replace(num_classes=data.num_classes)
     for note in data.notes:
         ctx.log(note)
-    ctx.log(f"Training on {len(data.train)} images ({data.good_train} good parts), "
+    ctx.log(f"Training on {len(data.train)} images ({data.good_train} of them good parts), "
             f"validating on {len(data.val)}")
     ctx.check()
 

@@ -218,6 +218,8 @@ class ImageListPanel(QWidget):
     # -- lifecycle --------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Join the thumbnail threads and any relink job (call before the project closes)."""
+        if self._project is not None:
+            self.set_project(None)  # empty the list first: no row may ask for a thumbnail after
         self.loader.shutdown()
         self.relink_runner.cancel()
         self.relink_runner.wait()

@@ -5,7 +5,7 @@
     .venv/bin/python bench/bench_train.py --device cuda --tile 512 --batch 16 --encoder resnet34
 
 Both loops draw the same TrainDataset through the same DataLoader settings; runs alternate
-(bare, trainer, bare, trainer...) after an untimed warm-up run, so drift from other jobs hits
+(bare, trainer, trainer, bare, ...) after an untimed warm-up run, so drift from other jobs hits
 both; the load average is printed per round, since a shared CPU skews single figures. Step time = the gap between
 consecutive steps inside an epoch (data loading included, epoch-end validation/checkpoints
 excluded); epoch time = the whole epoch including the trainer's checkpoint writes.
@@ -140,8 +140,12 @@ def main() -> None:
     bare_loop(spec, samples, warm, norm, values)
     bare_steps, bare_epochs, tr_steps, tr_epochs, ratios = [], [], [], [], []
     for r in range(args.rounds):
-        bs, be = bare_loop(spec, samples, args, norm, values)
-        ts, te = trainer_run(spec, samples, args, norm, classes)
+        if r % 2:  # alternate which goes first, so neither always follows the other's writes
+            ts, te = trainer_run(spec, samples, args, norm, classes)
+            bs, be = bare_loop(spec, samples, args, norm, values)
+        else:
+            bs, be = bare_loop(spec, samples, args, norm, values)
+            ts, te = trainer_run(spec, samples, args, norm, classes)
         bare_steps += bs
         tr_steps += ts
         bare_epochs += be

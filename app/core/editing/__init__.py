@@ -12,6 +12,7 @@ A UI drives a stroke like this::
     history.undo(doc.mask)                       # returns the rect to redraw
 """
 
+from .accept import AcceptTool
 from .base import Modifiers, Point, Tool, ToolMode, ToolResult
 from .brush import BrushTool, EraserTool
 from .document import MAX_BRUSH_SIZE, MaskDocument
@@ -24,8 +25,8 @@ from .recorder import StrokeRecorder
 from .tools import TOOLS, make_tool
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "MAX_BRUSH_SIZE", "TOOLS", "BrushTool", "EraserTool", "FillTool",
-    "MaskDocument", "MaskEdit", "Modifiers", "Point", "PolygonTool", "Rect", "StrokeRecorder",
+    "DEFAULT_MAX_BYTES", "MAX_BRUSH_SIZE", "TOOLS", "AcceptTool", "BrushTool", "EraserTool",
+    "FillTool", "MaskDocument", "MaskEdit", "Modifiers", "Point", "PolygonTool", "Rect", "StrokeRecorder",
     "Tool", "ToolMode", "ToolResult", "UndoHistory", "fill_polygon", "flood_fill",
     "make_tool", "paint_selection",
 ]

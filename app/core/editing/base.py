@@ -18,6 +18,7 @@ class ToolMode(enum.Enum):
     ERASER = "eraser"
     POLYGON = "polygon"
     FILL = "fill"
+    ACCEPT = "accept"  # accept the pre-label under the cursor (app.core.prelabel)
 
 
 class Modifiers(enum.Flag):

@@ -21,6 +21,9 @@ class MaskDocument:
         self.brush_size = brush_size
         # End of the last brush or eraser stroke: shift-click draws a line from here.
         self.last_point: tuple[float, float] | None = None
+        # The model's pre-labels shown with this mask (app.core.prelabel.PreLabels), if any:
+        # the accept tool reads them. None while there are none or they are hidden.
+        self.prelabels = None
 
     @property
     def shape(self) -> tuple[int, int]:

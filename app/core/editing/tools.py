@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .accept import AcceptTool
 from .base import Tool, ToolMode
 from .brush import BrushTool, EraserTool
 from .document import MaskDocument
@@ -13,6 +14,7 @@ TOOLS: dict[ToolMode, type[Tool]] = {
     ToolMode.ERASER: EraserTool,
     ToolMode.POLYGON: PolygonTool,
     ToolMode.FILL: FillTool,
+    ToolMode.ACCEPT: AcceptTool,
 }
 
 

@@ -1,7 +1,8 @@
 """The Label workspace's actions, declared once: text, keys, tooltip, and the handler called.
 
-Keys (tooltips show them): B brush, E eraser, P polygon, F fill, X subtract (cut holes),
-H hide the mask, [ and ] brush size, 1-9 defect class, Page Down / D next image,
+Keys (tooltips show them): B brush, E eraser, P polygon, F fill, K accept pre-labels (a click
+accepts the one under the cursor), X subtract (cut holes), H hide the mask, Shift+H hide the
+pre-labels, Shift+A accept all pre-labels, Shift+Del clear pre-labels, [ and ] brush size, 1-9 defect class, Page Down / D next image,
 Page Up / A previous image, Ctrl+0 fit, Ctrl+Alt+0 100 %, Ctrl+Z undo,
 Ctrl+Shift+Z or Ctrl+Y redo. In the canvas: Backspace drops the last polygon vertex, Enter
 (or a double-click) closes it, Escape cancels it, Space+drag or middle-drag pans.
@@ -39,9 +40,22 @@ TOOL_SPECS = (
          "set_tool", ToolMode.POLYGON, True),
     Spec("label.tool.fill", "&Fill", ("F",), "Fill the enclosed region or hole under the "
          "cursor", "set_tool", ToolMode.FILL, True),
+    Spec("label.tool.accept", "Ac&cept", ("K",), "Click a pre-label (outline) to add it to "
+         "the mask; labels already there are kept", "set_tool", ToolMode.ACCEPT, True),
 )
 
-SPECS = TOOL_SPECS + (
+PRELABEL_SPECS = (
+    Spec("label.prelabels.accept_all", "Accept &all pre-labels", ("Shift+A",),
+         "Add every pre-label to the mask (one undo step); labels already there are kept",
+         "accept_all_prelabels"),
+    Spec("label.prelabels.clear", "C&lear pre-labels", ("Shift+Del",),
+         "Delete this image's stored prediction of the model shown (predict again in Train "
+         "to get it back)", "clear_prelabels"),
+    Spec("label.prelabels.hide", "Hide &pre-labels", ("Shift+H",),
+         "Hide the model's pre-label outlines", "set_prelabels_hidden", checkable=True),
+)
+
+SPECS = TOOL_SPECS + PRELABEL_SPECS + (
     Spec("label.subtract", "&Subtract", ("X",), "Polygons cut holes instead of adding",
          "set_subtract", checkable=True),
     Spec("label.hide_mask", "&Hide mask", ("H",), "Hide the mask overlay", "set_mask_hidden",

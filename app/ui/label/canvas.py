@@ -5,6 +5,9 @@ to image pixels, from the two layers (a 20 MP image costs what the viewport show
 image holds), and an edit repaints just its dirty rectangle. Pixels are sampled nearest
 (no SmoothPixmapTransform), so they stay crisp when zoomed in.
 
+Pre-labels (a PreLabelLayer, optional) are drawn over the class overlay as outlines, at full
+opacity whatever the mask opacity, and hidden on their own toggle.
+
 Navigation lives here (wheel zoom about the cursor, middle-drag or Space+drag pan); everything
 else goes to the controller in image coordinates: ``press(pt, qt_modifiers)``, ``move(pt)``,
 ``release(pt)``, ``double_click(pt)``, ``key(qt_key) -> bool``, and the tool preview
@@ -37,9 +40,11 @@ class LabelCanvas(QWidget):
         self.view = ViewTransform()
         self.layer = None  # ImageLayer
         self.overlay = None  # MaskOverlay
+        self.prelabels = None  # PreLabelLayer
         self.controller = None
         self.opacity = 0.5
         self.overlay_visible = True
+        self.prelabels_visible = True
         self.placeholder = "No image"
         self._fitted = True
         self._pan_last: QPointF | None = None
@@ -59,12 +64,21 @@ class LabelCanvas(QWidget):
 
     def set_placeholder(self, text: str) -> None:
         """Show only a line of text (no image, loading, an error)."""
-        self.layer = self.overlay = None
+        self.layer = self.overlay = self.prelabels = None
         self.placeholder = text
         self.update()
 
     def set_overlay_style(self, opacity: float, visible: bool) -> None:
         self.opacity, self.overlay_visible = opacity, visible
+        self.update()
+
+    def set_prelabels(self, layer) -> None:
+        """Show a PreLabelLayer over the mask (None: none)."""
+        self.prelabels = layer
+        self.update()
+
+    def set_prelabels_visible(self, visible: bool) -> None:
+        self.prelabels_visible = visible
         self.update()
 
     def update_image_rect(self, rect) -> None:
@@ -131,6 +145,12 @@ class LabelCanvas(QWidget):
                 p.setOpacity(self.opacity)
                 self.overlay.paint(p, irect)
                 p.setOpacity(1.0)
+        if self.prelabels is not None and self.prelabels_visible:
+            b = region.boundingRect()
+            irect = v.widget_rect_to_image((b.left(), b.top(), b.right() + 1, b.bottom() + 1),
+                                           layer.width, layer.height)
+            if irect is not None:  # one pass: the system clip keeps it inside the region
+                self.prelabels.paint(p, irect, v.zoom)
         p.restore()
         if self.controller is not None and self._cursor is not None:
             self.controller.paint_preview(p, self.view, self._cursor)

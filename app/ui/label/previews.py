@@ -98,11 +98,41 @@ class PolygonPreview(Preview):
             p.drawRect(QRectF(pt.x() - 2.5, pt.y() - 2.5, 5, 5))
 
 
+class AcceptPreview(Preview):
+    """A dashed frame around the pre-label a click would accept (nothing off pre-labels)."""
+
+    def _frame(self, ctx) -> QRect | None:
+        prelabels = ctx.tool.doc.prelabels
+        if prelabels is None:
+            return None
+        comp = prelabels.component_at(*ctx.view.to_image(ctx.cursor.x(), ctx.cursor.y()))
+        if comp is None or not prelabels.pending(ctx.tool.doc.mask, comp):
+            return None  # accepted already: a click would add nothing
+        x0, y0, x1, y1 = ctx.view.image_rect_to_widget(comp.bbox, margin=2)
+        return QRect(x0, y0, x1 - x0, y1 - y0)
+
+    def region(self, ctx) -> QRegion:
+        frame = self._frame(ctx)
+        return QRegion(frame.adjusted(-1, -1, 2, 2)) if frame is not None else QRegion()
+
+    def paint(self, p: QPainter, ctx) -> None:
+        frame = self._frame(ctx)
+        if frame is None:
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(_cosmetic(QColor(0, 0, 0)))
+        p.drawRect(frame)
+        p.setPen(_cosmetic(QColor(255, 255, 255), Qt.PenStyle.DashLine))
+        p.drawRect(frame)
+
+
 PREVIEWS: dict[ToolMode, Preview] = {
     ToolMode.BRUSH: BrushPreview(),
     ToolMode.ERASER: EraserPreview(),
     ToolMode.POLYGON: PolygonPreview(),
     ToolMode.FILL: Preview(),  # the cross cursor says enough
+    ToolMode.ACCEPT: AcceptPreview(),
 }
 
 

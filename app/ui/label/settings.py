@@ -50,6 +50,7 @@ class LabelSettings(QObject):
     brush_size = _Field(16, _brush)
     opacity = _Field(0.5, lambda v: min(max(float(v), 0.0), 1.0))
     overlay_visible = _Field(True, bool)
+    prelabels_visible = _Field(True, bool)  # the model's pre-label outlines
     subtract = _Field(False, bool)  # polygon cuts holes (Alt on the first vertex does it once)
     window = _Field((0, 255), _window)  # window/level of the image shown: lo -> 0, hi -> 255
     levels = _Field(256, int)  # 256 for 8-bit images, 65536 for 16-bit

@@ -71,6 +71,13 @@ class LabelToolBar(QObject):
                     "label.tool.fill", "label.subtract"):
             self.edit_bar.addAction(actions[key])
         self.edit_bar.addSeparator()
+        self.edit_bar.addWidget(QLabel(" Pre-labels "))
+        for key, short in (("label.tool.accept", "Accept"),
+                           ("label.prelabels.accept_all", "Accept all"),
+                           ("label.prelabels.clear", "Clear")):
+            actions[key].setIconText(short)  # the menu keeps the full text
+            self.edit_bar.addAction(actions[key])
+        self.edit_bar.addSeparator()
 
         self.classes = QComboBox(toolTip="Defect class painted (keys 1-9)")
         self.classes.setMinimumContentsLength(10)
@@ -95,6 +102,7 @@ class LabelToolBar(QObject):
         self.opacity.valueChanged.connect(lambda v: setattr(settings, "opacity", v / 100))
         self._add("Mask opacity", self.opacity)
         self.view_bar.addAction(actions["label.hide_mask"])
+        self.view_bar.addAction(actions["label.prelabels.hide"])
         self.view_bar.addSeparator()
 
         self.lo = QSpinBox(toolTip="Window: this value and below show black")

@@ -1,0 +1,69 @@
+"""The Review workspace's actions, declared once: text, keys, tooltip, and the handler called.
+
+Keys (none shared with the Label workspace's letters, so muscle memory never crosses over):
+J or Down next part, K or Up previous part, C or Enter confirm the verdict, O override the
+grade (asks for a reason), L send to labeling, R show/hide the reference good part,
+Ctrl+0 fit the part, Ctrl+Shift+A audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from app.ui.actions import decorate_tooltip
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    text: str
+    keys: tuple[str, ...]
+    tip: str
+    handler: str  # ReviewWorkspace method
+    checkable: bool = False
+    needs_part: bool = True  # disabled while no part is shown
+
+
+SPECS = (
+    Spec("review.next", "&Next part", ("J", "Down"), "Show the next part in the queue",
+         "next_part"),
+    Spec("review.prev", "&Previous part", ("K", "Up"), "Show the previous part in the queue",
+         "prev_part"),
+    Spec("review.confirm", "&Confirm verdict", ("C", "Return", "Enter"),
+         "Agree with the model's grade and go to the next part", "confirm"),
+    Spec("review.override", "&Override grade…", ("O",),
+         "Give the part another grade, with a reason", "override"),
+    Spec("review.to_labeling", "Send to &labeling", ("L",),
+         "Add the part to the training images with the model's result as a pre-label",
+         "send_to_labeling"),
+    Spec("review.reference", "&Reference part", ("R",),
+         "Show a good part beside this one", "set_reference_visible", checkable=True),
+    Spec("review.fit", "&Fit", ("Ctrl+0",), "Show the whole part", "fit"),
+    Spec("review.audit", "&Audit trail…", ("Ctrl+Shift+A",),
+         "Browse who decided what, and when", "open_audit_view", needs_part=False),
+)
+
+
+def build_actions(workspace) -> dict[str, QAction]:
+    """QActions owned by the workspace, live while it is the shown workspace."""
+    actions: dict[str, QAction] = {}
+    for spec in SPECS:
+        action = QAction(spec.text, workspace)
+        action.setObjectName(spec.id)
+        action.setShortcuts([QKeySequence(k) for k in spec.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(spec.tip)
+        action.setStatusTip(spec.tip)
+        action.setCheckable(spec.checkable)
+        action.setProperty("needs_part", spec.needs_part)
+        handler = getattr(workspace, spec.handler)
+        if spec.checkable:
+            action.toggled.connect(handler)
+        else:
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+        decorate_tooltip(action)
+        actions[spec.id] = action
+    return actions

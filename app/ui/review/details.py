@@ -1,0 +1,76 @@
+"""DetailsPanel: the shown part's verdict, its reasons, and one row per defect component.
+
+Selecting a component row emits `component_selected(index)` so the view can highlight it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from .part_view import grade_color
+from .parts import component_class, component_zones, reason_text
+
+COLUMNS = ("Grade", "Class", "Area", "Length", "Zones")
+
+
+def _number(v, unit: str) -> str:
+    return "" if v is None else f"{float(v):.3g} {unit}"
+
+
+class DetailsPanel(QWidget):
+    component_selected = Signal(object)  # index into the result's components, or None
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setObjectName("reviewVerdict")
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.itemSelectionChanged.connect(self._selection)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.tree, 1)
+
+    def show_result(self, result, scale, names, units: tuple[str, str]) -> None:
+        """`units`: (area, length) unit names, e.g. ("mm²", "mm") or ("px²", "px")."""
+        self.tree.clear()
+        if result is None:
+            self.verdict.setText("No part")
+            return
+        color = grade_color(result.grade, scale).name()
+        lines = [f"<b>Model: <span style='color:{color}'>{result.grade}</span></b>"
+                 f" &nbsp; risk {result.risk:.2f}" + (" &nbsp; borderline" if result.flagged
+                                                     else "")]
+        if result.decision is not None:
+            d = result.decision
+            lines.append(f"Reviewed: <b>{d.decision}</b> → {d.grade}"
+                         + (f" ({d.reason})" if d.reason else "") + f" by {d.author}")
+        lines += [f"• {reason_text(r)}" for r in result.reasons]
+        self.verdict.setText("<br>".join(lines))
+        for c in result.components:
+            item = QTreeWidgetItem([str(c.get("grade", "")), component_class(c, names),
+                                    _number(c.get("area_mm2"), units[0]),
+                                    _number(c.get("length_mm"), units[1]),
+                                    ", ".join(component_zones(c))])
+            item.setForeground(0, grade_color(c.get("grade"), scale))
+            item.addChildren([QTreeWidgetItem([reason_text(r)]) for r in c.get("reasons", ())])
+            self.tree.addTopLevelItem(item)
+            for k in range(item.childCount()):
+                item.child(k).setFirstColumnSpanned(True)  # a reason is a sentence
+        self.tree.expandAll()
+        self.tree.setColumnWidth(0, 90)
+        for i in range(1, len(COLUMNS)):
+            self.tree.resizeColumnToContents(i)
+
+    def _selection(self) -> None:
+        items = self.tree.selectedItems()
+        if not items:
+            self.component_selected.emit(None)
+            return
+        item = items[0].parent() or items[0]
+        self.component_selected.emit(self.tree.indexOfTopLevelItem(item))

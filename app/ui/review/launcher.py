@@ -1,0 +1,101 @@
+"""InspectionLauncher: starts app.jobs.inspection on a JobRunner (new run or resume), shows its
+progress on the RunBar, and says which run to open when it ends.
+
+Resuming asks for the part images again (a run stores results, not the list it was given);
+the job skips every part the run already holds a result for.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from app.ui import errors
+from app.ui.workers import JobRunner
+
+from .run_bar import RunBar
+from .run_dialog import NewRunDialog, RunRequest
+
+
+def inspection_module():
+    """app.jobs.inspection, or None in a build without it."""
+    try:
+        return importlib.import_module("app.jobs.inspection")
+    except ModuleNotFoundError as e:
+        if e.name in ("app.jobs.inspection", "app.jobs"):
+            return None
+        raise
+
+
+class InspectionLauncher(QObject):
+    finished = Signal(object)  # the run id to show (new or resumed), or None
+
+    def __init__(self, bar: RunBar, parent: QWidget):
+        super().__init__(parent)
+        self.bar = bar
+        self.project = None
+        self.dialog: NewRunDialog | None = None
+        self.runner = JobRunner(self)
+        self._run_id: int | None = None
+        self.runner.progress.connect(bar.show_progress)
+        self.runner.succeeded.connect(self._succeeded)
+        self.runner.failed.connect(self._failed)
+        self.runner.canceled.connect(self._canceled)
+        bar.new_requested.connect(self.new_run)
+        bar.resume_requested.connect(self.resume)
+        bar.cancel_requested.connect(self.runner.cancel)
+        available = inspection_module() is not None
+        bar.new.setEnabled(available)
+        if not available:
+            bar.new.setToolTip("Inspection is not available in this build")
+
+    def set_project(self, project) -> None:
+        self.stop()
+        self.project = project
+
+    def new_run(self, run=None) -> NewRunDialog | None:
+        """Opens the dialog (non-blocking); Start runs the inspection. `run`: resume it."""
+        if self.project is None or self.runner.running:
+            return None
+        self.dialog = NewRunDialog(self.project, self.parent(), resume=run)
+        self.dialog.accepted.connect(lambda d=self.dialog, r=run: self.start(
+            d.request(), None if r is None else r.id))
+        self.dialog.open()
+        return self.dialog
+
+    def resume(self, run_id: int) -> NewRunDialog | None:
+        return self.new_run(self.project.runs.get(run_id))
+
+    def start(self, request: RunRequest, run_id: int | None = None) -> None:
+        module = inspection_module()
+        if module is None or self.project is None:
+            return
+        project = self.project
+        self._run_id = run_id
+        self.bar.set_running(True, f"Inspecting {len(request.images)} parts…")
+        self.runner.start(lambda ctx: module.inspect(
+            project, list(request.images), request.model_id, request.recipe_ref, ctx,
+            run_id=run_id, name=request.name))
+
+    def stop(self) -> None:
+        self.runner.cancel()
+        self.runner.wait()
+
+    def _succeeded(self, run) -> None:
+        run_id = getattr(run, "id", self._run_id)
+        self._ended("")
+        self.finished.emit(run_id)
+
+    def _failed(self, message: str, details: str) -> None:
+        self._ended("Inspection failed")
+        errors.report_job_failure(message, details)
+        self.finished.emit(self._run_id)
+
+    def _canceled(self) -> None:
+        self._ended("Inspection canceled: resume it to go on")
+        self.finished.emit(self._run_id)
+
+    def _ended(self, text: str) -> None:
+        self.bar.set_running(False, text)

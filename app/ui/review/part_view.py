@@ -1,0 +1,108 @@
+"""PartView: the Label canvas, read-only, with each defect component outlined in its grade's
+colour (OK green, REWORK amber, SCRAP red) and a caption.
+
+Reuses LabelCanvas for zoom/pan and window/level drawing (no controller: nothing edits);
+outlines are painted over it in widget coordinates, so they stay 2 px wide at any zoom.
+A component is drawn from its "contour"/"polygon" points when the result kept them, else as
+its bounding box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+
+from app.core.grading import GradeScale
+from app.ui.label.canvas import LabelCanvas
+from app.ui.label.image_layer import ImageLayer
+
+GREEN, AMBER, RED = QColor("#34c759"), QColor("#ffb300"), QColor("#ff3b30")
+
+
+def grade_color(grade: str | None, scale: GradeScale) -> QColor:
+    """Best grade green, worst red, anything between amber; unknown grades gray."""
+    try:
+        rank = scale.rank(grade)
+    except KeyError:
+        return QColor(160, 160, 160)
+    if rank == 0:
+        return GREEN
+    return RED if rank == len(scale.levels) - 1 else AMBER
+
+
+@dataclass(frozen=True)
+class Outline:
+    bbox: tuple[int, int, int, int]
+    points: tuple[tuple[float, float], ...]  # empty: draw the box
+    color: QColor
+    caption: str
+
+
+def outlines_for(components, scale: GradeScale, caption) -> list[Outline]:
+    """Outline per component dict; `caption(c)` gives its label text."""
+    out = []
+    for c in components:
+        bbox = tuple(int(v) for v in (c.get("bbox") or (0, 0, 0, 0)))
+        pts = c.get("contour") or c.get("polygon") or ()
+        points = tuple((float(p[0]), float(p[1])) for p in pts)
+        out.append(Outline(bbox, points, grade_color(c.get("grade"), scale), caption(c)))
+    return out
+
+
+class PartView(LabelCanvas):
+    """A read-only part image with outlines; `selected` outline drawn thicker."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.outlines: list[Outline] = []
+        self.selected: int | None = None
+        self.title = ""  # drawn top-left ("Reference: part-04.png")
+
+    def show_part(self, pixels, display, window, outlines=()) -> None:
+        self.outlines = list(outlines)
+        self.selected = None
+        self.set_layers(ImageLayer(pixels, display, window), None)
+
+    def set_selected(self, index: int | None) -> None:
+        self.selected = index
+        self.update()
+
+    def clear(self, text: str) -> None:
+        self.outlines = []
+        self.set_placeholder(text)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.layer is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for i, o in enumerate(self.outlines):
+            self._paint_outline(p, o, i == self.selected)
+        if self.title:
+            p.setPen(QColor(230, 230, 230))
+            p.drawText(QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignLeft,
+                       self.title)
+
+    def _paint_outline(self, p: QPainter, o: Outline, selected: bool) -> None:
+        v = self.view
+        pen = QPen(o.color, 3.5 if selected else 2.0)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        x, y, w, h = o.bbox
+        if o.points:
+            # contour points are pixel indices: the pixel centre is index + 0.5
+            p.drawPolygon(QPolygonF([QPointF(*v.to_widget(px + 0.5, py + 0.5))
+                                     for px, py in o.points]))
+        # a box a few pixels out from the defect, so the defect itself stays visible
+        x0, y0 = v.to_widget(x, y)
+        x1, y1 = v.to_widget(x + w, y + h)
+        box = QRectF(QPointF(x0, y0), QPointF(x1, y1)).adjusted(-3, -3, 3, 3)
+        if not o.points:
+            p.drawRect(box)
+        if o.caption:
+            p.drawText(QPointF(box.left(), box.top() - 4), o.caption)

@@ -1,0 +1,95 @@
+"""RunBar: the run picker, "New inspection run…", "Resume", and a running job's progress.
+
+Only widgets and signals; the workspace owns the job.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+FINISHED = ("done", "finished", "complete", "completed")
+
+
+def run_text(run) -> str:
+    status = "" if run.status in FINISHED else f" — {run.status}"
+    return f"#{run.id} {run.name}{status}  ({run.created_at[:16].replace('T', ' ')})"
+
+
+class RunBar(QWidget):
+    run_selected = Signal(object)  # run id, or None
+    new_requested = Signal()
+    resume_requested = Signal(int)
+    cancel_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.runs = QComboBox()
+        self.runs.setMinimumContentsLength(28)
+        self.runs.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # keys are the review's
+        self.runs.currentIndexChanged.connect(self._selected)
+        self.new = QPushButton("New inspection run…")
+        self.new.clicked.connect(self.new_requested)
+        self.resume = QPushButton("Resume")
+        self.resume.setToolTip("Go on with the parts this run has not inspected yet")
+        self.resume.clicked.connect(lambda: self.resume_requested.emit(self.runs.currentData()))
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.message = QLabel()
+        for w in (self.new, self.resume, self.cancel):
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(QLabel("Inspection run"))
+        layout.addWidget(self.runs, 1)
+        layout.addWidget(self.resume)
+        layout.addWidget(self.new)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.cancel)
+        layout.addWidget(self.message)
+        self._statuses: dict[int, str] = {}
+        self.running = False
+        self.set_running(False)
+
+    def set_runs(self, runs, select: int | None = None) -> None:
+        """Fill the picker (newest first) and select `select` (default: the newest)."""
+        self.runs.blockSignals(True)
+        self.runs.clear()
+        self._statuses = {r.id: r.status for r in runs}
+        for r in sorted(runs, key=lambda r: -r.id):
+            self.runs.addItem(run_text(r), r.id)
+        if not runs:
+            self.runs.addItem("No inspection runs yet", None)
+        index = self.runs.findData(select) if select is not None else 0
+        self.runs.setCurrentIndex(max(index, 0))
+        self.runs.blockSignals(False)
+        self._selected()
+
+    def current_run(self) -> int | None:
+        return self.runs.currentData()
+
+    def set_running(self, on: bool, text: str = "") -> None:
+        self.running = on
+        self.progress.setVisible(on)
+        self.cancel.setVisible(on)
+        self.new.setEnabled(not on)
+        self.progress.setRange(0, 0)
+        self.message.setText(text)
+        self._sync_resume()
+
+    def show_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(total, 0))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"%v / %m  {message}"[:60] if total else message)
+
+    def _selected(self) -> None:
+        self._sync_resume()
+        self.run_selected.emit(self.runs.currentData())
+
+    def _sync_resume(self) -> None:
+        status = self._statuses.get(self.runs.currentData())
+        self.resume.setVisible(status is not None and status not in FINISHED)
+        self.resume.setEnabled(not self.running)

@@ -1,0 +1,142 @@
+"""NewRunDialog: what a new inspection run needs: a name, the part images, a model, a recipe.
+
+The dialog only collects a `RunRequest`; the workspace starts app.jobs.inspection on it.
+Images come from a folder (walked by app.core.discover, masks beside images left out) or
+from picked files.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from app.core.discover import IMAGE_EXTS, discover
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    name: str
+    images: tuple[Path, ...]
+    model_id: int | None
+    recipe_ref: str  # "name@version"
+
+
+def images_in(folder: str | Path) -> list[Path]:
+    """Part images under `folder` (recursive, sorted; masks paired with images excluded)."""
+    return [c.image for c in discover(folder).candidates]
+
+
+def default_model_id(project) -> int | None:
+    try:
+        from app.jobs.prediction import default_model_id as pick
+    except ImportError:  # pragma: no cover - depends on the build
+        models = project.models.list()
+        return models[-1].id if models else None
+    return pick(project)
+
+
+class NewRunDialog(QDialog):
+    """`resume`: a RunRow to go on with; its name, model and recipe are then fixed."""
+
+    def __init__(self, project, parent=None, resume=None):
+        super().__init__(parent)
+        self.setWindowTitle("Resume inspection run" if resume else "New inspection run")
+        self.project = project
+        self.images: list[Path] = []
+        self.name = QLineEdit(time.strftime("Run %Y-%m-%d %H:%M"))
+        self.image_count = QLabel("No images chosen")
+        folder, files = QPushButton("Folder…"), QPushButton("Files…")
+        folder.clicked.connect(self._pick_folder)
+        files.clicked.connect(self._pick_files)
+        picks = QHBoxLayout()
+        picks.addWidget(self.image_count, 1)
+        picks.addWidget(folder)
+        picks.addWidget(files)
+        self.model = QComboBox()
+        for m in project.models.list():
+            self.model.addItem(f"{m.name} (#{m.id})", m.id)
+        if (active := default_model_id(project)) is not None:
+            self.model.setCurrentIndex(self.model.findData(active))
+        self.recipe = QComboBox()
+        for name in project.recipes.names():
+            versions = project.recipes.versions(name)
+            for r in reversed(versions):  # newest first: the default
+                latest = " (latest)" if r is versions[-1] else ""
+                self.recipe.addItem(f"{r.name} v{r.version}{latest}", r.ref)
+        if resume is not None:
+            self._fix_to(resume)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.hint = QLabel()
+        self.hint.setStyleSheet("color: gray")
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Parts", picks)
+        form.addRow("Model", self.model)
+        form.addRow("Recipe", self.recipe)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        self.name.textChanged.connect(self._update)
+        self._update()
+
+    def _fix_to(self, run) -> None:
+        self.name.setText(run.name)
+        recipe = self.project.recipes.get_by_id(run.recipe_id)
+        self.recipe.setCurrentIndex(self.recipe.findData(recipe.ref))
+        if run.model_id is not None:
+            self.model.setCurrentIndex(self.model.findData(run.model_id))
+        for w in (self.name, self.model, self.recipe):
+            w.setEnabled(False)
+        done = len(self.project.runs.done_paths(run.id))
+        self.image_count.setText(f"Choose the run's parts again ({done} already inspected "
+                                 "are skipped)")
+
+    def set_images(self, paths) -> None:
+        self.images = sorted({Path(p).resolve() for p in paths
+                              if Path(p).suffix.lower() in IMAGE_EXTS})
+        self.image_count.setText(f"{len(self.images)} images" if self.images
+                                 else "No images chosen")
+        self._update()
+
+    def request(self) -> RunRequest:
+        return RunRequest(self.name.text().strip(), tuple(self.images), self.model.currentData(),
+                          self.recipe.currentData())
+
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of part images",
+                                                  str(self.project.root))
+        if folder:
+            self.set_images(images_in(folder))
+
+    def _pick_files(self) -> None:
+        exts = " ".join(f"*{e}" for e in sorted(IMAGE_EXTS))
+        files, _ = QFileDialog.getOpenFileNames(self, "Part images", str(self.project.root),
+                                                f"Images ({exts})")
+        if files:
+            self.set_images(files)
+
+    def _update(self) -> None:
+        missing = ("part images" if not self.images else "a model" if self.model.count() == 0
+                   else "a recipe" if self.recipe.count() == 0
+                   else "a name" if not self.name.text().strip() else "")
+        self.hint.setText(f"Needs {missing}." if missing else "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not missing)

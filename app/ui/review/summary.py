@@ -1,0 +1,83 @@
+"""SummaryPanel: a run's parts per grade and the defect Pareto by class and by zone.
+
+Three small pyqtgraph bar charts (BarGraphItem), labelled on the x axis; an "Export report…"
+button (enabled when app.jobs.reports is installed) emits `export_requested`.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .part_view import grade_color
+from .parts import grade_counts, pareto
+
+BAR_BLUE = "#4a90d9"
+
+
+class BarChart(pg.PlotWidget):
+    """Labelled bars; `values()` returns what is drawn (tests)."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent, background=None)
+        self.setTitle(title, size="9pt")
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        self.getPlotItem().setMenuEnabled(False)
+        self.getAxis("left").setWidth(28)
+        self.setMinimumHeight(130)
+        self._data: list[tuple[str, int]] = []
+
+    def set_bars(self, data: list[tuple[str, int]], colors=None) -> None:
+        self._data = list(data)
+        self.clear()
+        if not data:
+            self.getAxis("bottom").setTicks([[]])
+            return
+        x = list(range(len(data)))
+        heights = [v for _k, v in data]
+        brushes = colors or [BAR_BLUE] * len(data)
+        self.addItem(pg.BarGraphItem(x=x, height=heights, width=0.7, brushes=brushes))
+        self.getAxis("bottom").setTicks([[(i, k) for i, (k, _v) in enumerate(data)]])
+        self.setXRange(-0.6, len(data) - 0.4, padding=0)
+        self.setYRange(0, max(heights) * 1.1 or 1, padding=0)
+
+    def values(self) -> list[tuple[str, int]]:
+        return list(self._data)
+
+
+class SummaryPanel(QWidget):
+    export_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        self.grades = BarChart("Parts per grade")
+        self.by_class = BarChart("Defects by class (not OK)")
+        self.by_zone = BarChart("Defects by zone (not OK)")
+        self.export = QPushButton("Export report…")
+        self.export.clicked.connect(self.export_requested)
+        charts = QHBoxLayout()
+        for chart in (self.grades, self.by_class, self.by_zone):
+            charts.addWidget(chart)
+        top = QHBoxLayout()
+        top.addWidget(self.totals, 1)
+        top.addWidget(self.export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(charts)
+
+    def show_run(self, results, scale, names) -> None:
+        counts = grade_counts(results, scale)
+        reviewed = sum(r.decision is not None for r in results)
+        overridden = sum(r.decision is not None and r.decision.grade != r.grade for r in results)
+        parts = ", ".join(f"{g} {n}" for g, n in counts.items() if n)
+        self.totals.setText(f"<b>{len(results)} parts</b>: {parts or 'none'}  ·  "
+                            f"{reviewed} reviewed, {overridden} regraded")
+        self.grades.set_bars(list(counts.items()),
+                             [grade_color(g, scale) for g in counts])
+        self.by_class.set_bars(pareto(results, scale, "class", names))
+        self.by_zone.set_bars(pareto(results, scale, "zone"))

@@ -1,0 +1,357 @@
+"""ReviewWorkspace: go through an inspection run's flagged parts and confirm, regrade or send
+each to labeling, by keyboard (keys in actions.py).
+
+Layout: the run bar on top; the queue (filters, parts by risk, progress) left; the part with
+its components outlined by grade (and a good reference part, R) in the middle; the verdict,
+reasons and components right; the run summary (grades, Pareto by class and zone) below.
+
+Every decision is written at once (project.runs.decide, with its audit row) with the seconds
+since the part was shown; nothing is pending, so `flush` has nothing to do.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, QWidget
+
+from app.core.grading import GradeScale
+from app.ui.workspace import Workspace
+
+from . import labeling
+from .actions import build_actions
+from .details import DetailsPanel
+from .launcher import InspectionLauncher
+from .loader import PartLoader
+from .override_dialog import OverrideDialog
+from .part_view import PartView, outlines_for
+from .parts import class_names, component_class, image_file, run_recipe
+from .queue import ReviewQueue
+from .queue_view import QueuePanel
+from .reports import ReportExporter
+from .run_bar import RunBar
+from .summary import SummaryPanel
+
+
+class ReviewWorkspace(Workspace):
+    title = "Review"
+    part_shown = Signal(int)  # result id, once its image is on screen (or failed to load)
+    decided = Signal(object)  # the DecisionRow just written
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.project = None
+        self.run = None
+        self.recipe = None
+        self.scale = GradeScale()
+        self.names: dict[int, str] = {}
+        self.results: list = []
+        self.queue = ReviewQueue()
+        self.shown_at: float | None = None  # monotonic time the current part appeared
+        self.reference = None  # ImageRow of the good part shown beside
+        self.audit_view = None
+        self.override_dialog: OverrideDialog | None = None
+
+        self.run_bar = RunBar()
+        self.queue_panel = QueuePanel()
+        self.view = PartView()
+        self.reference_view = PartView()
+        self.reference_view.hide()
+        self.details = DetailsPanel()
+        self.summary = SummaryPanel()
+        self.loader = PartLoader(parent=self)
+        self.launcher = InspectionLauncher(self.run_bar, self)
+        self.exporter = ReportExporter(self)
+        self._actions = build_actions(self)
+        self.addActions(list(self._actions.values()))
+        self._layout()
+
+        self.run_bar.run_selected.connect(self.load_run)
+        self.launcher.finished.connect(self._run_finished)
+        self.queue_panel.filters.changed.connect(self.set_filter)
+        self.queue_panel.row_activated.connect(self._go_to_row)
+        self.details.component_selected.connect(self.view.set_selected)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
+        self.summary.export_requested.connect(self.export_report)
+        self.exporter.message.connect(self.status_message)
+        self._sync_actions()
+
+    def _layout(self) -> None:
+        buttons = QHBoxLayout()
+        for key in ("review.prev", "review.next", "review.confirm", "review.override",
+                    "review.to_labeling", "review.reference", "review.audit"):
+            b = QToolButton()
+            b.setDefaultAction(self._actions[key])
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        views = QSplitter(Qt.Orientation.Horizontal)
+        views.addWidget(self.view)
+        views.addWidget(self.reference_view)
+        middle = QWidget()
+        col = QVBoxLayout(middle)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(views, 1)
+        col.addLayout(buttons)
+        row = QSplitter(Qt.Orientation.Horizontal)
+        for w in (self.queue_panel, middle, self.details):
+            row.addWidget(w)
+        row.setStretchFactor(1, 1)
+        row.setSizes([280, 700, 320])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(row)
+        main.addWidget(self.summary)
+        main.setStretchFactor(0, 1)
+        main.setSizes([560, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.run_bar)
+        layout.addWidget(main, 1)
+
+    # Workspace API --------------------------------------------------------------------------
+    def workspace_actions(self) -> list[QAction]:
+        return list(self._actions.values())
+
+    def action(self, action_id: str) -> QAction:
+        return self._actions[action_id]
+
+    def set_project(self, project) -> None:
+        self.launcher.set_project(project)
+        self.project = project
+        self.reference = None
+        if self.audit_view is not None:
+            self.audit_view.close()
+            self.audit_view = None
+        if project is None:
+            self.run_bar.set_runs([])
+            return
+        self.names = class_names(project)
+        self.run_bar.set_runs(project.runs.list())
+
+    def activated(self) -> None:
+        if self.project is not None:
+            self.run_bar.set_runs(self.project.runs.list(), self.run.id if self.run else None)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def shutdown(self) -> None:
+        self.launcher.stop()
+        self.loader.shutdown()
+
+    # runs -----------------------------------------------------------------------------------
+    def load_run(self, run_id: int | None) -> None:
+        """Show run `run_id` (None: none): its queue, the first part, the summary."""
+        self.run = self.project.runs.get(run_id) if self.project and run_id else None
+        self.recipe = run_recipe(self.project, self.run) if self.run else None
+        self.scale = self.recipe.scale if self.recipe else GradeScale()
+        self.results = self.project.runs.results(run_id) if self.run else []
+        self.queue = ReviewQueue(self.results, self.scale, self.names)
+        self.queue_panel.set_queue(self.queue)
+        self.summary.show_run(self.results, self.scale, self.names)
+        self.summary.export.setEnabled(self.run is not None and self.exporter.available)
+        self.show_current()
+
+    def _run_finished(self, run_id) -> None:
+        if self.project is not None:
+            self.run_bar.set_runs(self.project.runs.list(), run_id)
+
+    # queue ----------------------------------------------------------------------------------
+    def set_filter(self, f) -> None:
+        before = self.queue.current
+        self.queue.set_filter(f)
+        self.queue_panel.model.refresh()
+        if self.queue.current is not before:
+            self.show_current()
+        self.queue_panel.sync()
+
+    def next_part(self) -> bool:
+        return self.queue.next() and self.show_current()
+
+    def prev_part(self) -> bool:
+        return self.queue.prev() and self.show_current()
+
+    def _go_to_row(self, row: int) -> None:
+        if self.queue.go_to(row):
+            self.show_current()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def current(self):
+        return self.queue.current
+
+    def show_current(self) -> bool:
+        """Show the queue's current part (image loads in the background)."""
+        r = self.current
+        self.queue_panel.sync()
+        self.details.show_result(r, self.scale, self.names, self._units())
+        self._sync_actions()
+        if r is None:
+            self.shown_at = None
+            self.view.clear("No run" if self.run is None else "No part to review here")
+            return True
+        self.loader.forget_wanted()
+        path = str(image_file(self.project, r))
+        entry = self.loader.request(path)
+        if entry is not None:
+            self._loaded(entry)
+        else:
+            self.view.clear("Loading…")
+        nxt = self.queue.visible[self.queue.pos + 1] if self.queue.pos + 1 < len(
+            self.queue.visible) else None
+        if nxt is not None:
+            self.loader.prefetch([str(image_file(self.project, self.queue.items[nxt]))])
+        if self.reference_view.isVisibleTo(self):
+            self._request_reference()
+        return True
+
+    def _units(self) -> tuple[str, str]:
+        cal = self.recipe.calibration if self.recipe else None
+        return (cal.area_unit, cal.length_unit) if cal else ("mm²", "mm")
+
+    def _caption(self, c) -> str:
+        return f"{component_class(c, self.names)} {c.get('grade', '')}".strip()
+
+    def _loaded(self, entry) -> None:
+        r = self.current
+        if r is not None and entry.path == str(image_file(self.project, r)):
+            self.view.show_part(entry.pixels, entry.display, entry.window,
+                                outlines_for(r.components, self.scale, self._caption))
+            self.view.title = r.image_path.replace("\\", "/").rsplit("/", 1)[-1]
+            self._part_on_screen(r)
+        if self.reference is not None and entry.path == str(
+                self.project.images.abspath(self.reference)):
+            self.reference_view.show_part(entry.pixels, entry.display, entry.window)
+            self.reference_view.title = f"Reference (good): {self.reference.name}"
+
+    def _load_failed(self, path: str, message: str) -> None:
+        r = self.current
+        if r is not None and path == str(image_file(self.project, r)):
+            self.view.clear(f"Cannot show this part: {message}")
+            self._part_on_screen(r)
+        elif self.reference is not None:
+            self.reference_view.clear(f"Cannot show the reference: {message}")
+
+    def _part_on_screen(self, r) -> None:
+        self.shown_at = time.monotonic()
+        self.part_shown.emit(r.id)
+
+    # reference ------------------------------------------------------------------------------
+    def set_reference_visible(self, on: bool) -> None:
+        if self._actions["review.reference"].isChecked() != on:
+            self._actions["review.reference"].setChecked(on)  # comes back here
+            return
+        self.reference_view.setVisible(on)
+        if on:
+            self._request_reference()
+
+    def pick_reference(self):
+        """A good part from the project, the same size as the shown part if there is one."""
+        goods = self.project.images.list(is_good=True) if self.project else []
+        if not goods:
+            return None
+        shown = self.view.layer
+        same = [g for g in goods if shown is not None
+                and (g.width, g.height) == (shown.width, shown.height)]
+        return (same or goods)[0]
+
+    def _request_reference(self) -> None:
+        self.reference = self.pick_reference()
+        if self.reference is None:
+            self.reference_view.clear("No good part in this project: mark one as good to "
+                                      "compare with")
+            return
+        entry = self.loader.request(str(self.project.images.abspath(self.reference)))
+        if entry is not None:
+            self._loaded(entry)
+
+    # decisions ------------------------------------------------------------------------------
+    def confirm(self) -> None:
+        """Agree with the model's grade."""
+        if self._can_decide():
+            self.decide("confirm", self.current.grade)
+
+    def override(self) -> OverrideDialog | None:
+        """Ask for another grade and a reason (non-blocking dialog)."""
+        if not self._can_decide():
+            return None
+        r = self.current
+        dialog = OverrideDialog(self.scale, r.grade, self)
+        dialog.accepted.connect(lambda d=dialog, rid=r.id: self._overridden(d, rid))
+        self.override_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _overridden(self, dialog: OverrideDialog, result_id: int) -> None:
+        if self.current is not None and self.current.id == result_id:
+            self.decide("override", dialog.grade, dialog.reason)
+
+    def send_to_labeling(self) -> None:
+        """Add the part to the training images with its pre-label (see labeling.py)."""
+        if not self._can_decide():
+            return
+        r = self.current
+        try:
+            outcome = labeling.send_to_labeling(self.project, r, self.run.model_id, self.recipe)
+        except (OSError, ValueError) as e:
+            self.status_message.emit(f"Cannot send {r.image_path} to labeling: {e}")
+            return
+        self.decide("to_labeling", r.final_grade, outcome.describe())
+        self.status_message.emit(f"Sent to labeling: {outcome.describe()}")
+
+    def decide(self, decision: str, grade: str, reason: str = ""):
+        """Write the decision for the current part, then show the next one."""
+        r = self.current
+        seconds = None if self.shown_at is None else round(time.monotonic() - self.shown_at, 2)
+        row = self.project.runs.decide(r.id, decision, grade, reason, seconds)
+        updated = self.project.runs.result(r.id)
+        self.queue.replace(updated)
+        self.results = [updated if x.id == r.id else x for x in self.results]
+        self.summary.show_run(self.results, self.scale, self.names)
+        still_there = self.queue.reapply()  # "not reviewed" filter: the part leaves the list
+        self.queue_panel.model.refresh()
+        if still_there:
+            self.queue.next()
+        self.show_current()
+        self.decided.emit(row)
+        return row
+
+    def _can_decide(self) -> bool:
+        return self.current is not None and self.project is not None and \
+            not self.project.readonly
+
+    def _sync_actions(self) -> None:
+        has_part = self.current is not None
+        writable = self.project is not None and not self.project.readonly
+        for key, action in self._actions.items():
+            if key in ("review.confirm", "review.override", "review.to_labeling"):
+                action.setEnabled(has_part and writable)
+            elif action.property("needs_part"):
+                action.setEnabled(has_part)
+            else:
+                action.setEnabled(self.project is not None)
+
+    # other views ----------------------------------------------------------------------------
+    def fit(self) -> None:
+        self.view.fit()
+        self.reference_view.fit()
+
+    def open_audit_view(self):
+        """The audit trail dialog (non-modal), filtered to review decisions of this project."""
+        if self.project is None:
+            return None
+        from app.ui.audit import AuditView
+
+        if self.audit_view is None:
+            self.audit_view = AuditView(self.project, self, entity="inspection_result")
+        else:
+            self.audit_view.reload()
+        self.audit_view.show()
+        self.audit_view.raise_()
+        return self.audit_view
+
+    def export_report(self) -> None:
+        if self.run is not None:
+            self.exporter.export(self.project, self.run, self)

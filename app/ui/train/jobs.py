@@ -1,0 +1,55 @@
+"""The Train workspace's background jobs: plain functions run by JobRunner on a worker thread.
+
+torch is imported here, inside the jobs, never when the window opens. Each job gives torch all
+cores but one (set on the worker thread itself: OpenMP's thread count is per calling thread),
+so the UI keeps a core while it trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.jobs.context import JobContext
+
+from .probe import training_threads
+
+
+def _with_threads(fn: Callable[[], object]):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(training_threads())
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(before)
+
+
+def train_job(project, spec, values: dict | None, resume: bool, on_event):
+    """A JobRunner function training `project`; values are TrainConfig fields from the form
+    (None with resume: the run's own settings)."""
+
+    def job(ctx: JobContext):
+        from app.jobs.training import train_project
+        from app.ml.trainer import TrainConfig
+
+        config = None if values is None else TrainConfig(**values)
+        return _with_threads(lambda: train_project(project, spec, config, ctx, resume,
+                                                   on_event=on_event))
+
+    return job
+
+
+def predict_job(project, model_id: int, image_ids: list[int]):
+    def job(ctx: JobContext):
+        from app.jobs.prediction import predict_images
+
+        return _with_threads(lambda: predict_images(project, model_id, image_ids, ctx))
+
+    return job
+
+
+def probe_job(ctx: JobContext):
+    from .probe import probe
+
+    return probe()

@@ -1,0 +1,395 @@
+"""TrainWorkspace: set up a model, train it on a worker thread with live curves, pick the active
+model, compare two, and pre-label images.
+
+Training, device detection and prediction run through JobRunner (app/ui/train/jobs.py); the UI
+thread only draws. torch is first imported by the device probe when this workspace is first
+shown, or by a job; pyqtgraph when the curves are first needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.jobs.training import find_resumable
+from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
+from app.ui import errors
+from app.ui.workers import JobRunner
+from app.ui.workspace import Workspace
+
+from .compare import CompareDialog
+from .jobs import predict_job, probe_job, train_job
+from .models_panel import NO_MODEL, ModelsPanel
+from .spec_form import SpecForm
+
+# Errors meant for the user (nothing to train on, read-only, ...): said in the log, no dialog.
+USER_ERRORS = ("DataError", "TrainingError", "ReadOnlyError", "CheckpointError", "KeyError")
+
+
+class TrainWorkspace(Workspace):
+    title = "Train"
+    train_event = Signal(object)  # TrainEvent, emitted on the worker, received here
+    model_trained = Signal(object)  # the registered ModelRow
+    predictions_changed = Signal(list, int)  # image ids, model id
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.project = None
+        self.machine = None  # probe.MachineInfo, once known
+        self.curves = None  # TrainingCurves, built when first needed (imports pyqtgraph)
+        self.compare_dialog: CompareDialog | None = None
+        self.current_image: Callable[[], int | None] = self._label_current_image
+        self._class_names: dict[int, str] = {}
+        self._labeled = 0  # images that would train
+        self._resumable = None  # training.RunInfo of a stopped run
+        self._stopping = False
+
+        self.form = SpecForm()
+        self.data_label = QLabel(wordWrap=True)
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Train a new model on the labeled images")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch; the best model so far is kept")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the last stopped training run")
+        self.progress = QProgressBar(textVisible=True)
+        self.progress_text = QLabel(wordWrap=True)
+        self.models = ModelsPanel()
+        self.predict_progress = QProgressBar(textVisible=True)
+        self.predict_progress.hide()
+        self.log_view = QPlainTextEdit(readOnly=True)
+        self.log_view.setMaximumBlockCount(5000)
+        self.curves_host = QWidget()
+        QVBoxLayout(self.curves_host).setContentsMargins(0, 0, 0, 0)
+        self._layout()
+
+        self.train_runner = JobRunner(self)
+        self.probe_runner = JobRunner(self)
+        self.predict_runner = JobRunner(self)
+        self.train_event.connect(self._on_event)
+        self.train_runner.progress.connect(self._on_progress)
+        self.train_runner.log.connect(self.log)
+        self.train_runner.succeeded.connect(self._trained)
+        self.train_runner.canceled.connect(self._train_canceled)
+        self.train_runner.failed.connect(self._failed)
+        self.train_runner.finished.connect(self._train_finished)
+        self.probe_runner.succeeded.connect(self._probed)
+        self.probe_runner.failed.connect(lambda m, tb: self.form.device.setText(f"Unknown ({m})"))
+        self.predict_runner.progress.connect(self._on_predict_progress)
+        self.predict_runner.log.connect(self.log)
+        self.predict_runner.succeeded.connect(self._predicted)
+        self.predict_runner.canceled.connect(self._predict_canceled)
+        self.predict_runner.failed.connect(self._failed)
+        self.predict_runner.finished.connect(lambda: self._set_predicting(False))
+
+        self.start_button.clicked.connect(lambda: self.start_training())
+        self.resume_button.clicked.connect(lambda: self.start_training(resume=True))
+        self.stop_button.clicked.connect(self.stop_training)
+        self.models.activate_requested.connect(self.set_active_model)
+        self.models.compare_requested.connect(self.compare_models)
+        self.models.predict_current_requested.connect(self.predict_current)
+        self.models.predict_unlabeled_requested.connect(self.predict_unlabeled)
+        self.models.cancel_prediction_requested.connect(self.predict_runner.cancel)
+        self._sync()
+
+    def _layout(self) -> None:
+        setup = QGroupBox("Model")
+        QVBoxLayout(setup).addWidget(self.form)
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.stop_button, self.resume_button):
+            buttons.addWidget(b)
+        left = QWidget()
+        col = QVBoxLayout(left)
+        col.addWidget(setup)
+        col.addWidget(self.data_label)
+        col.addLayout(buttons)
+        col.addWidget(self.progress)
+        col.addWidget(self.progress_text)
+        col.addStretch(1)
+        models = QGroupBox("Trained models")
+        mcol = QVBoxLayout(models)
+        mcol.addWidget(self.models)
+        mcol.addWidget(self.predict_progress)
+        log = QGroupBox("Log")
+        QVBoxLayout(log).addWidget(self.log_view)
+        right = QSplitter(Qt.Orientation.Vertical)
+        for w in (self.curves_host, models, log):
+            right.addWidget(w)
+        right.setSizes([420, 260, 140])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([330, 950])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    # Workspace API ----------------------------------------------------------------------------
+    def set_project(self, project) -> None:
+        if self.project is not None:
+            self._stop_all()
+        self.project = project
+        self.log_view.clear()
+        self.progress.reset()
+        self.progress_text.clear()
+        if self.curves is not None:
+            self.curves.start([])
+            self.curves.stop()
+        if project is not None:
+            self._apply_defaults()
+            self.refresh()
+        self._sync()
+
+    def activated(self) -> None:
+        """First show: build the curves, detect the device (imports torch, on a worker)."""
+        self._ensure_curves()
+        if self.machine is None and not self.probe_runner.running:
+            self.probe_runner.start(probe_job)
+        self.refresh()
+
+    def shutdown(self) -> None:
+        self._stop_all()
+        self.probe_runner.wait()
+
+    def _stop_all(self) -> None:
+        for runner in (self.train_runner, self.predict_runner):
+            runner.cancel()
+            runner.wait()
+
+    # state ------------------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.train_runner.running
+
+    def refresh(self) -> None:
+        """Re-read data counts, models and the resumable run from the project."""
+        p = self.project
+        if p is None:
+            self.models.show_models([], None, {})
+            self.data_label.clear()
+            self._labeled, self._resumable = 0, None
+            self._sync()
+            return
+        classes = p.classes.list()
+        self._class_names = {c.value: c.name for c in classes}
+        rows = training_rows(p)
+        self._labeled = len(rows)
+        good = sum(r.is_good for r in rows)
+        if rows:
+            names = ", ".join(c.name for c in classes) or "none"
+            self.data_label.setText(f"{len(rows)} labeled images ({good} good parts) · "
+                                    f"classes: {names}")
+        else:
+            self.data_label.setText(NO_LABELS)
+        self.models.show_models(p.models.list(), p.settings.get("active_model_id"),
+                                self._class_names, NO_MODEL if rows else NO_LABELS,
+                                writable=not p.readonly)
+        self._resumable = find_resumable(p) if not p.readonly else None
+        self._sync()
+
+    def _sync(self) -> None:
+        p = self.project
+        training = self.training
+        can_train = p is not None and not p.readonly and self._labeled > 0
+        self.start_button.setEnabled(can_train and not training)
+        self.stop_button.setEnabled(training and not self._stopping)
+        run = self._resumable if p is not None else None
+        self.resume_button.setEnabled(can_train and not training and run is not None)
+        self.resume_button.setText(f"Resume (after epoch {run.epochs_done})" if run else "Resume")
+        self.form.setEnabled(not training)
+
+    def _apply_defaults(self) -> None:
+        device = self.machine.device if self.machine else "cpu"
+        self.form.set_spec(default_project_spec(self.project, device))
+        if self.machine:
+            self.form.set_train_values(self.machine.train_defaults)
+
+    def _ensure_curves(self):
+        if self.curves is None:
+            from .curves import TrainingCurves
+
+            self.curves = TrainingCurves()
+            self.curves_host.layout().addWidget(self.curves)
+        return self.curves
+
+    def log(self, text: str) -> None:
+        self.log_view.appendPlainText(text)
+
+    # training ---------------------------------------------------------------------------------
+    def start_training(self, resume: bool = False) -> bool:
+        if self.project is None or self.training or not self.start_button.isEnabled():
+            return False
+        spec = None if resume else self.form.spec()
+        values = None if resume else self.form.train_values()
+        classes = [(str(c.value), c.name, c.color) for c in
+                   sorted(self.project.classes.list(), key=lambda c: c.value)]
+        self._ensure_curves().start(classes)
+        self._stopping = False
+        self.progress.setRange(0, 0)  # busy until the first step says how many there are
+        self.progress_text.setText("Preparing the training data…")
+        self.log("Resuming the last stopped run" if resume else
+                 f"Training {spec.architecture}/{spec.encoder}, tile {spec.tile_size}, "
+                 f"{values['epochs']} epochs")
+        self.train_runner.start(train_job(self.project, spec, values, resume,
+                                          self.train_event.emit))
+        self._sync()
+        return True
+
+    def stop_training(self) -> None:
+        if self.training:
+            self._stopping = True
+            self.train_runner.cancel()
+            self.progress_text.setText("Stopping after the current batch…")
+            self._sync()
+
+    def _on_event(self, event) -> None:
+        if self.curves is None:
+            return
+        if event.kind == "step":
+            self.curves.add_step(event.step, event.loss)
+        elif event.kind == "epoch":
+            self.curves.add_epoch(event.epoch, event.metrics or {})
+        elif event.kind == "message" and "random init" in event.text.lower():
+            self.form.show_weights_note(event.text)
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            if self.progress.maximum() != total:
+                self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        if message and not self._stopping:
+            self.progress_text.setText(message)
+            self.status_message.emit(f"Training: {message}")
+
+    def _trained(self, row) -> None:
+        m = row.metrics
+        how = "stopped, best so far" if m.get("status") == "cancelled" else "trained"
+        miou = m.get("miou")
+        self.log(f"Model {row.id} ({row.name}) {how}"
+                 + (f": val mIoU {miou:.3f}" if miou is not None else ""))
+        self.progress_text.setText(f"Model {row.name} registered")
+        self.model_trained.emit(row)
+
+    def _train_canceled(self) -> None:
+        self.log("Stopped before the first epoch finished: no model kept (Resume continues)")
+        self.progress_text.setText("Stopped")
+
+    def _train_finished(self) -> None:
+        self._stopping = False
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        if self.curves is not None:
+            self.curves.stop()
+        self.refresh()
+
+    def _failed(self, message: str, details: str) -> None:
+        kind = message.split(":", 1)[0]
+        if kind in USER_ERRORS:
+            text = message.split(":", 1)[1].strip().strip("'\"")
+            self.log(text)
+            self.progress_text.setText(text)
+            self.status_message.emit(text)
+        else:
+            self.log(f"Failed: {message}")
+            errors.report_job_failure(message, details)
+
+    def _probed(self, info) -> None:
+        self.machine = info
+        self.form.set_machine(info.label, info.weights_notes)
+        if self.project is not None and not self.training:
+            self._apply_defaults()
+
+    # models -----------------------------------------------------------------------------------
+    def set_active_model(self, model_id: int) -> None:
+        if self.project is None or self.project.readonly:
+            return
+        self.project.settings.set("active_model_id", int(model_id))
+        self.status_message.emit(f"Model {model_id} is now the active model")
+        self.refresh()
+
+    def compare_models(self, a: int, b: int) -> CompareDialog | None:
+        if self.project is None:
+            return None
+        dialog = CompareDialog(self.project.models.get(a), self.project.models.get(b),
+                               self._class_names, self)
+        dialog.open()
+        self.compare_dialog = dialog
+        return dialog
+
+    # pre-labels -------------------------------------------------------------------------------
+    def predict_current(self, model_id: int) -> bool:
+        image_id = self.current_image()
+        if image_id is None:
+            self.status_message.emit("Open an image in the Label workspace first")
+            return False
+        return self._predict(model_id, [image_id])
+
+    def predict_unlabeled(self, model_id: int) -> bool:
+        if self.project is None:
+            return False
+        from app.jobs.prediction import unlabeled_image_ids
+
+        ids = unlabeled_image_ids(self.project)
+        if not ids:
+            self.status_message.emit("No unlabeled images to pre-label")
+            return False
+        return self._predict(model_id, ids)
+
+    def _predict(self, model_id: int, ids: list[int]) -> bool:
+        if self.project is None or self.predict_runner.running:
+            return False
+        self._set_predicting(True)
+        self.predict_progress.setRange(0, len(ids))
+        self.predict_progress.setValue(0)
+        self.predict_runner.start(predict_job(self.project, model_id, ids))
+        return True
+
+    def _set_predicting(self, on: bool) -> None:
+        self.models.set_predicting(on)
+        self.predict_progress.setVisible(on)
+
+    def _on_predict_progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.predict_progress.setRange(0, total)
+            self.predict_progress.setValue(done)
+        self.predict_progress.setFormat(f"{message}  %v/%m" if message else "%v/%m")
+
+    def _predicted(self, report) -> None:
+        n = len(report.predicted)
+        self.log(f"Pre-labeled {n} image(s) with model {report.model_id} "
+                 f"in {report.seconds:.1f} s")
+        for image_id, reason in report.failed:
+            self.log(f"  image {image_id} skipped: {reason}")
+        self._announce(report.predicted, report.model_id)
+
+    def _predict_canceled(self) -> None:
+        self.log("Pre-labeling stopped; the predictions made so far are kept")
+        self._announce([], -1)
+
+    def _announce(self, ids: list[int], model_id: int) -> None:
+        self.predictions_changed.emit(list(ids), model_id)
+        changed = getattr(self.window(), "images_changed", None)
+        if changed is not None:
+            changed.emit()
+
+    def _label_current_image(self) -> int | None:
+        """The image open in another workspace (Label), when the main window has one."""
+        workspaces = getattr(self.window(), "workspaces", None)
+        for ws in workspaces() if callable(workspaces) else []:
+            current = getattr(ws, "current_id", None) if ws is not self else None
+            if isinstance(current, int):
+                return current
+        return None

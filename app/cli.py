@@ -18,6 +18,9 @@ COMMANDS = (
     "app.cli_cmds.export",
     "app.cli_cmds.train",
     "app.cli_cmds.predict",
+    "app.cli_cmds.inspect",
+    "app.cli_cmds.report",
+    "app.cli_cmds.deploy",
 )
 
 

@@ -214,8 +214,8 @@ class PartInspector:
         """(pixels, sha256); raises ImageReadError with a reason a person can read."""
         t0 = time.perf_counter()
         try:
-            digest = sha256_file(path)
             image = load_image(path, self.max_pixels)
+            digest = sha256_file(path)
         except OSError as e:
             raise ImageReadError(f"cannot read the file ({e.strerror or e})", path) from None
         except cv2.error as e:  # OpenCV throws on some malformed files instead of returning None

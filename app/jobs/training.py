@@ -214,7 +214,8 @@ def epoch_line(metrics: dict[str, Any], names: dict[str, str]) -> str:
         per = ", ".join(f"{names.get(k, k)} {_num(v)}" for k, v in metrics.get("iou", {}).items())
         parts.append(f"val mIoU {_num(metrics['miou'])} ({per})")
         recall = metrics.get("detection_recall")
-        parts.append(f"escapes {metrics.get('escapes', 0)} ({_pct(None if recall is None else 1 - recall)})")
+        escape_rate = None if recall is None else 1 - recall
+        parts.append(f"escapes {metrics.get('escapes', 0)} ({_pct(escape_rate)})")
         parts.append(f"false rejects {_pct(metrics.get('false_reject_rate'))}")
     if "seconds" in metrics:
         parts.append(f"{metrics['seconds']:.1f} s")

@@ -129,7 +129,13 @@ def test_predict_cancels_between_images_and_skips_unreadable(tiny, tmp_path):
 
     ctx = JobContext()
     done = threading.Event()
-    ctx.progress_fn = lambda d, t, m: (ctx.cancel(), done.set()) if m.startswith("Predicting") else None
+
+    def stop_at_first_image(done_count, total, message):
+        if message.startswith("Predicting"):
+            ctx.cancel()
+            done.set()
+
+    ctx.progress_fn = stop_at_first_image
     with pytest.raises(Canceled):
         predict_images(tiny, row.id, ids, ctx)
     assert done.is_set()

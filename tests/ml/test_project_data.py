@@ -1,4 +1,4 @@
-"""The project -> samples adapter: which images train, the persisted stratified split, lazy loads."""
+"""The project -> samples adapter: which images train, the persisted split, lazy loads."""
 
 from __future__ import annotations
 

@@ -68,13 +68,14 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
     qtbot.mouseClick(ws.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not ws.training, timeout=2_000)
     assert time.perf_counter() - started < 2.0
-    assert ws.train_runner._thread is None  # joined
+    assert not ws.train_runner.running  # its thread has been joined (JobRunner._finish)
 
     (row,) = window.project.models.list()
     assert row.metrics["status"] == "cancelled"
     assert window.project.settings.get("active_model_id") == row.id  # the first model
     assert ws.models.table.rowCount() == 1
-    assert ws.models.table.item(0, 0).text() == "●" and "stopped" in ws.models.table.item(0, 8).text()
+    assert ws.models.table.item(0, 0).text() == "●"
+    assert "stopped" in ws.models.table.item(0, 8).text()
     assert ws.resume_button.isEnabled() and "after epoch" in ws.resume_button.text()
 
     # A second, complete run; then make it active, compare, and pre-label with it.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from app.core.editing import Rect
@@ -25,6 +25,7 @@ from app.core.editing.geometry import union
 from app.core.prelabel import PreLabels
 
 UNKNOWN = QColor(255, 255, 255)
+_DOT = 0.3  # half side, in image pixels, of the square marking a one-pixel pre-label
 
 
 class PreLabelLayer:
@@ -66,8 +67,9 @@ class PreLabelLayer:
             pen.setColor(self.colors.get(comp.class_value, UNKNOWN))
             painter.setPen(pen)
             for poly in self._outline(i):
-                if poly.size() == 1:
-                    painter.drawPoint(poly[0])
+                if poly.size() == 1:  # a lone pixel: a small square, not a dot lost at zoom
+                    c = poly[0]
+                    painter.drawRect(QRectF(c.x() - _DOT, c.y() - _DOT, 2 * _DOT, 2 * _DOT))
                 else:
                     painter.drawPolygon(poly)
 

@@ -71,13 +71,6 @@ class LabelToolBar(QObject):
                     "label.tool.fill", "label.subtract"):
             self.edit_bar.addAction(actions[key])
         self.edit_bar.addSeparator()
-        self.edit_bar.addWidget(QLabel(" Pre-labels "))
-        for key, short in (("label.tool.accept", "Accept"),
-                           ("label.prelabels.accept_all", "Accept all"),
-                           ("label.prelabels.clear", "Clear")):
-            actions[key].setIconText(short)  # the menu keeps the full text
-            self.edit_bar.addAction(actions[key])
-        self.edit_bar.addSeparator()
 
         self.classes = QComboBox(toolTip="Defect class painted (keys 1-9)")
         self.classes.setMinimumContentsLength(10)
@@ -94,6 +87,15 @@ class LabelToolBar(QObject):
         self.size_spin.valueChanged.connect(lambda v: setattr(settings, "brush_size", v))
         self._add("Size", self.size_slider)
         self.edit_bar.addWidget(self.size_spin)
+        # Last, so on a narrow window they are the ones folded into the overflow menu.
+        self.edit_bar.addSeparator()
+        self.edit_bar.addWidget(QLabel(" Pre-labels "))
+        for key, short in (("label.tool.accept", "Accept"),
+                           ("label.prelabels.accept_all", "Accept all"),
+                           ("label.prelabels.clear", "Clear"),
+                           ("label.prelabels.hide", "Hide")):
+            actions[key].setIconText(short)  # the menu keeps the full text
+            self.edit_bar.addAction(actions[key])
 
         self._target = self.view_bar
         self.opacity = QSlider(Qt.Orientation.Horizontal, toolTip="Mask opacity")
@@ -102,7 +104,6 @@ class LabelToolBar(QObject):
         self.opacity.valueChanged.connect(lambda v: setattr(settings, "opacity", v / 100))
         self._add("Mask opacity", self.opacity)
         self.view_bar.addAction(actions["label.hide_mask"])
-        self.view_bar.addAction(actions["label.prelabels.hide"])
         self.view_bar.addSeparator()
 
         self.lo = QSpinBox(toolTip="Window: this value and below show black")

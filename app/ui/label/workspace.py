@@ -3,6 +3,12 @@
 Flow: a finished stroke (or undo/redo) -> its undo command -> MaskCommitter.schedule (written
 in the background within a second). Switching images flushes the committer first, then shows
 the next image from the loader's prefetch cache.
+
+Pre-labels: the shown image's stored prediction (PreLabelLoader, on a worker) is drawn as
+outlines (PreLabelLayer). Accepting one (the Accept tool, K, then a click) or all (Shift+A) is
+an ordinary edit: a MaskEdit through the same undo stack and committer as a stroke, so Ctrl+Z
+reverts it. Pre-labels fill background pixels only, never the engineer's labels. Clear
+(Shift+Del) deletes the stored prediction without asking: predicting again restores it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from .image_layer import ImageLayer
 from .loader import ImageLoader, LoadedImage
 from .overlay import MaskOverlay
 from .palette import palette_table
+from .prelabel_layer import PreLabelLayer
+from .prelabels import PreLabelLoader, ShownPreLabels
 from .settings import LabelSettings
 from .toolbar import LabelToolBar
 from .undo import UndoHistories
@@ -34,18 +42,23 @@ except ImportError:  # pragma: no cover - depends on the build
     ImageListPanel = None
 
 EDIT_NAMES = {ToolMode.BRUSH: "brush stroke", ToolMode.ERASER: "eraser stroke",
-              ToolMode.POLYGON: "polygon", ToolMode.FILL: "fill"}
+              ToolMode.POLYGON: "polygon", ToolMode.FILL: "fill",
+              ToolMode.ACCEPT: "accept pre-label"}
 
 
 class LabelWorkspace(Workspace):
     title = "Label"
     image_shown = Signal(int)  # the image is on the canvas and editable
+    prelabels_shown = Signal(int, int)  # image id, pre-labels drawn (0: none) after a (re)load
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.project = None
         self.committer: MaskCommitter | None = None
         self.loader: ImageLoader | None = None
+        self.prelabel_loader: PreLabelLoader | None = None
+        self.prelabels: ShownPreLabels | None = None  # the shown image's, when it has some
+        self.prelabel_layer: PreLabelLayer | None = None
         self.current: LoadedImage | None = None
         self.doc: MaskDocument | None = None
         self.layer: ImageLayer | None = None
@@ -86,6 +99,7 @@ class LabelWorkspace(Workspace):
             self.panel.image_selected.connect(self.show_image)
             self.panel.status_message.connect(self.status_message)
         self._sync_actions("mode")
+        self._sync_prelabels()  # nothing to accept yet
 
     def _layout(self) -> None:
         right = QWidget()
@@ -130,6 +144,9 @@ class LabelWorkspace(Workspace):
         self.loader = ImageLoader(project, parent=self)
         self.loader.loaded.connect(self._install)
         self.loader.failed.connect(self._load_failed)
+        self.prelabel_loader = PreLabelLoader(project, parent=self)
+        self.prelabel_loader.loaded.connect(self._prelabels_loaded)
+        self.prelabel_loader.failed.connect(self._prelabels_failed)
         self.controller.editable = not project.readonly
         self.reload_classes()
         self._ids = [r.id for r in project.images.list()] if self.panel is None else []
@@ -147,6 +164,7 @@ class LabelWorkspace(Workspace):
         if self.project is None:
             return
         self.reload_classes()
+        self.reload_prelabels()  # the Train workspace may have predicted or cleared
         if self.current is not None and self._changed_elsewhere(self.current_id):
             self.reload_image()
         if self.loader is not None:  # cached neighbours may hold masks changed elsewhere
@@ -233,6 +251,7 @@ class LabelWorkspace(Workspace):
         self.controller.set_document(None)  # ends a stroke (kept), drops a polygon
         self.committer.flush()
         self.loader.put_mask(self.current_id, self.doc.mask)
+        self._show_prelabels(None)
         self.current = self.doc = self.layer = self.overlay = None
         self.histories.activate(None)
 
@@ -252,11 +271,15 @@ class LabelWorkspace(Workspace):
             self.histories.forget(entry.row.id)  # changed elsewhere: old diffs do not apply
         self.histories.activate(entry.row.id)
         ids = self._order()
+        neighbours = []
         if entry.row.id in ids:
             i = ids.index(entry.row.id)
-            self.loader.prefetch([ids[j] for j in (i + 1, i - 1) if 0 <= j < len(ids)])
+            neighbours = [ids[j] for j in (i + 1, i - 1) if 0 <= j < len(ids)]
+            self.loader.prefetch(neighbours)
         self.status_message.emit(f"{entry.row.name}  {entry.row.width} x {entry.row.height}")
         self.image_shown.emit(entry.row.id)
+        self.prelabel_loader.request(entry.row.id)  # drawn at once when cached
+        self.prelabel_loader.prefetch(neighbours)
 
     def _load_failed(self, image_id: int, message: str) -> None:
         if image_id == self._wanted:
@@ -274,7 +297,10 @@ class LabelWorkspace(Workspace):
         if self.loader is not None:
             self.loader.shutdown()
             self.loader.deleteLater()
-        self.committer = self.loader = None
+        if self.prelabel_loader is not None:
+            self.prelabel_loader.shutdown()
+            self.prelabel_loader.deleteLater()
+        self.committer = self.loader = self.prelabel_loader = None
         self._refresh_list()
         self._list_timer.stop()
         self.histories.clear()
@@ -286,6 +312,10 @@ class LabelWorkspace(Workspace):
         self._classes = self.project.classes.list() if self.project is not None else []
         self._table = palette_table(self._classes)
         self.controller.class_colors = {c.value: QColor(c.color) for c in self._classes}
+        if self.prelabel_layer is not None:
+            self.prelabel_layer.colors = self.controller.class_colors
+        if self.prelabel_loader is not None:  # pre-labels of deleted classes are dropped
+            self.prelabel_loader.set_classes(c.value for c in self._classes)
         self.toolbar.set_classes(self._classes)
         self._class_names = {c.value: c.name for c in self._classes}
         values = [c.value for c in self._classes]
@@ -336,10 +366,18 @@ class LabelWorkspace(Workspace):
     def _on_dirty(self, rect) -> None:
         self.overlay.update(rect)
         self.canvas.update_image_rect(rect)
+        if self.prelabel_layer is not None:  # outlines of pre-labels now labelled go, and back
+            changed = self.prelabel_layer.refresh(self.doc.mask, rect)
+            if changed is not None:
+                self.canvas.update_image_rect(changed)
 
     def _on_edit(self, edit: MaskEdit) -> None:
+        self._push_edit(edit, EDIT_NAMES.get(self.settings.mode, "edit"))
+
+    def _push_edit(self, edit: MaskEdit, text: str) -> None:
+        """An edit already in the mask: one undo step, committed in the background."""
         image_id = self.current_id
-        self.histories.push(image_id, edit, EDIT_NAMES.get(self.settings.mode, "edit"))
+        self.histories.push(image_id, edit, text)
         self.committer.schedule(image_id, self.doc.mask)
 
     def _apply_history_edit(self, image_id: int, edit: MaskEdit, forward: bool) -> None:
@@ -363,10 +401,97 @@ class LabelWorkspace(Workspace):
     def _on_commit_failed(self, image_id: int, message: str) -> None:
         self.status_message.emit(f"Could not save the mask of image {image_id}: {message}")
 
+    # pre-labels -------------------------------------------------------------------------------
+    def reload_prelabels(self) -> None:
+        """Read the shown image's pre-labels again: call after predictions were stored or
+        deleted elsewhere (activated() does). The old ones stay drawn until the new arrive."""
+        if self.prelabel_loader is None:
+            return
+        self.prelabel_loader.invalidate()
+        if self.current is not None:
+            self.prelabel_loader.request(self.current_id)
+
+    def accept_all_prelabels(self) -> None:
+        """Shift+A: every pre-label into the mask as one undo step (background pixels only)."""
+        if self.doc is None or self.prelabels is None:
+            self.status_message.emit("This image has no pre-labels")
+            return
+        if not self.controller.editable:
+            self.status_message.emit("The project is read-only")
+            return
+        if not self.settings.prelabels_visible:
+            self.status_message.emit("Pre-labels are hidden: Shift+H shows them")
+            return
+        self.controller.finish()  # a stroke in progress is its own step, first
+        edit = self.prelabels.prelabels.accept_all(self.doc.mask)
+        if edit is None:
+            self.status_message.emit("Every pre-label pixel is labelled already")
+            return
+        self._on_dirty(edit.bbox)
+        self._push_edit(edit, "accept all pre-labels")
+
+    def clear_prelabels(self) -> None:
+        """Shift+Del: delete the shown model's stored prediction of this image. No question
+        asked: the mask is untouched, and predicting the image again brings it back."""
+        shown = self.prelabels
+        if shown is None or self.project is None:
+            self.status_message.emit("This image has no pre-labels")
+            return
+        if self.project.readonly:
+            self.status_message.emit("The project is read-only")
+            return
+        self.project.models.clear_prediction(self.current_id, shown.model_id)
+        self.status_message.emit(f"Cleared the pre-labels of model {shown.model_name}; "
+                                 "predict the image again to get them back")
+        self.reload_prelabels()
+
+    def set_prelabels_hidden(self, hidden: bool) -> None:
+        self.settings.prelabels_visible = not hidden
+
+    def _prelabels_loaded(self, image_id: int, shown: ShownPreLabels | None) -> None:
+        if image_id != self.current_id:
+            return
+        self._show_prelabels(shown)
+        count = self.prelabel_layer.shown_count if self.prelabel_layer is not None else 0
+        if shown is not None:
+            self.status_message.emit(
+                f"{count} of {len(shown.prelabels)} pre-labels of model {shown.model_name} to "
+                "accept: K then click one, Shift+A all, Shift+H hides them")
+        self.prelabels_shown.emit(image_id, count)
+
+    def _prelabels_failed(self, image_id: int, message: str) -> None:
+        if image_id == self.current_id:
+            self._show_prelabels(None)
+            self.status_message.emit(f"Cannot show the pre-labels: {message}")
+            self.prelabels_shown.emit(image_id, 0)
+
+    def _show_prelabels(self, shown: ShownPreLabels | None) -> None:
+        self.prelabels = shown
+        self.prelabel_layer = None
+        if shown is not None and self.doc is not None:
+            self.prelabel_layer = PreLabelLayer(shown.prelabels, self.controller.class_colors,
+                                                self.doc.mask)
+        self._sync_prelabels()
+        self.canvas.set_prelabels(self.prelabel_layer)
+
+    def _sync_prelabels(self) -> None:
+        """The accept tool sees pre-labels only while they are drawn."""
+        visible = self.settings.prelabels_visible
+        if self.doc is not None:
+            self.doc.prelabels = (self.prelabels.prelabels
+                                  if self.prelabels is not None and visible else None)
+        usable = self.prelabels is not None and self.controller.editable
+        for key in ("label.prelabels.accept_all", "label.prelabels.clear"):
+            self._actions[key].setEnabled(usable)
+        self.canvas.set_prelabels_visible(visible)
+        self.controller.preview_changed.emit()
+
     # settings ---------------------------------------------------------------------------------
     def _on_setting(self, name: str) -> None:
         if name in ("opacity", "overlay_visible"):
             self.canvas.set_overlay_style(self.settings.opacity, self.settings.overlay_visible)
+        elif name == "prelabels_visible":
+            self._sync_prelabels()
         elif name == "window":
             self._window_timer.start()  # coalesce spin-box bursts: only the latest is drawn
         self._sync_actions(name)
@@ -384,6 +509,8 @@ class LabelWorkspace(Workspace):
             self._actions["label.subtract"].setChecked(s.subtract)
         elif name == "overlay_visible":
             self._actions["label.hide_mask"].setChecked(not s.overlay_visible)
+        elif name == "prelabels_visible":
+            self._actions["label.prelabels.hide"].setChecked(not s.prelabels_visible)
 
     def _show_pixel_info(self, pt) -> None:
         if pt is None or self.layer is None:

@@ -23,27 +23,30 @@ class Spec:
     keys: tuple[str, ...]
     tip: str
     handler: str  # ReviewWorkspace method
+    button: str  # short text for its button, shown with the first key
     checkable: bool = False
     needs_part: bool = True  # disabled while no part is shown
 
 
 SPECS = (
     Spec("review.next", "&Next part", ("J", "Down"), "Show the next part in the queue",
-         "next_part"),
+         "next_part", "Next"),
     Spec("review.prev", "&Previous part", ("K", "Up"), "Show the previous part in the queue",
-         "prev_part"),
+         "prev_part", "Previous"),
     Spec("review.confirm", "&Confirm verdict", ("C", "Return", "Enter"),
-         "Agree with the model's grade and go to the next part", "confirm"),
+         "Agree with the model's grade and go to the next part", "confirm", "Confirm"),
     Spec("review.override", "&Override grade…", ("O",),
-         "Give the part another grade, with a reason", "override"),
+         "Give the part another grade, with a reason", "override", "Override…"),
     Spec("review.to_labeling", "Send to &labeling", ("L",),
          "Add the part to the training images with the model's result as a pre-label",
-         "send_to_labeling"),
+         "send_to_labeling", "To labeling"),
     Spec("review.reference", "&Reference part", ("R",),
-         "Show a good part beside this one", "set_reference_visible", checkable=True),
-    Spec("review.fit", "&Fit", ("Ctrl+0",), "Show the whole part", "fit"),
+         "Show a good part beside this one", "set_reference_visible", "Reference",
+         checkable=True),
+    Spec("review.fit", "&Fit", ("Ctrl+0",), "Show the whole part", "fit", "Fit"),
     Spec("review.audit", "&Audit trail…", ("Ctrl+Shift+A",),
-         "Browse who decided what, and when", "open_audit_view", needs_part=False),
+         "Browse who decided what, and when", "open_audit_view", "Audit trail…",
+         needs_part=False),
 )
 
 
@@ -59,6 +62,9 @@ def build_actions(workspace) -> dict[str, QAction]:
         action.setStatusTip(spec.tip)
         action.setCheckable(spec.checkable)
         action.setProperty("needs_part", spec.needs_part)
+        # buttons show the first key: the review is learnt from the screen
+        action.setIconText(f"{spec.button} ({spec.keys[0]})" if len(spec.keys[0]) == 1
+                           else spec.button)
         handler = getattr(workspace, spec.handler)
         if spec.checkable:
             action.toggled.connect(handler)

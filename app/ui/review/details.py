@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
 from .part_view import grade_color
 from .parts import component_class, component_zones, reason_text
 
-COLUMNS = ("Grade", "Class", "Area", "Length", "Zones")
+COLUMNS = ("Grade", "Class", "Area", "Length", "Zones", "Borderline")
 
 
 def _number(v, unit: str) -> str:
@@ -28,7 +28,7 @@ class DetailsPanel(QWidget):
         self.verdict.setObjectName("reviewVerdict")
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
-        self.tree.setRootIsDecorated(True)
+        self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.itemSelectionChanged.connect(self._selection)
         layout = QVBoxLayout(self)
@@ -56,15 +56,14 @@ class DetailsPanel(QWidget):
             item = QTreeWidgetItem([str(c.get("grade", "")), component_class(c, names),
                                     _number(c.get("area_mm2"), units[0]),
                                     _number(c.get("length_mm"), units[1]),
-                                    ", ".join(component_zones(c))])
+                                    ", ".join(component_zones(c)),
+                                    ", ".join(c.get("borderline") or ())])
             item.setForeground(0, grade_color(c.get("grade"), scale))
-            item.addChildren([QTreeWidgetItem([reason_text(r)]) for r in c.get("reasons", ())])
+            # the part's reasons (above) already list these; here they are a hover away
+            item.setToolTip(0, "\n".join(reason_text(r) for r in c.get("reasons", ()))
+                            or "within the limits")
             self.tree.addTopLevelItem(item)
-            for k in range(item.childCount()):
-                item.child(k).setFirstColumnSpanned(True)  # a reason is a sentence
-        self.tree.expandAll()
-        self.tree.setColumnWidth(0, 90)
-        for i in range(1, len(COLUMNS)):
+        for i in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(i)
 
     def _selection(self) -> None:

@@ -1,8 +1,8 @@
 """InspectionLauncher: starts app.jobs.inspection on a JobRunner (new run or resume), shows its
 progress on the RunBar, and says which run to open when it ends.
 
-Resuming asks for the part images again (a run stores results, not the list it was given);
-the job skips every part the run already holds a result for.
+Resuming needs no dialog: the job takes the run's own image list, model and recipe, and
+skips every part the run already holds a result for.
 """
 
 from __future__ import annotations
@@ -55,29 +55,32 @@ class InspectionLauncher(QObject):
         self.stop()
         self.project = project
 
-    def new_run(self, run=None) -> NewRunDialog | None:
-        """Opens the dialog (non-blocking); Start runs the inspection. `run`: resume it."""
+    def new_run(self) -> NewRunDialog | None:
+        """Opens the dialog (non-blocking); Start runs the inspection."""
         if self.project is None or self.runner.running:
             return None
-        self.dialog = NewRunDialog(self.project, self.parent(), resume=run)
-        self.dialog.accepted.connect(lambda d=self.dialog, r=run: self.start(
-            d.request(), None if r is None else r.id))
+        self.dialog = NewRunDialog(self.project, self.parent())
+        self.dialog.accepted.connect(lambda d=self.dialog: self.start(d.request()))
         self.dialog.open()
         return self.dialog
 
-    def resume(self, run_id: int) -> NewRunDialog | None:
-        return self.new_run(self.project.runs.get(run_id))
+    def start(self, request: RunRequest) -> None:
+        self._start(None, f"Inspecting {len(request.images)} parts…", list(request.images),
+                    request.model_id, request.recipe_ref, name=request.name)
 
-    def start(self, request: RunRequest, run_id: int | None = None) -> None:
+    def resume(self, run_id: int) -> None:
+        """Go on with run `run_id`: its own images, model and recipe; done parts skipped."""
+        self._start(run_id, "Resuming…", None, None, None)
+
+    def _start(self, run_id, text, *args, **kwargs) -> None:
         module = inspection_module()
-        if module is None or self.project is None:
+        if module is None or self.project is None or self.runner.running:
             return
         project = self.project
         self._run_id = run_id
-        self.bar.set_running(True, f"Inspecting {len(request.images)} parts…")
-        self.runner.start(lambda ctx: module.inspect(
-            project, list(request.images), request.model_id, request.recipe_ref, ctx,
-            run_id=run_id, name=request.name))
+        self.bar.set_running(True, text)
+        self.runner.start(lambda ctx: module.inspect(project, *args, ctx, run_id=run_id,
+                                                     **kwargs))
 
     def stop(self) -> None:
         self.runner.cancel()

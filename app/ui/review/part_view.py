@@ -66,6 +66,15 @@ class PartView(LabelCanvas):
         self.selected = None
         self.set_layers(ImageLayer(pixels, display, window), None)
 
+    def follow(self, other: LabelCanvas) -> None:
+        """Take `other`'s zoom and pan (a reference part of the same size moves along)."""
+        if self.layer is None or other.layer is None or (self.layer.width, self.layer.height) \
+                != (other.layer.width, other.layer.height):
+            return
+        self.view.zoom, self.view.ox, self.view.oy = other.view.zoom, other.view.ox, other.view.oy
+        self._fitted = False
+        self.update()
+
     def set_selected(self, index: int | None) -> None:
         self.selected = index
         self.update()
@@ -104,5 +113,9 @@ class PartView(LabelCanvas):
         box = QRectF(QPointF(x0, y0), QPointF(x1, y1)).adjusted(-3, -3, 3, 3)
         if not o.points:
             p.drawRect(box)
-        if o.caption:
-            p.drawText(QPointF(box.left(), box.top() - 4), o.caption)
+        if o.caption:  # on a dark label, readable over any texture
+            metrics = p.fontMetrics()
+            w, h = metrics.horizontalAdvance(o.caption) + 6, metrics.height()
+            label = QRectF(box.left() - 1.5, box.top() - h - 1.5, w, h)
+            p.fillRect(label, QColor(0, 0, 0, 170))
+            p.drawText(label, Qt.AlignmentFlag.AlignCenter, o.caption)

@@ -7,11 +7,10 @@ Results come from app.jobs.inspection as JSON; these helpers accept the spelling
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-from app.core.grading import GradeScale, Recipe
+from app.core.grading import Recipe
 
 
 def component_class(c: Mapping, names: Mapping[int, str] | None = None) -> str:
@@ -67,25 +66,3 @@ def image_file(project, result) -> Path:
     """Absolute path of a result's part image (stored absolute, or relative to the project)."""
     p = Path(result.image_path)
     return p if p.is_absolute() else (project.root / p).resolve()
-
-
-def grade_counts(results: Iterable, scale: GradeScale) -> dict[str, int]:
-    """Final grade (reviewer's, else the model's) -> parts, in scale order; unread parts under
-    'error'."""
-    counts = Counter(r.final_grade or "error" for r in results)
-    out = {g: counts.pop(g, 0) for g in scale.levels}
-    out.update(sorted(counts.items()))
-    return out
-
-
-def pareto(results: Iterable, scale: GradeScale, by: str, names=None) -> list[tuple[str, int]]:
-    """Not-OK defects (components graded worse than the best grade) counted by 'class' or
-    'zone', most frequent first."""
-    counts: Counter[str] = Counter()
-    for r in results:
-        for c in r.components:
-            if c.get("grade", scale.best) == scale.best:
-                continue
-            keys = [component_class(c, names)] if by == "class" else component_zones(c)
-            counts.update(keys or ["(no zone)"])
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

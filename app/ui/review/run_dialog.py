@@ -50,14 +50,12 @@ def default_model_id(project) -> int | None:
 
 
 class NewRunDialog(QDialog):
-    """`resume`: a RunRow to go on with; its name, model and recipe are then fixed."""
-
-    def __init__(self, project, parent=None, resume=None):
+    def __init__(self, project, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("Resume inspection run" if resume else "New inspection run")
+        self.setWindowTitle("New inspection run")
         self.project = project
         self.images: list[Path] = []
-        self.name = QLineEdit(time.strftime("Run %Y-%m-%d %H:%M"))
+        self.name = QLineEdit(time.strftime("Inspection %Y-%m-%d %H:%M"))
         self.image_count = QLabel("No images chosen")
         folder, files = QPushButton("Folder…"), QPushButton("Files…")
         folder.clicked.connect(self._pick_folder)
@@ -77,8 +75,6 @@ class NewRunDialog(QDialog):
             for r in reversed(versions):  # newest first: the default
                 latest = " (latest)" if r is versions[-1] else ""
                 self.recipe.addItem(f"{r.name} v{r.version}{latest}", r.ref)
-        if resume is not None:
-            self._fix_to(resume)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
@@ -97,18 +93,6 @@ class NewRunDialog(QDialog):
         layout.addWidget(self.buttons)
         self.name.textChanged.connect(self._update)
         self._update()
-
-    def _fix_to(self, run) -> None:
-        self.name.setText(run.name)
-        recipe = self.project.recipes.get_by_id(run.recipe_id)
-        self.recipe.setCurrentIndex(self.recipe.findData(recipe.ref))
-        if run.model_id is not None:
-            self.model.setCurrentIndex(self.model.findData(run.model_id))
-        for w in (self.name, self.model, self.recipe):
-            w.setEnabled(False)
-        done = len(self.project.runs.done_paths(run.id))
-        self.image_count.setText(f"Choose the run's parts again ({done} already inspected "
-                                 "are skipped)")
 
     def set_images(self, paths) -> None:
         self.images = sorted({Path(p).resolve() for p in paths

@@ -1,7 +1,10 @@
 """SummaryPanel: a run's parts per grade and the defect Pareto by class and by zone.
 
-Three small pyqtgraph bar charts (BarGraphItem), labelled on the x axis; an "Export report…"
-button (enabled when app.jobs.reports is installed) emits `export_requested`.
+The figures are app.jobs.reports.run_summary's, so the screen and the exported report always
+agree: parts per final grade (the reviewer's grade when reviewed, else the model's) and
+unreadable parts; defects per class and per zone (every stored component; one touching two
+zones counts in each), most frequent first. Three small pyqtgraph bar charts (BarGraphItem);
+"Export report…" emits `export_requested`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .part_view import grade_color
-from .parts import grade_counts, pareto
 
 BAR_BLUE = "#4a90d9"
 
@@ -55,8 +57,8 @@ class SummaryPanel(QWidget):
         self.totals = QLabel()
         self.totals.setWordWrap(True)
         self.grades = BarChart("Parts per grade")
-        self.by_class = BarChart("Defects by class (not OK)")
-        self.by_zone = BarChart("Defects by zone (not OK)")
+        self.by_class = BarChart("Defects by class")
+        self.by_zone = BarChart("Defects by zone")
         self.export = QPushButton("Export report…")
         self.export.clicked.connect(self.export_requested)
         charts = QHBoxLayout()
@@ -70,14 +72,21 @@ class SummaryPanel(QWidget):
         layout.addLayout(top)
         layout.addLayout(charts)
 
-    def show_run(self, results, scale, names) -> None:
-        counts = grade_counts(results, scale)
-        reviewed = sum(r.decision is not None for r in results)
-        overridden = sum(r.decision is not None and r.decision.grade != r.grade for r in results)
+    def show_summary(self, summary: dict | None, scale) -> None:
+        """`summary`: app.jobs.reports.run_summary(...), or None for no run."""
+        if summary is None:
+            self.totals.setText("No inspection run")
+            for chart in (self.grades, self.by_class, self.by_zone):
+                chart.set_bars([])
+            return
+        counts = dict(summary["by_final_grade"])
+        if summary["errors"]:
+            counts["error"] = summary["errors"]
         parts = ", ".join(f"{g} {n}" for g, n in counts.items() if n)
-        self.totals.setText(f"<b>{len(results)} parts</b>: {parts or 'none'}  ·  "
-                            f"{reviewed} reviewed, {overridden} regraded")
-        self.grades.set_bars(list(counts.items()),
-                             [grade_color(g, scale) for g in counts])
-        self.by_class.set_bars(pareto(results, scale, "class", names))
-        self.by_zone.set_bars(pareto(results, scale, "zone"))
+        self.totals.setText(
+            f"<b>{summary['parts']} parts</b>: {parts or 'none'}  ·  {summary['flagged']} "
+            f"flagged, {summary['reviewed']} reviewed, {summary['overridden']} overridden")
+        self.grades.set_bars(list(counts.items()), [grade_color(g, scale) for g in counts])
+        pareto = summary["pareto"]
+        self.by_class.set_bars([(i["name"], i["count"]) for i in pareto["by_class"]])
+        self.by_zone.set_bars([(i["name"], i["count"]) for i in pareto["by_zone"]])

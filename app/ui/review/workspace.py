@@ -18,7 +18,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from app.core.grading import GradeScale
+from app.core.imageio import ImageReadError
 from app.ui.workspace import Workspace
+
+from app.jobs.reports import run_summary
 
 from . import labeling
 from .actions import build_actions
@@ -28,6 +31,7 @@ from .loader import PartLoader
 from .override_dialog import OverrideDialog
 from .part_view import PartView, outlines_for
 from .parts import class_names, component_class, image_file, run_recipe
+from .prelabeler import Prelabeler
 from .queue import ReviewQueue
 from .queue_view import QueuePanel
 from .reports import ReportExporter
@@ -64,6 +68,7 @@ class ReviewWorkspace(Workspace):
         self.loader = PartLoader(parent=self)
         self.launcher = InspectionLauncher(self.run_bar, self)
         self.exporter = ReportExporter(self)
+        self.prelabeler = Prelabeler(self)
         self._actions = build_actions(self)
         self.addActions(list(self._actions.values()))
         self._layout()
@@ -73,10 +78,12 @@ class ReviewWorkspace(Workspace):
         self.queue_panel.filters.changed.connect(self.set_filter)
         self.queue_panel.row_activated.connect(self._go_to_row)
         self.details.component_selected.connect(self.view.set_selected)
+        self.view.view_changed.connect(lambda: self.reference_view.follow(self.view))
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._load_failed)
         self.summary.export_requested.connect(self.export_report)
         self.exporter.message.connect(self.status_message)
+        self.prelabeler.message.connect(self.status_message)
         self._sync_actions()
 
     def _layout(self) -> None:
@@ -89,7 +96,7 @@ class ReviewWorkspace(Workspace):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(b)
         buttons.addStretch(1)
-        views = QSplitter(Qt.Orientation.Horizontal)
+        self.views = views = QSplitter(Qt.Orientation.Horizontal)
         views.addWidget(self.view)
         views.addWidget(self.reference_view)
         middle = QWidget()
@@ -98,10 +105,10 @@ class ReviewWorkspace(Workspace):
         col.addWidget(views, 1)
         col.addLayout(buttons)
         row = QSplitter(Qt.Orientation.Horizontal)
-        for w in (self.queue_panel, middle, self.details):
+        for i, w in enumerate((self.queue_panel, middle, self.details)):
             row.addWidget(w)
-        row.setStretchFactor(1, 1)
-        row.setSizes([280, 700, 320])
+            row.setStretchFactor(i, (1, 3, 1)[i])
+        row.setSizes([260, 760, 380])
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(row)
         main.addWidget(self.summary)
@@ -121,6 +128,8 @@ class ReviewWorkspace(Workspace):
 
     def set_project(self, project) -> None:
         self.launcher.set_project(project)
+        self.prelabeler.set_project(project)
+        self.exporter.stop()
         self.project = project
         self.reference = None
         if self.audit_view is not None:
@@ -139,6 +148,8 @@ class ReviewWorkspace(Workspace):
 
     def shutdown(self) -> None:
         self.launcher.stop()
+        self.prelabeler.stop()
+        self.exporter.stop()
         self.loader.shutdown()
 
     # runs -----------------------------------------------------------------------------------
@@ -150,9 +161,13 @@ class ReviewWorkspace(Workspace):
         self.results = self.project.runs.results(run_id) if self.run else []
         self.queue = ReviewQueue(self.results, self.scale, self.names)
         self.queue_panel.set_queue(self.queue)
-        self.summary.show_run(self.results, self.scale, self.names)
-        self.summary.export.setEnabled(self.run is not None and self.exporter.available)
+        self._show_summary()
+        self.summary.export.setEnabled(self.run is not None)
         self.show_current()
+
+    def _show_summary(self) -> None:
+        summary = run_summary(self.project, self.run.id, self.results) if self.run else None
+        self.summary.show_summary(summary, self.scale)
 
     def _run_finished(self, run_id) -> None:
         if self.project is not None:
@@ -225,6 +240,7 @@ class ReviewWorkspace(Workspace):
                 self.project.images.abspath(self.reference)):
             self.reference_view.show_part(entry.pixels, entry.display, entry.window)
             self.reference_view.title = f"Reference (good): {self.reference.name}"
+            self.reference_view.follow(self.view)
 
     def _load_failed(self, path: str, message: str) -> None:
         r = self.current
@@ -245,6 +261,8 @@ class ReviewWorkspace(Workspace):
             return
         self.reference_view.setVisible(on)
         if on:
+            half = max(self.views.width() // 2, 1)
+            self.views.setSizes([half, half])
             self._request_reference()
 
     def pick_reference(self):
@@ -288,18 +306,24 @@ class ReviewWorkspace(Workspace):
         if self.current is not None and self.current.id == result_id:
             self.decide("override", dialog.grade, dialog.reason)
 
-    def send_to_labeling(self) -> None:
-        """Add the part to the training images with its pre-label (see labeling.py)."""
+    def send_to_labeling(self) -> int | None:
+        """Make the part a project image with a pre-label (labeling.py); returns its id.
+
+        A stored prediction, or the boxes when no model can predict, is given at once;
+        otherwise the prediction runs in the background (prelabeler.done says when)."""
         if not self._can_decide():
-            return
+            return None
         r = self.current
         try:
-            outcome = labeling.send_to_labeling(self.project, r, self.run.model_id, self.recipe)
-        except (OSError, ValueError) as e:
+            image_id, added = labeling.ensure_image(self.project, r)
+        except (OSError, ImageReadError) as e:
             self.status_message.emit(f"Cannot send {r.image_path} to labeling: {e}")
-            return
-        self.decide("to_labeling", r.final_grade, outcome.describe())
-        self.status_message.emit(f"Sent to labeling: {outcome.describe()}")
+            return None
+        kind = self.prelabeler.submit(image_id, r, self.run.model_id)
+        text = labeling.describe(added, kind or "prediction (in the background)")
+        self.decide("to_labeling", r.final_grade, text)
+        self.status_message.emit(f"Sent to labeling: {text}")
+        return image_id
 
     def decide(self, decision: str, grade: str, reason: str = ""):
         """Write the decision for the current part, then show the next one."""
@@ -309,7 +333,7 @@ class ReviewWorkspace(Workspace):
         updated = self.project.runs.result(r.id)
         self.queue.replace(updated)
         self.results = [updated if x.id == r.id else x for x in self.results]
-        self.summary.show_run(self.results, self.scale, self.names)
+        self._show_summary()
         still_there = self.queue.reapply()  # "not reviewed" filter: the part leaves the list
         self.queue_panel.model.refresh()
         if still_there:

@@ -61,7 +61,8 @@ def status(m: dict) -> str:
 
 def architecture(row) -> str:
     spec = row.config.get("spec", {})
-    return f"{spec.get('architecture', '?')} / {spec.get('encoder', '?')}, tile {spec.get('tile_size', '?')}"
+    return (f"{spec.get('architecture', '?')} / {spec.get('encoder', '?')}, "
+            f"tile {spec.get('tile_size', '?')}")
 
 
 def compare_rows(a, b, names: dict[str, str]) -> list[tuple[str, str, str, float | None]]:

@@ -1,0 +1,134 @@
+"""``defect-studio deploy`` and ``defect-studio deploy-verify``: deployment packages.
+
+    defect-studio deploy PROJECT --model ID --recipe NAME[@V] --out DIR|PACKAGE.zip
+    defect-studio deploy-verify PACKAGE IMAGES...
+
+deploy writes the model as ONNX with its recipe, calibration and preprocessing in deploy.json
+(app.jobs.deploy). deploy-verify opens a package (refusing unsafe paths), grades the images
+with onnxruntime and with the package's torch checkpoint, and compares.
+Both need the optional export extra (onnx, onnxruntime).
+
+Exit status: deploy 0 written, 1 error. deploy-verify 0 every grade equal, 1 error,
+3 some grades differ. 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+GRADES_DIFFER = 3
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "deploy", help="write a deployment package: ONNX model + recipe + preprocessing",
+        description="Export model ID of PROJECT to ONNX and write it with recipe NAME[@V], the "
+                    "calibration and the preprocessing into a folder or a .zip.")
+    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("--model", type=int, required=True, metavar="ID", help="model id")
+    p.add_argument("--recipe", required=True, metavar="NAME[@V]",
+                   help="recipe name (latest version) or NAME@VERSION")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR|ZIP",
+                   help="a new or empty folder, or a .zip file")
+
+    v = subparsers.add_parser(
+        "deploy-verify", help="check a deployment package grades like the app",
+        description="Grade IMAGES with the package's ONNX model (onnxruntime) and with its "
+                    "torch checkpoint; report each grade and the largest probability "
+                    "difference.")
+    v.add_argument("package", type=Path, metavar="PACKAGE", help="package folder or .zip")
+    v.add_argument("images", nargs="+", metavar="IMAGES", help="image files and folders")
+    v.add_argument("--threads", type=int, metavar="N", help="CPU threads (torch, onnxruntime)")
+    v.set_defaults(run=run_verify)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.jobs.context import Canceled, JobContext
+    from app.jobs.deploy import PackageError, deploy
+    from app.ml.onnx_export import OnnxUnavailable
+    from app.store import Project, ProjectError
+
+    from .progress import TextProgress, cancel_on_ctrl_c
+
+    try:
+        project = Project.open(args.project, readonly=True)
+    except (ProjectError, OSError) as e:
+        return _fail("deploy", str(e))
+    bar = TextProgress()
+    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
+    previous = cancel_on_ctrl_c(ctx)
+    try:
+        result = deploy(project, args.model, args.recipe, args.out, ctx)
+        bar.close()
+        m = result.manifest
+        print(f"Package written: {result.path}")
+        print(f"  model {m['model']['id']} ({m['model']['name']}), recipe "
+              f"{m['recipe']['ref']}, {len(m['classes'])} class(es), tile "
+              f"{m['preprocessing']['tile_size']}, opset {m['model']['onnx']['opset']}")
+        return 0
+    except Canceled:
+        bar.close()
+        print("Interrupted: no package written.", file=sys.stderr)
+        return 130
+    except (PackageError, OnnxUnavailable, ValueError, OSError) as e:
+        bar.close()
+        return _fail("deploy", str(e))
+    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
+        bar.close()
+        return _fail("deploy", f"export failed: {type(e).__name__}: {e}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        project.close()
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from app.jobs.context import Canceled, JobContext
+    from app.jobs.deploy import PackageError, verify_package
+    from app.ml.onnx_export import OnnxUnavailable
+
+    from .progress import TextProgress, cancel_on_ctrl_c
+
+    bar = TextProgress()
+    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
+    previous = cancel_on_ctrl_c(ctx)
+    try:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        report = verify_package(args.package, args.images, ctx, threads=args.threads)
+        bar.close()
+    except Canceled:
+        bar.close()
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except (PackageError, OnnxUnavailable, ValueError, OSError) as e:
+        bar.close()
+        return _fail("deploy-verify", str(e))
+    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
+        bar.close()
+        return _fail("deploy-verify", f"verification failed: {type(e).__name__}: {e}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    for p in report.parts:
+        if p.error is not None:
+            print(f"  skipped  {p.file}: {p.error}")
+        else:
+            mark = "same" if p.equal else "DIFFERS"
+            print(f"  {mark:<8} {p.file}: torch {p.torch_grade}, onnx {p.onnx_grade}, "
+                  f"max |dp| {p.max_abs_diff:.4f}")
+    if not report.checked:
+        return _fail("deploy-verify", "no image could be compared")
+    print(f"{len(report.checked)} image(s) compared: "
+          f"{'every grade equal' if report.ok else f'{len(report.mismatches)} grade(s) differ'}; "
+          f"max abs probability difference {report.max_abs_diff:.4f}")
+    return 0 if report.ok else GRADES_DIFFER
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"defect-studio {command}: error: {message}", file=sys.stderr)
+    return 1

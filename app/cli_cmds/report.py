@@ -1,0 +1,55 @@
+"""``defect-studio report PROJECT RUN_ID --out DIR``: an inspection run's report files.
+
+Writes results.csv and results.json (a row per part, for MES import), summary.json (counts
+per grade, defect Pareto by class and zone) and PNG charts; see app.jobs.reports. Opens the
+project read-only, so it runs while the application has the project open.
+
+Exit status: 0 written, 1 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "report", help="write an inspection run's CSV/JSON report, summary and charts",
+        description="Write the report of inspection run RUN_ID of PROJECT into the folder DIR.")
+    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("run_id", type=int, metavar="RUN_ID", help="inspection run id")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="output folder (created; report files in it are replaced)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.jobs.reports import write_report
+    from app.store import Project, ProjectError
+
+    try:
+        project = Project.open(args.project, readonly=True)
+    except (ProjectError, OSError) as e:
+        return _fail(str(e))
+    try:
+        try:
+            project.runs.get(args.run_id)
+        except KeyError:
+            known = ", ".join(str(r.id) for r in project.runs.list()) or "none"
+            return _fail(f"no inspection run {args.run_id} (runs: {known})")
+        files = write_report(project, args.run_id, args.out)
+        print(f"Report of run {args.run_id} written to {args.out}:")
+        for f in files.all():
+            print(f"  {f.name}")
+        return 0
+    except OSError as e:
+        return _fail(f"cannot write the report: {e}")
+    finally:
+        project.close()
+
+
+def _fail(message: str) -> int:
+    print(f"defect-studio report: error: {message}", file=sys.stderr)
+    return 1

@@ -1,0 +1,105 @@
+"""ONNX export of a segmentation model, and an onnxruntime model that the app's own tiled
+prediction can run (so the torch and ONNX paths differ only in the network).
+
+    export_onnx(model, "model.onnx", in_channels=1)           # needs the `export` extra: onnx
+    ort = load_onnx_for_inference("model.onnx", config)       # needs onnxruntime
+    probs = ort.predict(image)                                # uint8 (C, H, W), as torch's
+
+The graph: input "image" float32 (N, in_channels, H, W), already normalized
+(app.ml.preprocess.normalize), H and W multiples of 32 (STRIDE); output "logits" float32
+(N, 1 + C, H, W): softmax over axis 1 gives the probabilities, channel 0 background, channel
+i the i-th defect class by value. Batch, height and width are dynamic; opset 17.
+
+torch 2.13's default exporter is the torch.export-based one, which needs onnxscript; the
+TorchScript-based exporter (dynamo=False) needs only onnx and handles these models, so it is
+used. Both onnx and onnxruntime are optional (`pip install defect-studio[export]`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from app.ml.spec import STRIDE
+
+INPUT = "image"
+OUTPUT = "logits"
+OPSET = 17
+EXTRA_HINT = "install the optional export extra: pip install 'defect-studio[export]'"
+
+
+class OnnxUnavailable(RuntimeError):
+    """onnx (to export) or onnxruntime (to run) is not installed."""
+
+
+def missing(*modules: str) -> list[str]:
+    """Which of `modules` (default: onnx, onnxruntime) cannot be imported."""
+    return [m for m in (modules or ("onnx", "onnxruntime")) if importlib.util.find_spec(m) is None]
+
+
+def _require(module: str, what: str) -> None:
+    if missing(module):
+        raise OnnxUnavailable(f"{what} needs the Python package {module!r}; {EXTRA_HINT}")
+
+
+def export_onnx(model: nn.Module, path: str | Path, in_channels: int, *, opset: int = OPSET,
+                sample_size: int = 256) -> None:
+    """Writes `model` (any device; exported on the CPU in float32) as ONNX at `path` and
+    checks the file with onnx.checker."""
+    _require("onnx", "ONNX export")
+    import onnx
+
+    path = Path(path)
+    size = max(STRIDE, sample_size // STRIDE * STRIDE)
+    params = next(model.parameters(), None)
+    device = params.device if params is not None else torch.device("cpu")
+    was_training = model.training
+    model = model.to("cpu").float().eval()
+    sample = torch.zeros(1, in_channels, size, size)
+    axes = {0: "batch", 2: "height", 3: "width"}
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            # Deprecation and tracer notes about the legacy exporter are not the user's concern.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (sample,), str(path), dynamo=False, opset_version=opset,
+                              input_names=[INPUT], output_names=[OUTPUT],
+                              dynamic_axes={INPUT: axes, OUTPUT: axes}, do_constant_folding=True)
+    finally:
+        model.to(device).train(was_training)
+    onnx.checker.check_model(str(path))
+
+
+class OrtModule(nn.Module):
+    """An onnxruntime session behind nn.Module's call, for app.ml.inference.predict_image.
+    CPU only (inputs come back to the CPU anyway)."""
+
+    def __init__(self, path: str | Path, threads: int | None = None):
+        super().__init__()
+        _require("onnxruntime", "Running an ONNX model")
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = int(threads)
+            options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options,
+                                            providers=["CPUExecutionProvider"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch = x.detach().to("cpu", torch.float32).contiguous().numpy()
+        (logits,) = self.session.run([OUTPUT], {INPUT: batch})
+        return torch.from_numpy(np.asarray(logits))
+
+
+def load_onnx_for_inference(path: str | Path, config, threads: int | None = None):
+    """An app.ml.inference.InferenceModel running `path` with onnxruntime on the CPU;
+    `config` is the model's CheckpointConfig (spec, classes, normalization)."""
+    from app.ml.device import pick_device
+    from app.ml.inference import InferenceModel
+
+    return InferenceModel(OrtModule(path, threads), config, pick_device("cpu"))

@@ -19,7 +19,8 @@ import numpy as np
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 BAR = (196, 120, 40)  # BGR, a steel blue
 LINE = (40, 40, 200)  # BGR, red: the cumulative line
-GRADE_COLORS = {"OK": (80, 175, 76), "REWORK": (0, 152, 255), "SCRAP": (54, 67, 244)}
+GRADE_COLORS = {"OK": (80, 175, 76), "REWORK": (0, 152, 255), "SCRAP": (54, 67, 244),
+                "error": (150, 150, 150)}
 MAX_BARS = 20
 
 
@@ -83,7 +84,7 @@ def bar_chart(items: Sequence[tuple[str, int]], title: str, *, cumulative: bool 
         return img
     top_value = max(v for _, v in items)
     step = _nice_step(top_value)
-    axis_max = step * -(-top_value // step)
+    axis_max = step * int(np.ceil(top_value * 1.08 / step))  # headroom for the value labels
     for tick in range(0, axis_max + 1, step):
         y = y1 - round((y1 - y0) * tick / axis_max)
         cv2.line(img, (x0 - 4, y), (x0, y), (0, 0, 0), 1)

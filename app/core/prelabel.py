@@ -104,8 +104,8 @@ class PreLabels:
     def from_mask(cls, mask: np.ndarray) -> PreLabels:
         """Components of a uint8 pre-label mask (0 = background)."""
         components: list[PreLabel] = []
-        present = np.flatnonzero(np.bincount(mask.ravel(), minlength=256)[1:]) + 1
-        for value in present.tolist():
+        counts = cv2.calcHist([mask], [0], None, [256], [0, 256]).ravel()  # bincount: 8 B/px
+        for value in (np.flatnonzero(counts[1:]) + 1).tolist():
             for c in mask_components(mask, value):
                 x, y, w, h = c.bbox
                 components.append(PreLabel(len(components), value, (x, y, x + w, y + h),

@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "calibrated": False,
     "active_model_id": None,
     "max_image_pixels": 60_000_000,
+    "prelabel_threshold": 0.5,  # a pre-label pixel needs at least this class probability
 }
 
 

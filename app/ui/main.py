@@ -19,6 +19,10 @@ def configure_application(app: QApplication) -> None:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QGuiApplication.setApplicationDisplayName(APPLICATION)
+    QGuiApplication.setDesktopFileName("defect-studio")  # matches resources/*.desktop
+    from app.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
     apply_theme(app)
 
 

@@ -201,14 +201,11 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def show_about(self) -> QMessageBox:
-        from app import __version__
+    def show_about(self):
+        from app.ui.about_dialog import show_about
 
         log_path = self.error_handler.log_path if self.error_handler else errors.default_log_dir()
-        return self.show_message(
-            f"About {APP_NAME}",
-            f"{APP_NAME} {__version__}\nLabel defects, train segmentation models, grade parts, "
-            f"review results.\n\nLog file: {log_path}", QMessageBox.Icon.Information)
+        return show_about(self, log_path)
 
     def show_message(self, title: str, text: str,
                      icon=QMessageBox.Icon.Warning) -> QMessageBox:

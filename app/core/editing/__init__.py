@@ -26,7 +26,7 @@ from .tools import TOOLS, make_tool
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "MAX_BRUSH_SIZE", "TOOLS", "AcceptTool", "BrushTool", "EraserTool",
-    "FillTool", "MaskDocument", "MaskEdit", "Modifiers", "Point", "PolygonTool", "Rect", "StrokeRecorder",
-    "Tool", "ToolMode", "ToolResult", "UndoHistory", "fill_polygon", "flood_fill",
-    "make_tool", "paint_selection",
+    "FillTool", "MaskDocument", "MaskEdit", "Modifiers", "Point", "PolygonTool", "Rect",
+    "StrokeRecorder", "Tool", "ToolMode", "ToolResult", "UndoHistory", "fill_polygon",
+    "flood_fill", "make_tool", "paint_selection",
 ]

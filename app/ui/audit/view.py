@@ -6,6 +6,8 @@ filter narrows the loaded rows by their detail. At most LIMIT rows are loaded at
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -54,10 +57,16 @@ class AuditView(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.detail = QPlainTextEdit(readOnly=True)
+        self.detail.setPlaceholderText("Select an entry to read all of its detail")
+        self.detail.setMaximumHeight(110)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.modelReset.connect(self.detail.clear)
         self.count = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.count)
         self._fill_choices(preset)
         for combo in (self.action, self.entity, self.author):
@@ -98,6 +107,13 @@ class AuditView(QDialog):
                                        author=self._value(self.author), limit=LIMIT)
         self.model.set_rows(rows)
         self._update_count(len(rows))
+
+    def _show_detail(self, index) -> None:
+        if not index.isValid():
+            self.detail.clear()
+            return
+        r = self.model.rows[index.row()]
+        self.detail.setPlainText(json.dumps(r.detail, indent=2, ensure_ascii=False, default=str))
 
     def _text_changed(self, text: str) -> None:
         self.model.set_text_filter(text)

@@ -7,6 +7,8 @@ Modules, one job each:
     image_layer.py ImageLayer: raw pixels (values) + the window/level uint8 copy that is drawn
     palette.py     class colours -> a 256-entry ARGB32 lookup table
     overlay.py     MaskOverlay: class-coloured tiles, recoloured only inside dirty rectangles
+    prelabels.py   PreLabelLoader: the shown image's stored prediction -> pre-labels, on a worker
+    prelabel_layer.py  PreLabelLayer: pre-labels drawn as 1 px class-coloured outlines
     canvas.py      LabelCanvas: paints the exposed region only; zoom/pan; forwards input
     previews.py    what each tool draws over the canvas (dispatch table by ToolMode)
     controller.py  ToolController: image-coordinate events -> core tools (TOOLS table)
@@ -18,12 +20,21 @@ Modules, one job each:
     workspace.py   LabelWorkspace: composes all of the above
     drive.py       synthetic mouse/key input at image coordinates (tests and bench)
 
-Keys: B brush, E eraser, P polygon, F fill, X subtract (polygons cut holes; Alt on the first
-vertex does it once), H hide the mask, [ ] brush size, 1-9 defect class, Page Down or D next
-image, Page Up or A previous image, Ctrl+0 fit, Ctrl+Alt+0 100 %, Ctrl+Z undo, Ctrl+Shift+Z
-or Ctrl+Y redo. On the canvas: Shift+click draws a line from the last stroke, Backspace drops
-the last polygon vertex, Enter or a double-click closes it, Escape cancels it, the wheel zooms
-about the cursor, middle-drag or Space+drag pans.
+Keys: B brush, E eraser, P polygon, F fill, K accept pre-labels (a click accepts the one under
+the cursor), X subtract (polygons cut holes; Alt on the first vertex does it once), H hide the
+mask, Shift+H hide the pre-labels, Shift+A accept all pre-labels, Shift+Del clear the
+pre-labels (deletes the stored prediction; predict again to restore it), [ ] brush size, 1-9
+defect class, Page Down or D next image, Page Up or A previous image, Ctrl+0 fit, Ctrl+Alt+0
+100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. On the canvas: Shift+click draws a line from
+the last stroke, Backspace drops the last polygon vertex, Enter or a double-click closes it,
+Escape cancels it, the wheel zooms about the cursor, middle-drag or Space+drag pans.
+
+Pre-labels: a model's stored prediction of the shown image (the active model's, else the
+newest model's that has one; threshold: project setting ``prelabel_threshold``, default 0.5)
+becomes components (app.core.prelabel) drawn as outlines, never as fill, so they cannot be
+taken for the annotation. Accepting is an ordinary undoable edit that fills background pixels
+only: the engineer's labels are never erased or changed. Call ``reload_prelabels()`` after
+predictions change; ``activated()`` does.
 
 Memory for a 50 MP image: the raw pixels (50-300 MB by type), the uint8 display copy (50 MB
 gray, 150 MB RGB), the mask (50 MB), and overlay tiles only where the mask holds labels (512 px

@@ -2,10 +2,11 @@
 
 Keys (tooltips show them): B brush, E eraser, P polygon, F fill, K accept pre-labels (a click
 accepts the one under the cursor), X subtract (cut holes), H hide the mask, Shift+H hide the
-pre-labels, Shift+A accept all pre-labels, Shift+Del clear pre-labels, [ and ] brush size, 1-9 defect class, Page Down / D next image,
-Page Up / A previous image, Ctrl+0 fit, Ctrl+Alt+0 100 %, Ctrl+Z undo,
-Ctrl+Shift+Z or Ctrl+Y redo. In the canvas: Backspace drops the last polygon vertex, Enter
-(or a double-click) closes it, Escape cancels it, Space+drag or middle-drag pans.
+pre-labels, Shift+A accept all pre-labels, Shift+Del clear pre-labels, [ and ] brush size,
+1-9 defect class, Page Down / D next image, Page Up / A previous image, Ctrl+0 fit,
+Ctrl+Alt+0 100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. In the canvas: Backspace drops
+the last polygon vertex, Enter (or a double-click) closes it, Escape cancels it, Space+drag or
+middle-drag pans.
 """
 
 from __future__ import annotations

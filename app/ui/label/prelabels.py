@@ -20,6 +20,8 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.core.prelabel import DEFAULT_THRESHOLD, PreLabels
 
+from .prelabel_layer import build_outlines
+
 THRESHOLD_SETTING = "prelabel_threshold"
 
 
@@ -29,6 +31,7 @@ class ShownPreLabels:
     model_name: str
     prelabels: PreLabels
     threshold: float
+    outlines: list  # build_outlines(prelabels), made on the worker
 
 
 def find_prediction(project, image_id: int):
@@ -54,7 +57,7 @@ def load_prelabels(project, image_id: int, classes: frozenset[int]) -> ShownPreL
                          f"{probs.shape[1]} but the image is {row.width} x {row.height}")
     threshold = float(project.settings.get(THRESHOLD_SETTING, DEFAULT_THRESHOLD))
     prelabels = PreLabels.from_probs(probs, class_values, threshold, classes)
-    return ShownPreLabels(model.id, model.name, prelabels, threshold)
+    return ShownPreLabels(model.id, model.name, prelabels, threshold, build_outlines(prelabels))
 
 
 class PreLabelLoader(QObject):

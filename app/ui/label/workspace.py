@@ -470,7 +470,7 @@ class LabelWorkspace(Workspace):
         self.prelabel_layer = None
         if shown is not None and self.doc is not None:
             self.prelabel_layer = PreLabelLayer(shown.prelabels, self.controller.class_colors,
-                                                self.doc.mask)
+                                                self.doc.mask, shown.outlines)
         self._sync_prelabels()
         self.canvas.set_prelabels(self.prelabel_layer)
 

@@ -5,7 +5,7 @@ Selecting a component row emits `component_selected(index)` so the view can high
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from .part_view import grade_color
@@ -29,6 +29,7 @@ class DetailsPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setRootIsDecorated(False)
+        self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows and letters are the review's
         self.tree.setAlternatingRowColors(True)
         self.tree.itemSelectionChanged.connect(self._selection)
         layout = QVBoxLayout(self)

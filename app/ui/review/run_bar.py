@@ -55,7 +55,8 @@ class RunBar(QWidget):
         self.set_running(False)
 
     def set_runs(self, runs, select: int | None = None) -> None:
-        """Fill the picker (newest first) and select `select` (default: the newest)."""
+        """Fill the picker (newest first) and select `select` (default: the newest).
+        Quiet: the caller loads the run; only a person's pick emits `run_selected`."""
         self.runs.blockSignals(True)
         self.runs.clear()
         self._statuses = {r.id: r.status for r in runs}
@@ -66,7 +67,7 @@ class RunBar(QWidget):
         index = self.runs.findData(select) if select is not None else 0
         self.runs.setCurrentIndex(max(index, 0))
         self.runs.blockSignals(False)
-        self._selected()
+        self._sync_resume()
 
     def current_run(self) -> int | None:
         return self.runs.currentData()

@@ -10,7 +10,7 @@ zones counts in each), most frequent first. Three small pyqtgraph bar charts (Ba
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .part_view import grade_color
@@ -61,6 +61,7 @@ class SummaryPanel(QWidget):
         self.by_zone = BarChart("Defects by zone")
         self.export = QPushButton("Export report…")
         self.export.clicked.connect(self.export_requested)
+        self.export.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Return confirms, never exports
         charts = QHBoxLayout()
         for chart in (self.grades, self.by_class, self.by_zone):
             charts.addWidget(chart)

@@ -19,9 +19,8 @@ from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, 
 
 from app.core.grading import GradeScale
 from app.core.imageio import ImageReadError
-from app.ui.workspace import Workspace
-
 from app.jobs.reports import run_summary
+from app.ui.workspace import Workspace
 
 from . import labeling
 from .actions import build_actions
@@ -135,15 +134,17 @@ class ReviewWorkspace(Workspace):
         if self.audit_view is not None:
             self.audit_view.close()
             self.audit_view = None
-        if project is None:
-            self.run_bar.set_runs([])
-            return
-        self.names = class_names(project)
-        self.run_bar.set_runs(project.runs.list())
+        self.names = class_names(project) if project is not None else {}
+        self.run_bar.set_runs(project.runs.list() if project is not None else [])
+        self.load_run(self.run_bar.current_run())
 
     def activated(self) -> None:
+        """Runs may have changed elsewhere (the CLI); the shown run keeps its place."""
         if self.project is not None:
-            self.run_bar.set_runs(self.project.runs.list(), self.run.id if self.run else None)
+            shown = self.run.id if self.run else None
+            self.run_bar.set_runs(self.project.runs.list(), shown)
+            if self.run_bar.current_run() != shown:
+                self.load_run(self.run_bar.current_run())
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def shutdown(self) -> None:
@@ -170,8 +171,10 @@ class ReviewWorkspace(Workspace):
         self.summary.show_summary(summary, self.scale)
 
     def _run_finished(self, run_id) -> None:
+        """A job ended: show its run (a canceled new run: the newest)."""
         if self.project is not None:
             self.run_bar.set_runs(self.project.runs.list(), run_id)
+            self.load_run(self.run_bar.current_run())
 
     # queue ----------------------------------------------------------------------------------
     def set_filter(self, f) -> None:

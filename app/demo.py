@@ -34,7 +34,7 @@ def _texture(rng: np.random.Generator) -> np.ndarray:
     brushed = cv2.GaussianBlur(noise, (0, 0), sigmaX=9, sigmaY=0.8)
     yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
     r = np.hypot(xx - CENTER, yy - CENTER)
-    img = 150 + 25 * brushed / (brushed.std() + 1e-6) - 0.08 * r
+    img = 150 + 10 * brushed / (brushed.std() + 1e-6) - 0.08 * r
     ring = (r >= SEAL_R[0]) & (r <= SEAL_R[1])
     img[ring] -= 25
     img[r > 240] = 40  # background outside the part

@@ -6,6 +6,7 @@ import json
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+_ROOT = QModelIndex()  # the default parent: the list itself
 COLUMNS = ("When", "Author", "Action", "Entity", "Detail")
 
 
@@ -49,10 +50,10 @@ class AuditModel(QAbstractTableModel):
                      or (r.entity_id is not None and t == str(r.entity_id))]
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):

@@ -84,7 +84,7 @@ class GradeToolController(QObject):
         x0, y0 = int(min(xs)) - 4, int(min(ys)) - 4
         return QRegion(QRect(x0, y0, int(max(xs)) - x0 + 5, int(max(ys)) - y0 + 5))
 
-    def paint_preview(self, p: QPainter, view, cursor: QPointF) -> None:
+    def paint_preview(self, p: QPainter, view, cursor: QPointF | None) -> None:
         pts = self._preview_points(view, cursor)
         if len(pts) < 2:
             return
@@ -93,11 +93,11 @@ class GradeToolController(QObject):
         p.setPen(pen)
         p.drawPolyline(QPolygonF(pts))
 
-    def _preview_points(self, view, cursor: QPointF) -> list[QPointF]:
+    def _preview_points(self, view, cursor: QPointF | None) -> list[QPointF]:
         tool = self.tool
         if isinstance(tool, PolygonTool) and tool.points:
             pts = [QPointF(*view.to_widget(*pt)) for pt in tool.points]
-            return [*pts, cursor]
+            return pts if cursor is None else [*pts, cursor]
         p0, p1 = getattr(tool, "p0", None), getattr(tool, "p1", None)
         if p0 is not None and p1 is not None:
             return [QPointF(*view.to_widget(*p0)), QPointF(*view.to_widget(*p1))]

@@ -15,7 +15,7 @@ Modules, one job each:
     run_dialog.py      NewRunDialog: images, model, recipe of a new inspection run
     launcher.py        InspectionLauncher: app.jobs.inspection on a JobRunner
     summary.py         SummaryPanel: parts per grade, Pareto by class and zone (pyqtgraph)
-    reports.py         ReportExporter: app.jobs.reports.write_report into a chosen folder
+    export.py          ReportExporter: app.jobs.reports.write_report into a chosen folder
     workspace.py       ReviewWorkspace: composes all of the above
 
 Keys: J or Down next part, K or Up previous, C or Enter confirm the model's grade, O override

@@ -33,10 +33,6 @@ class Prelabeler(QObject):
         self._pending: list[tuple[int, object, int]] = []  # (image id, result, model id)
         self._batch: list[tuple[int, object, int]] = []
 
-    @property
-    def busy(self) -> bool:
-        return self.runner.running or bool(self._pending)
-
     def set_project(self, project) -> None:
         self.stop()
         self.project = project

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from .part_view import grade_color
 from .queue import QueueFilter, ReviewQueue
 
+_ROOT = QModelIndex()  # the default parent: the list itself
 ANY = "Any"
 REVIEWED = {ANY: None, "Not reviewed": False, "Reviewed": True}
 
@@ -46,10 +47,7 @@ class QueueModel(QAbstractListModel):
         self.beginResetModel()
         self.endResetModel()
 
-    def row_changed(self, row: int) -> None:
-        self.dataChanged.emit(self.index(row), self.index(row))
-
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self.queue.visible)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):

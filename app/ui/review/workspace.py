@@ -25,6 +25,7 @@ from app.ui.workspace import Workspace
 from . import labeling
 from .actions import build_actions
 from .details import DetailsPanel
+from .export import ReportExporter
 from .launcher import InspectionLauncher
 from .loader import PartLoader
 from .override_dialog import OverrideDialog
@@ -33,7 +34,6 @@ from .parts import class_names, component_class, image_file, run_recipe
 from .prelabeler import Prelabeler
 from .queue import ReviewQueue
 from .queue_view import QueuePanel
-from .reports import ReportExporter
 from .run_bar import RunBar
 from .summary import SummaryPanel
 

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.empty_page.import_requested.connect(self.import_images)
         for panel in self.findChildren(ImageListPanel):
             panel.import_requested.connect(self.import_images)
+        self.images_changed.connect(self._on_images_changed)
         self.tabs.currentChanged.connect(self._workspace_changed)
         self.settings.changed.connect(self._settings_changed)
         if error_handler is not None:
@@ -300,9 +301,12 @@ class MainWindow(QMainWindow):
         self._ws_menu.menuAction().setVisible(bool(ws_actions))
 
     def _images_imported(self, report) -> None:
+        self.images_changed.emit()
+
+    def _on_images_changed(self) -> None:
+        """Any workspace (import, review's "send to labeling", predictions) changed images."""
         for panel in self.findChildren(ImageListPanel):
             panel.refresh()
-        self.images_changed.emit()
         self._refresh()
 
     def _settings_changed(self, key: str) -> None:

@@ -53,6 +53,7 @@ class NewRunDialog(QDialog):
     def __init__(self, project, parent=None):
         super().__init__(parent)
         self.setWindowTitle("New inspection run")
+        self.setMinimumWidth(440)
         self.project = project
         self.images: list[Path] = []
         self.name = QLineEdit(time.strftime("Inspection %Y-%m-%d %H:%M"))

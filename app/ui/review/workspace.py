@@ -83,6 +83,7 @@ class ReviewWorkspace(Workspace):
         self.summary.export_requested.connect(self.export_report)
         self.exporter.message.connect(self.status_message)
         self.prelabeler.message.connect(self.status_message)
+        self.prelabeler.done.connect(lambda _image_id, _kind: self._announce_images())
         self._sync_actions()
 
     def _layout(self) -> None:
@@ -250,7 +251,8 @@ class ReviewWorkspace(Workspace):
         if r is not None and path == str(image_file(self.project, r)):
             self.view.clear(f"Cannot show this part: {message}")
             self._part_on_screen(r)
-        elif self.reference is not None:
+        elif self.reference is not None and path == str(
+                self.project.images.abspath(self.reference)):
             self.reference_view.clear(f"Cannot show the reference: {message}")
 
     def _part_on_screen(self, r) -> None:
@@ -326,7 +328,15 @@ class ReviewWorkspace(Workspace):
         text = labeling.describe(added, kind or "prediction (in the background)")
         self.decide("to_labeling", r.final_grade, text)
         self.status_message.emit(f"Sent to labeling: {text}")
+        if added and kind is None:
+            self._announce_images()  # the pre-label follows later
         return image_id
+
+    def _announce_images(self) -> None:
+        """Tell the window (and so the image lists) that project images changed."""
+        changed = getattr(self.window(), "images_changed", None)
+        if changed is not None:
+            changed.emit()
 
     def decide(self, decision: str, grade: str, reason: str = ""):
         """Write the decision for the current part, then show the next one."""

@@ -21,6 +21,7 @@ COMMANDS = (
     "app.cli_cmds.inspect",
     "app.cli_cmds.report",
     "app.cli_cmds.deploy",
+    "app.cli_cmds.grade",
 )
 
 

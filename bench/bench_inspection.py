@@ -74,6 +74,18 @@ def build_project(folder: Path, device: str, contrast: float):
     return project, row.id, spec
 
 
+def report(times, wall: float, pipelined: bool) -> None:
+    n = times.parts
+    mode = "pipelined (read and grade + store beside the model)" if pipelined else \
+        "sequential (one thread)"
+    print(f"{mode}: {n} parts in {wall:.1f} s (model load included): {n / wall:.2f} parts/s")
+    for stage in ("load", "preprocess", "forward", "grade", "store"):
+        s = getattr(times, stage)
+        print(f"  {stage:<10} {1000 * s / n:8.1f} ms/part of work")
+    print(f"  elapsed over the parts {1000 * times.wall / n:.0f} ms/part; outside the forward "
+          f"pass: {times.outside_forward:.1%} (goal < 10 %)")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,6 +93,10 @@ def main() -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     p.add_argument("--batch", type=int, default=4, help="tiles per forward pass")
+    p.add_argument("--compare", action="store_true",
+                   help="also run every stage on one thread, one part after the other, "
+                        "alternating with the pipelined job (--rounds times each)")
+    p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--contrast", type=float, default=5.0,
                    help="scale of the random last layer: 1 finds nothing, 5 tens of "
                         "components per part, 10 hundreds (grading and storing get work)")
@@ -113,26 +129,23 @@ def main() -> int:
         # Warm-up: a first forward pass allocates; not part of the figures.
         inspect(project, images[:2], model_id, "tile", JobContext(), name="warm-up",
                 device=args.device, batch_size=args.batch)
-        times = StageTimes()
+        modes = [True, False] if args.compare else [True]
         load_before = os.getloadavg()[0]
-        t0 = time.perf_counter()
-        run = inspect(project, images, model_id, "tile", JobContext(), name="bench",
-                      device=args.device, batch_size=args.batch, times=times)
-        wall = time.perf_counter() - t0
+        for r in range(args.rounds):
+            for pipelined in modes:
+                times = StageTimes()
+                t0 = time.perf_counter()
+                run = inspect(project, images, model_id, "tile", JobContext(),
+                              name=f"bench {r} {pipelined}", device=args.device,
+                              batch_size=args.batch, times=times, pipeline=pipelined)
+                report(times, time.perf_counter() - t0, pipelined)
         counts = run_counts(project, run.id)
         results = project.runs.results(run.id)
         comps = statistics.mean(len(r.components) for r in results)
         project.close()
-    n = times.parts
-    print(f"wall {wall:.1f} s for {n} parts (model load included): {n / wall:.2f} parts/s; "
-          f"per part {1000 * times.total / n:.0f} ms in the timed stages")
-    for stage in ("load", "preprocess", "forward", "grade", "store"):
-        s = getattr(times, stage)
-        print(f"  {stage:<10} {1000 * s / n:8.1f} ms/part  {s / times.total:6.1%}")
-    print(f"outside the forward pass: {times.outside_forward:.1%} (goal < 10 %)")
     print(f"grades (random weights, meaningless): {counts.by_grade}, errors {counts.errors}, "
-          f"flagged {counts.flagged}, {comps:.1f} stored components per part; load average {load_before:.1f} -> "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+          f"flagged {counts.flagged}, {comps:.1f} stored components per part; load average "
+          f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -139,6 +139,8 @@ def main() -> int:
                    help="of the non-test images, validated each epoch (picks the checkpoint)")
     p.add_argument("--test-fraction", type=float, default=0.15, help="held out for the report")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tile", type=int, help="override the default spec's tile size")
+    p.add_argument("--batch", type=int, default=8)
     p.add_argument("--workdir", type=Path, help="where the project goes (default: a temp dir)")
     p.add_argument("--json", type=Path, help="write the results here too")
     args = p.parse_args()
@@ -169,7 +171,10 @@ def main() -> int:
         print(f"  skipped {skipped.path.name}: {skipped.reason}")
     test_ids = hold_out_test(project, args.test_fraction, seed=1234)
     spec = default_project_spec(project, "cpu")
-    config = TrainConfig(epochs=1000, patience=0, device="cpu", seed=args.seed)
+    if args.tile:
+        spec = spec.replace(tile_size=args.tile)
+    config = TrainConfig(epochs=1000, patience=0, device="cpu", seed=args.seed,
+                         batch_size=args.batch)
     print(f"spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), batch "
           f"{config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)

@@ -6,6 +6,7 @@ Synthetic parts of 640 x 480 (0.3 MP): half good (noise only), half with 1-4 def
 (soft blobs and thin cracks). The prediction is the label blurred, with low-level noise like a
 trained model's background (mostly 0..10, rare specks higher), some defects missed and some
 false specks, so escapes and false rejects exist. Prints:
+- decode once: what the first use costs a part (stored PNG prediction + mask),
 - cold: the first evaluate (true grades and every component found),
 - refresh after a threshold change of one class (what a slider drag costs; goal <= 2 s),
 - refresh after a min-area change (components of that class again, true grades again),
@@ -22,6 +23,8 @@ import cv2
 import numpy as np
 
 from app.core.grading import WHOLE_IMAGE, ClassSetting, Polygon, Recipe, Rule, Zone, ZoneSet
+from app.core.imageio import decode_mask_png, encode_mask_png
+from app.core.probcodec import decode_probs, encode_probs
 from app.jobs.whatif import WhatIfCache, make_case
 
 H, W = 480, 640
@@ -96,6 +99,15 @@ def main() -> None:
           f"built in {time.perf_counter() - t0:.1f} s, cached {cache.nbytes / 2**20:.0f} MiB")
     recipe = bench_recipe(values)
 
+    stored = [(encode_probs(p), encode_mask_png(m))
+              for p, m in (synthetic_part(i, values) for i in range(1, 21))]
+    t0 = time.perf_counter()
+    for blob, png in stored:
+        decode_probs(blob), decode_mask_png(png)
+    per = (time.perf_counter() - t0) / len(stored)
+    print(f"decode once (stored prediction + mask, PNG): {per * 1e3:.1f} ms a part, "
+          f"~{per * args.images:.0f} s for the set on first use")
+
     t0 = time.perf_counter()
     first = cache.evaluate(recipe)
     print(f"cold evaluate: {time.perf_counter() - t0:.2f} s   "
@@ -112,6 +124,15 @@ def main() -> None:
     print(f"refresh, min area of one class changed:  median {med:.2f} s (max {worst:.2f} s)")
     unchanged, _ = median_seconds(lambda _: cache.evaluate(recipe), range(3))
     print(f"refresh, nothing changed (regrade from cached components): {unchanged:.2f} s")
+
+    def ui_refresh(t: float) -> None:  # what the Grade workspace's job does: + histogram areas
+        cache.evaluate(recipe.with_threshold(1, t))
+        for v in values:
+            cache.predicted_areas(v), cache.label_areas(v)
+
+    med, worst = median_seconds(ui_refresh, thresholds)
+    print(f"workspace refresh job (threshold change + histogram areas): median {med:.2f} s "
+          f"(max {worst:.2f} s)")
 
     if args.no_sweep:
         return

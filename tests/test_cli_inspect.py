@@ -12,8 +12,10 @@ from app.cli import main
 from app.jobs.context import JobContext
 from app.jobs.inspection import InspectionCanceled, inspect
 from app.store import Project
-from tests.jobs.test_inspection import make_inspection_project
-from tests.jobs.test_inspection import one_thread  # noqa: F401 - autouse fixture
+from tests.jobs.test_inspection import (
+    make_inspection_project,
+    one_thread,  # noqa: F401 - autouse fixture
+)
 
 pytest.importorskip("torch")
 
@@ -54,11 +56,12 @@ def test_inspect_resumes_a_stopped_run(line, capsys):
     with Project.open(path) as p:
         with pytest.raises(InspectionCanceled):
             inspect(p, [folder], model_id, "size", ctx, on_result=lambda part: ctx.cancel())
-        assert len(p.runs.results(1)) == 1
+        kept = len(p.runs.results(1))
+    assert 1 <= kept < 5
     rc = main(["inspect", str(path), "--resume", "1"])
     out, err = capsys.readouterr()
     assert rc == 0, err
-    assert "Resuming run 1: 1 of 5 parts already inspected" in err
+    assert f"Resuming run 1: {kept} of 5 parts already inspected" in err
     assert "Run 1" in out and "5 part(s)" in out and "status done" in out
 
 

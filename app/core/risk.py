@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from .grading import ComponentResult, Recipe, Verdict, ZoneCache, grade
-from .grading.components import box_sides
+from .grading.components import box_sides, threshold_level
 
 ERROR_RISK = 1.0
 CHECKS = ("probability", "measurement", "count", "threshold")
@@ -253,13 +253,25 @@ def _threshold(verdict, recipe: Recipe, probs, class_values, zones_cache, config
     d = config.threshold_delta
     if d <= 0:
         return []
+    # Only classes with rules can change the grade; a direction whose probability band
+    # [shifted, current) holds no pixel of any of them gives the same masks: no re-grade.
+    values = list(class_values)
+    ruled = [v for v in values if any(r.class_value == v for r in recipe.rules)]
+    if not ruled:
+        return []
+    index = [values.index(v) for v in ruled]
+    maps = probs if len(index) == len(values) else probs[index]
+    hists = [cv2.calcHist([np.ascontiguousarray(maps[i])], [0], None, [256], [0, 256]).ravel()
+             for i in range(len(ruled))]
     scale = verdict.scale
     out = []
     for sign in (-1, 1):
-        shifted = _shift_thresholds(recipe, class_values, sign * d)
-        if shifted is None:
+        shifted = _shift_thresholds(recipe, ruled, sign * d)
+        if shifted is None or not any(
+                _band(h, recipe.threshold(v), shifted.threshold(v)) for h, v in zip(
+                    hists, ruled, strict=True)):
             continue
-        g = grade(probs, class_values, shifted, zones_cache).grade
+        g = grade(maps, ruled, shifted, zones_cache).grade
         if g != verdict.grade:
             out.append(Borderline(
                 "threshold",
@@ -267,6 +279,12 @@ def _threshold(verdict, recipe: Recipe, probs, class_values, zones_cache, config
                 f" by {d:g}",
                 1.0, None, None, None, float(scale.rank(g)), float(scale.rank(verdict.grade))))
     return out
+
+
+def _band(hist: np.ndarray, t: float, shifted: float) -> bool:
+    """Whether any pixel flips between thresholds t and shifted (levels as in grading)."""
+    a, b = sorted((threshold_level(t), threshold_level(shifted)))
+    return bool(hist[a:b].sum() > 0)
 
 
 def _shift_thresholds(recipe: Recipe, class_values, delta: float) -> Recipe | None:

@@ -75,8 +75,8 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
     """Writes the package of model `model_id` with recipe `recipe_ref` (name[@version]) to
     `out`: a ``.zip`` file, else a folder (new or empty). Raises PackageError (bad target),
     ValueError (unknown model or recipe), app.ml.onnx_export.OnnxUnavailable."""
-    from app.ml.checkpoint import copy_checkpoint, load_checkpoint
-    from app.ml.onnx_export import OPSET, export_onnx
+    from app.ml.checkpoint import build_model, copy_checkpoint, load_checkpoint
+    from app.ml.onnx_export import OPSET, export_onnx, require
 
     ctx = ctx or JobContext()
     out = Path(out)
@@ -93,15 +93,11 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
         raise ValueError(str(e).strip("'\"")) from None
     exporter = exporter or export_onnx
     if exporter is export_onnx:  # fail before any work when the extra is missing
-        from app.ml.onnx_export import _require
-
-        _require("onnx", "ONNX export")
+        require("onnx", "ONNX export")
 
     ctx.progress(0, 3, f"Loading model {model_row.name}")
     ckpt_dir = project.models.path(model_row)
     config, state = load_checkpoint(ckpt_dir)
-    from app.ml.checkpoint import build_model
-
     model = build_model(config, state).eval()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".deploy-", dir=out.parent))
@@ -299,7 +295,10 @@ def open_package(path: str | Path, extract_to: str | Path | None = None) -> Depl
                 shutil.rmtree(dest, ignore_errors=True)
             else:  # the caller's empty folder: empty it again
                 for child in dest.iterdir():
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+                    if child.is_dir():
+                        shutil.rmtree(child)
+                    else:
+                        child.unlink()
             raise
     return pkg
 

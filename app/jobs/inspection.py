@@ -12,8 +12,9 @@ between parts, and between tile batches inside one) keeps every finished part an
 (`run_id=`) skips them (project.runs.done_paths). A part that cannot be read is stored with
 `error` = the reason, grade None, flagged, risk 1.0; the run goes on.
 
-Run status: "running" while it works, "done", "canceled" (resumable), "failed" (an
-unexpected error stopped it; resumable). The run records the model id and the exact recipe
+Run status: "running" while it works (or when its process died), "done", "canceled":
+stopped before the end, by the user or by an error (then recorded in the audit trail as
+"run.error" with the error's text); a canceled or abandoned running run resumes. The run records the model id and the exact recipe
 version (recipe_id); the list of images asked for is kept in the audit trail ("run.plan"),
 so a resume needs no image list.
 
@@ -40,11 +41,16 @@ rebuilds the run's model and recipe once and `inspect_file` re-predicts one part
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from queue import Queue
 
 import cv2
 import numpy as np
@@ -57,7 +63,7 @@ from app.store.errors import ReadOnlyError
 
 from .context import Canceled, JobContext
 
-STATUSES = ("running", "done", "canceled", "failed")
+STATUSES = ("running", "done", "canceled")
 MAX_COMPONENTS = 200
 PLAN_ACTION = "run.plan"
 
@@ -72,11 +78,14 @@ class InspectionCanceled(Canceled):
 
 @dataclass
 class StageTimes:
-    """Seconds spent per stage, summed over parts (fill one by passing it to inspect()).
+    """Seconds per stage, summed over parts (fill one by passing it to inspect()).
 
     load: hash + read + decode; forward: the model's forward passes only (timed by hooks);
     preprocess: the rest of tiled prediction (tiling, normalization, blending, uint8);
-    grade: grading + risk + building the result; store: the database write.
+    grade: grading + risk + the result record; store: the database write. In a run, load
+    and grade + store run on their own threads beside the model, so they overlap it; `wall`
+    is the run's elapsed time over its parts, and `outside_forward` the share of it the
+    model was not computing.
     """
 
     load: float = 0.0
@@ -84,20 +93,23 @@ class StageTimes:
     forward: float = 0.0
     grade: float = 0.0
     store: float = 0.0
+    wall: float = 0.0
     parts: int = 0
 
     @property
     def total(self) -> float:
+        """Work summed over the stages (more than `wall` where stages overlapped)."""
         return self.load + self.preprocess + self.forward + self.grade + self.store
 
     @property
     def outside_forward(self) -> float:
-        """Share of the time spent outside the forward pass (0..1)."""
-        return 1.0 - self.forward / self.total if self.total > 0 else 0.0
+        """Share of the elapsed time (the stages' sum without a run) outside forward (0..1)."""
+        span = self.wall or self.total
+        return max(1.0 - self.forward / span, 0.0) if span > 0 else 0.0
 
     def to_dict(self) -> dict:
         return {k: round(getattr(self, k), 4) for k in
-                ("load", "preprocess", "forward", "grade", "store", "total")} | {
+                ("load", "preprocess", "forward", "grade", "store", "wall", "total")} | {
             "parts": self.parts, "outside_forward": round(self.outside_forward, 4)}
 
 
@@ -225,20 +237,31 @@ class PartInspector:
             self.times.load += time.perf_counter() - t0
         return image, digest
 
-    def inspect_image(self, image: np.ndarray, cancel=None) -> PartOutcome:
-        """Predict, grade and assess one image. Raises app.ml.inference.InferenceCancelled,
-        ValueError (an image the model cannot take, e.g. 4 channels)."""
+    def predict(self, image: np.ndarray, cancel=None) -> np.ndarray:
+        """uint8 (C, H, W) probabilities. Raises app.ml.inference.InferenceCancelled,
+        ValueError (an image the model cannot take)."""
         t0 = time.perf_counter()
         forward0 = self._clock.seconds if self._clock else 0.0
         probs = self.model.predict(image, cancel=cancel, batch_size=self.batch_size)
-        t1 = time.perf_counter()
         forward = (self._clock.seconds - forward0) if self._clock else 0.0
         self.times.forward += forward
-        self.times.preprocess += (t1 - t0) - forward
+        self.times.preprocess += (time.perf_counter() - t0) - forward
+        return probs
+
+    def judge(self, probs: np.ndarray) -> tuple[Verdict, Risk]:
+        """Grade and assess probabilities (thread-safe: the zone cache is)."""
+        t0 = time.perf_counter()
         verdict = grade(probs, self.class_values, self.recipe, self.zones)
         risk = assess(verdict, self.recipe, probs, self.class_values, self.zones,
                       self.risk_config)
-        self.times.grade += time.perf_counter() - t1
+        self.times.grade += time.perf_counter() - t0
+        return verdict, risk
+
+    def inspect_image(self, image: np.ndarray, cancel=None) -> PartOutcome:
+        """Predict, grade and assess one image. Raises app.ml.inference.InferenceCancelled,
+        ValueError (an image the model cannot take, e.g. 4 channels)."""
+        probs = self.predict(image, cancel)
+        verdict, risk = self.judge(probs)
         self.times.parts += 1
         return PartOutcome(image, probs, self.class_values, verdict, risk)
 
@@ -254,7 +277,7 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
             recipe_ref: str | None, ctx: JobContext | None = None, *,
             run_id: int | None = None, name: str | None = None, device: str | None = None,
             batch_size: int = 4, risk_config: RiskConfig | None = None,
-            times: StageTimes | None = None,
+            times: StageTimes | None = None, pipeline: bool = True,
             on_result: Callable[[PartResult], None] | None = None):
     """Inspects `images` (files and folders) with model `model_id` and recipe `recipe_ref`
     (name or name@version) as a new run named `name`; returns its RunRow (status "done").
@@ -262,12 +285,17 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
     Resume: pass `run_id`; `images` None takes the run's own list, `model_id`/`recipe_ref`
     None take the run's (others are refused). Parts already stored are skipped.
     Raises InspectionCanceled (a Canceled; run status "canceled"), ValueError (nothing to
-    inspect, unknown recipe/model, mismatch on resume), ReadOnlyError; other errors leave
-    the run "failed". `times` (a StageTimes) is filled with per-stage seconds.
+    inspect, unknown recipe/model, mismatch on resume), ReadOnlyError; other errors are
+    re-raised with the run "canceled" and a "run.error" audit row.
+    `times` (a StageTimes) is filled with per-stage seconds. `pipeline` False does every
+    stage on the calling thread, one part after the other. `on_result` is called after each
+    stored part, from the job's storing thread (with pipeline False, the calling thread).
     """
     ctx = ctx or JobContext()
     if project.readonly:
         raise ReadOnlyError("the project is open read-only; open it for writing to inspect")
+    if isinstance(images, (str, Path)):
+        images = [images]
     times = times if times is not None else StageTimes()
     if run_id is None:
         if model_id is None or recipe_ref is None:
@@ -306,19 +334,30 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
         ctx.log(note)
 
     try:
-        _work(project, run, plan, ctx, device, batch_size, risk_config, times, on_result)
+        _work(project, run, plan, ctx, device, batch_size, risk_config, times, on_result,
+              pipeline)
     except Canceled:
         project.runs.set_status(run.id, "canceled")
         raise InspectionCanceled(run.id) from None
-    except BaseException:
-        project.runs.set_status(run.id, "failed")
+    except BaseException as e:
+        try:  # the store knows running/canceled/done: an error stop is a resumable stop
+            project.audit.record("run.error", "inspection_run", run.id,
+                                 error=f"{type(e).__name__}: {e}")
+            project.runs.set_status(run.id, "canceled")
+        except Exception as again:  # noqa: BLE001 - keep the original error
+            ctx.log(f"could not mark run {run.id} as stopped: {again}")
         raise
     project.runs.set_status(run.id, "done")
     return project.runs.get(run.id)
 
 
 def _work(project, run, plan: list[str], ctx: JobContext, device, batch_size, risk_config,
-          times: StageTimes, on_result) -> None:
+          times: StageTimes, on_result, pipeline: bool = True) -> None:
+    """Three stages over the parts, so the model rarely waits: a thread reads the next image
+    while the model predicts this one, and another stores the previous one (the store's
+    fsync is pure waiting) and grades it too when there are cores to spare (_spare_cores).
+    Bounded: one image read ahead, one part waiting. A cancel stops feeding the model; parts
+    already predicted are still stored."""
     from app.ml.inference import InferenceCancelled
 
     total = len(plan)
@@ -334,42 +373,159 @@ def _work(project, run, plan: list[str], ctx: JobContext, device, batch_size, ri
     inspector = PartInspector.load(project, run.model_id, run.recipe_id, device=device,
                                    batch_size=batch_size, risk_config=risk_config, times=times)
     started = time.perf_counter()
+    store = _StoreStage(project, run.id, inspector, on_result, threaded=pipeline)
+    grade_here = not (pipeline and _spare_cores(inspector))
+    reader = ThreadPoolExecutor(1, thread_name_prefix="inspect-read") if pipeline else None
+    ahead: deque = deque()
+    queue = iter(todo)
+
+    def read_next() -> None:
+        stored = next(queue, None)
+        if stored is not None and reader is not None:
+            ahead.append((stored, reader.submit(_read, inspector, project, stored)))
+        elif stored is not None:
+            ahead.append((stored, _Now(_read(inspector, project, stored))))
+
     try:
-        for i, stored in enumerate(todo):
+        read_next()
+        for i in range(len(todo)):
             ctx.check()
-            path = image_abspath(project, stored)
-            ctx.progress(skipped + i, total, f"Inspecting {path.name}")
-            fields = _inspect_one(inspector, path, ctx)
-            t0 = time.perf_counter()
-            rid = project.runs.add_result(run.id, stored, **fields)
-            times.store += time.perf_counter() - t0
-            if rid is not None and on_result is not None:
-                on_result(PartResult(rid, stored, fields["grade"], fields["risk"],
-                                     fields["flagged"], fields["error"]))
+            store.raise_error()
+            stored, future = ahead.popleft()
+            read_next()
+            ctx.progress(skipped + i, total, f"Inspecting {Path(stored).name}")
+            loaded = future.result()
+            if isinstance(loaded, dict):  # an unreadable part: its error record
+                store.put(stored, loaded, None)
+                continue
+            image, digest = loaded
+            try:
+                probs = inspector.predict(image, cancel=ctx.cancel_event)
+            except ValueError as e:  # the model cannot take this image (channels, type)
+                store.put(stored, error_record(str(e), digest), None)
+                continue
+            del image
+            if grade_here:
+                fields = {"sha256": digest, **_graded(inspector, probs)}
+                store.put(stored, fields, None)
+            else:
+                store.put(stored, {"sha256": digest}, probs)
     except InferenceCancelled:
         raise Canceled() from None
     finally:
-        inspector.close()
+        for _, future in ahead:
+            future.cancel()
+        if reader is not None:
+            reader.shutdown(wait=True)
+        try:
+            store.close()  # stores what was predicted, then re-raises a storing error
+        finally:
+            inspector.close()
+            times.wall += time.perf_counter() - started
     seconds = time.perf_counter() - started
     ctx.log(f"Inspected {len(todo)} parts in {seconds:.1f} s ({len(todo) / seconds:.2f} parts/s); "
             f"{times.outside_forward:.0%} of the time outside the model's forward pass")
     ctx.progress(total, total, f"Inspected {total} parts")
 
 
-def _inspect_one(inspector: PartInspector, path: Path, ctx: JobContext) -> dict:
-    """add_result's keyword fields for one part (an unreadable part: its error)."""
+def _graded(ins: PartInspector, probs: np.ndarray) -> dict:
+    """add_result's fields of a predicted part, but its sha256."""
+    verdict, risk = ins.judge(probs)
+    t0 = time.perf_counter()
+    fields = {**result_record(verdict, risk, ins.recipe, ins.class_names), "error": None}
+    ins.times.grade += time.perf_counter() - t0
+    ins.times.parts += 1
+    return fields
+
+
+def _spare_cores(inspector: PartInspector) -> bool:
+    """Whether grading on its own thread would run beside the model rather than slow it:
+    the model runs on an accelerator, or torch leaves CPU cores free. (On a CPU that torch
+    fills, measured: grading beside it slowed the forward pass as much as it saved.)"""
+    kind = getattr(getattr(inspector.model, "device", None), "kind", "cpu")
+    if kind != "cpu":
+        return True
+    import torch
+
+    return torch.get_num_threads() < (os.cpu_count() or 1)
+
+
+def _read(inspector: PartInspector, project, stored: str):
+    """(pixels, sha256), or the error record of an unreadable part."""
+    path = image_abspath(project, stored)
     try:
-        image, digest = inspector.read(path)
-        outcome = inspector.inspect_image(image, cancel=ctx.cancel_event)
+        return inspector.read(path)
     except ImageReadError as e:
         return error_record(e.reason, _sha_or_empty(path))
-    except ValueError as e:  # the model cannot take this image (channels, type)
-        return error_record(str(e), _sha_or_empty(path))
-    t0 = time.perf_counter()
-    fields = {"sha256": digest, **outcome.record(inspector.recipe, inspector.class_names),
-              "error": None}
-    inspector.times.grade += time.perf_counter() - t0
-    return fields
+
+
+class _Now:
+    """A finished future: the sequential stand-in for the reading thread."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        return self._value
+
+    def cancel(self) -> bool:
+        return False
+
+
+class _StoreStage:
+    """Grades, assesses and stores parts on one thread, in order; `put` blocks while one part
+    already waits (bounded memory: probability maps of 20 MP images are large).
+    threaded False: `put` does the work at once, on the caller's thread."""
+
+    def __init__(self, project, run_id: int, inspector: PartInspector, on_result,
+                 threaded: bool = True):
+        self._project, self._run_id = project, run_id
+        self._inspector, self._on_result = inspector, on_result
+        self._queue: Queue = Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = None
+        if threaded:
+            self._thread = threading.Thread(target=self._loop, name="inspect-store",
+                                            daemon=True)
+            self._thread.start()
+
+    def put(self, stored: str, fields: dict, probs: np.ndarray | None) -> None:
+        self.raise_error()
+        if self._thread is None:
+            self._store(stored, fields, probs)
+        else:
+            self._queue.put((stored, fields, probs))
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        self.raise_error()
+
+    def _loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain without storing: the job is stopping
+            try:
+                self._store(*item)
+            except BaseException as e:  # noqa: BLE001 - handed to the job's thread
+                self._error = e
+
+    def _store(self, stored: str, fields: dict, probs: np.ndarray | None) -> None:
+        ins = self._inspector
+        if probs is not None:
+            fields = {**fields, **_graded(ins, probs)}
+        t0 = time.perf_counter()
+        rid = self._project.runs.add_result(self._run_id, stored, **fields)
+        ins.times.store += time.perf_counter() - t0
+        if rid is not None and self._on_result is not None:
+            self._on_result(PartResult(rid, stored, fields["grade"], fields["risk"],
+                                       fields["flagged"], fields["error"]))
 
 
 def _sha_or_empty(path: Path) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 
 from app.core.grading import Recipe, ZoneCache, grade_mask, mask_components
 from app.core.grading.components import threshold_components, threshold_level
-from app.core.grading.pipeline import _floor_px, _grade_components  # noqa: PLC2701 - see below
+from app.core.grading.pipeline import floor_px, grade_components
 from app.core.whatif import (
     SWEEP_THRESHOLDS,
     Case,
@@ -120,7 +120,7 @@ class WhatIfResult:
 class SyncReport:
     loaded: int
     dropped: int
-    skipped: int  # labeled, but no prediction
+    skipped: int  # labeled, but no usable prediction
     seconds: float
 
 
@@ -183,7 +183,7 @@ class WhatIfCache:
                 self.cases[row.id] = case
                 loaded += 1
         self.reviews = review_grades(project)
-        self.skipped = len(rows) - len(wanted)
+        self.skipped = len(rows) - len(self.cases)  # no prediction, or one of another size
         return SyncReport(loaded, len(dropped), self.skipped, time.perf_counter() - t0)
 
     def add(self, case: CaseData) -> None:
@@ -270,7 +270,7 @@ class WhatIfCache:
         dense = None
         for i, v in enumerate(case.class_values):
             level = threshold_level(recipe.threshold(v))
-            floor = _floor_px(recipe, v)
+            floor = floor_px(recipe, v)
             got = case.comps.get(i)
             if got is not None and got[0] == level and got[1] == floor and v != fresh:
                 comps = got[2]
@@ -284,9 +284,9 @@ class WhatIfCache:
             per_class.append((v, comps))
         if not any(comps for _v, comps in per_class):
             return recipe.scale.best  # a clean part: nothing to judge
-        # _grade_components is grade() after the component search: the same rules, zones and
+        # grade_components is grade() after the component search: the same rules, zones and
         # units, fed with the components kept above (app.core.grading has no public name for it).
-        return _grade_components(per_class, case.shape, recipe, self.zones).grade
+        return grade_components(per_class, case.shape, recipe, self.zones).grade
 
 
 def _stamp(row, summary: dict) -> tuple:

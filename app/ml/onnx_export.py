@@ -42,7 +42,7 @@ def missing(*modules: str) -> list[str]:
     return [m for m in (modules or ("onnx", "onnxruntime")) if importlib.util.find_spec(m) is None]
 
 
-def _require(module: str, what: str) -> None:
+def require(module: str, what: str) -> None:
     if missing(module):
         raise OnnxUnavailable(f"{what} needs the Python package {module!r}; {EXTRA_HINT}")
 
@@ -51,7 +51,7 @@ def export_onnx(model: nn.Module, path: str | Path, in_channels: int, *, opset: 
                 sample_size: int = 256) -> None:
     """Writes `model` (any device; exported on the CPU in float32) as ONNX at `path` and
     checks the file with onnx.checker."""
-    _require("onnx", "ONNX export")
+    require("onnx", "ONNX export")
     import onnx
 
     path = Path(path)
@@ -80,7 +80,7 @@ class OrtModule(nn.Module):
 
     def __init__(self, path: str | Path, threads: int | None = None):
         super().__init__()
-        _require("onnxruntime", "Running an ONNX model")
+        require("onnxruntime", "Running an ONNX model")
         import onnxruntime as ort
 
         options = ort.SessionOptions()

@@ -102,6 +102,21 @@ def test_a_grade_that_flips_with_a_small_threshold_change_is_borderline():
     assert steady.borderline == ()
 
 
+def test_no_regrade_when_no_pixel_lies_near_a_threshold(monkeypatch):
+    import app.core.risk as risk_module
+
+    calls = []
+    real = risk_module.grade
+    monkeypatch.setattr(risk_module, "grade", lambda *a, **k: calls.append(1) or real(*a, **k))
+    r = recipe(Rule(CRACK, max_area_mm2=100))
+    probs = blob(50, 50, (10, 10, 5, 5), 0.95)  # 0 and 0.95 only: no band pixel
+    _, risk = run(probs, r)
+    assert calls == [] and risk.borderline == ()
+    probs[0, 0, 0] = round(0.47 * 255)  # one pixel in [t - delta, t): lowering is re-graded
+    run(probs, r)
+    assert calls == [1]
+
+
 def test_risk_orders_worst_grade_first_then_closeness():
     r = Recipe(classes=(ClassSetting(CRACK, "crack", 0.5),),
                rules=(Rule(CRACK, grade="REWORK", max_area_mm2=100),

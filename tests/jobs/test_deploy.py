@@ -21,8 +21,11 @@ from app.jobs.deploy import (
     verify_package,
 )
 from app.store import Project
-from tests.jobs.test_inspection import add_model, make_inspection_project
-from tests.jobs.test_inspection import one_thread  # noqa: F401 - autouse fixture
+from tests.jobs.test_inspection import (
+    add_model,
+    make_inspection_project,
+    one_thread,  # noqa: F401 - autouse fixture
+)
 
 torch = pytest.importorskip("torch")
 

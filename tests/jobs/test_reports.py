@@ -16,8 +16,10 @@ from app.jobs.context import JobContext
 from app.jobs.inspection import inspect
 from app.jobs.reports import COLUMNS, csv_text, report_rows, write_report
 from app.store import Project
-from tests.jobs.test_inspection import make_inspection_project
-from tests.jobs.test_inspection import one_thread  # noqa: F401 - autouse fixture
+from tests.jobs.test_inspection import (
+    make_inspection_project,
+    one_thread,  # noqa: F401 - autouse fixture
+)
 
 pytest.importorskip("torch")
 

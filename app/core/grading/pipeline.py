@@ -32,12 +32,12 @@ def grade(
         (
             v,
             threshold_components(
-                np.ascontiguousarray(probs[i]), recipe.threshold(v), _floor_px(recipe, v)
+                np.ascontiguousarray(probs[i]), recipe.threshold(v), floor_px(recipe, v)
             ),
         )
         for i, v in enumerate(class_values)
     ]
-    return _grade_components(per_class, probs.shape[1:], recipe, zones_cache)
+    return grade_components(per_class, probs.shape[1:], recipe, zones_cache)
 
 
 def grade_mask(
@@ -51,16 +51,18 @@ def grade_mask(
         raise ValueError(
             f"label mask must be uint8 (H, W), got {label_mask.dtype} {label_mask.shape}"
         )
-    per_class = [(v, mask_components(label_mask, v, _floor_px(recipe, v))) for v in class_values]
-    return _grade_components(per_class, label_mask.shape, recipe, zones_cache)
+    per_class = [(v, mask_components(label_mask, v, floor_px(recipe, v))) for v in class_values]
+    return grade_components(per_class, label_mask.shape, recipe, zones_cache)
 
 
-def _floor_px(recipe: Recipe, value: int) -> int:
+def floor_px(recipe: Recipe, value: int) -> int:
     # A lower bound only, for the cheap bbox reject; the exact test is done in mm² below.
     return int(recipe.calibration.area_px(recipe.min_area_mm2(value)) * (1 - 1e-9))
 
 
-def _grade_components(per_class, shape, recipe: Recipe, zones_cache) -> Verdict:
+def grade_components(per_class, shape, recipe: Recipe, zones_cache) -> Verdict:
+    """grade() after the component search: callers that cache components per class (what-if)
+    regrade from them without searching again."""
     if zones_cache is not None:
         raster = zones_cache.get(recipe.zones, shape)
     else:

@@ -48,6 +48,6 @@ class SliderCommit(QObject):
             self.commit.emit(value)
 
     def _changed(self, value: int) -> None:
-        self.preview.emit(value)
         if not self.slider.isSliderDown():
-            self._timer.start()
+            self._timer.start()  # first: the preview's echo (set_value) must see it pending
+        self.preview.emit(value)

@@ -3,14 +3,14 @@ clicking a row asks the canvas to centre on that component."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from . import units
 from .colors import grade_color
 
-COLUMNS = ("Class", "Zone", "Area", "Length", "Width", "Max prob", "Grade")
+COLUMNS = ("Class", "Zone", "Area", "Length", "Width", "Max\nprob", "Grade")
 
 
 class ComponentsModel(QAbstractTableModel):
@@ -32,11 +32,11 @@ class ComponentsModel(QAbstractTableModel):
     def component(self, row: int):
         return self.verdict.components[self.order[row]]
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.order)
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.order)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
+    def columnCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
@@ -44,7 +44,7 @@ class ComponentsModel(QAbstractTableModel):
         name = COLUMNS[section]
         if self.recipe is not None and name in ("Area", "Length", "Width"):
             cal = self.recipe.calibration
-            return f"{name} ({cal.area_unit if name == 'Area' else cal.length_unit})"
+            return f"{name}\n({cal.area_unit if name == 'Area' else cal.length_unit})"
         return name
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -93,8 +93,9 @@ class ComponentsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the zone names give
         QVBoxLayout(self).addWidget(self.view)
         self.view.clicked.connect(lambda i: self.component_activated.emit(
             self.model.component(i.row())))

@@ -22,6 +22,15 @@ BINS = 30
 LINE = "#ffb300"
 
 
+def log_ticks(lo: float, hi: float) -> list:
+    """pyqtgraph ticks for an axis in log10 units: powers of ten labelled, 2..9 unlabelled."""
+    major, minor = [], []
+    for k in range(math.floor(lo) - 1, math.ceil(hi) + 1):
+        major.append((float(k), units.number(float(f"{10.0 ** k:.0e}"))))
+        minor += [(k + math.log10(m), "") for m in range(2, 10)]
+    return [major, minor]
+
+
 class AreaHistogram(QWidget):
     floor_preview = Signal(float)  # min area (recipe units) while the line moves
     floor_commit = Signal(float)  # ... once, when it is let go
@@ -40,7 +49,7 @@ class AreaHistogram(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.getAxis("bottom").setLogMode(True)
+        self._range = (0.0, 1.0)
         self.plot.setLabel("left", "components")
         self.plot.addLegend(offset=(-5, 5))
         self.bars = self.plot.plot(stepMode="center", fillLevel=0, brush=(80, 160, 255, 120),
@@ -78,21 +87,40 @@ class AreaHistogram(QWidget):
         if both.size == 0:
             self.bars.setData([], [])
             self.truth.setData([], [])
+            self._fit_range(*self._range)
             return
         lo, hi = math.log10(both.min()), math.log10(both.max())
-        if hi - lo < 1:
-            lo, hi = lo - 0.5, hi + 0.5
+        if hi - lo < 2:  # at least two decades, so two powers of ten get a label
+            mid = (lo + hi) / 2
+            lo, hi = mid - 1, mid + 1
         edges = np.linspace(lo, hi, BINS + 1)
+        top = 1
         for item, data in ((self.bars, self.predicted), (self.truth, self.labeled)):
             data = data[data > 0]
             counts, _ = np.histogram(np.log10(data), edges) if data.size else (
                 np.zeros(BINS), edges)
             item.setData(edges, counts)
+            top = max(top, int(counts.max()) if len(counts) else 0)
+        step = max(1, math.ceil(top / 5))
+        self.plot.getAxis("left").setTicks([[(float(k), str(k))
+                                             for k in range(0, top + step, step)], []])
+        self._fit_range(lo, hi)
+
+    def _fit_range(self, lo: float, hi: float) -> None:
+        """Show the data and the min-area line."""
+        self._range = (lo, hi)
+        if self.line.moving:
+            return  # never rescale under the user's drag
+        v = self.line.value()
+        lo, hi = min(lo, v - 0.2), max(hi, v + 0.2)
         self.plot.setXRange(lo, hi, padding=0.05)
+        self.plot.getAxis("bottom").setTicks(log_ticks(lo, hi))
 
     def set_floor(self, mm2: float, cal) -> None:
         """Put the line at the recipe's min area (no preview, no commit)."""
         self.cal = cal
+        if self.line.moving:
+            return  # the user holds it: theirs wins
         px = cal.area_px(mm2)
         pos = math.log10(mm2) if px >= 1 else math.log10(cal.area_mm2(1.0)) - 0.3
         self._syncing = True
@@ -101,6 +129,7 @@ class AreaHistogram(QWidget):
         finally:
             self._syncing = False
         self.line.label.setFormat(f"min area {units.area(mm2, cal)}")
+        self._fit_range(*self._range)
 
     def _value(self) -> float:
         mm2 = 10 ** self.line.value()

@@ -23,7 +23,7 @@ SOURCE_NOTES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PartData:
     """One image ready to grade; arrays are read-only by convention."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, Qt, Signal
 
 from app.core.grading import WHOLE_IMAGE, Rule
 
@@ -36,18 +36,18 @@ class RulesModel(QAbstractTableModel):
         self.endResetModel()
 
     # -- shape ---------------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rules)
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.rules)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else 7
+    def columnCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else 7
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
         cal = self.session.recipe.calibration
-        return ("Class", "Zone", f"Min area ({cal.area_unit})", f"Max area ({cal.area_unit})",
-                f"Max length ({cal.length_unit})", "Max count", "Grade")[section]
+        return ("Class", "Zone", f"Min area\n({cal.area_unit})", f"Max area\n({cal.area_unit})",
+                f"Max length\n({cal.length_unit})", "Max\ncount", "Grade")[section]
 
     def flags(self, index):
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

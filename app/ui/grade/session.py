@@ -58,6 +58,7 @@ class GradeSession(QObject):
         self.zones = ZoneCache()
         self.grade_count = 0  # gradings done (tests check that bursts coalesce)
         self.grade_ms = 0.0
+        self._areas: tuple = (None, [])  # (part, class, level) -> areas, for the histogram
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.regrade)
 
@@ -193,6 +194,12 @@ class GradeSession(QObject):
         part = self.part
         if part is None or class_value not in part.class_values:
             return []
+        key = (part, class_value, round(self.recipe.threshold(class_value) * 255))
+        if self._areas[0] != key:
+            self._areas = (key, self._find_areas(part, class_value))
+        return self._areas[1]
+
+    def _find_areas(self, part, class_value: int) -> list[int]:
         if part.source == PREDICTION:
             i = part.class_values.index(class_value)
             comps = threshold_components(part.probs[i], self.recipe.threshold(class_value))

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.whatif import OperatingPoint
-from app.jobs.whatif import WhatIfCache, WhatIfResult, rules_key
+from app.core.whatif import SWEEP_THRESHOLDS, OperatingPoint
+from app.jobs.whatif import WhatIfCache, WhatIfResult
 
 from .latest import LatestRunner
 
@@ -73,6 +73,12 @@ class WhatIfRunner(QObject):
         self._request = None
         self.jobs.wait()
 
+    def reset(self) -> None:
+        """Stop, and forget every decoded part (another project)."""
+        self.stop()
+        self.cache = WhatIfCache()
+        self.invalidate()
+
     def _start(self) -> None:
         if self._request is None:
             return
@@ -80,7 +86,6 @@ class WhatIfRunner(QObject):
         if project is None or model_id is None:
             return
         cache, sync = self.cache, self._need_sync
-        self._need_sync = False
 
         def refresh(ctx):
             if sync or cache.model_id != model_id:
@@ -92,20 +97,22 @@ class WhatIfRunner(QObject):
                      if cls is not None else None)
             return Refreshed(result, recipe, cls, point, areas, len(cache.cases))
 
-        self.jobs.submit(refresh, lambda out: self._refreshed(out, model_id))
+        self.jobs.submit(refresh, lambda out: self._refreshed(out, model_id, sync))
 
-    def _refreshed(self, out: Refreshed, model_id: int) -> None:
+    def _refreshed(self, out: Refreshed, model_id: int, synced: bool) -> None:
+        if synced:
+            self._need_sync = False  # only now: a canceled sync must run again
         self.refreshed.emit(out)
         cls = out.sweep_class
         if cls is None or not out.parts:
             return
-        key = (model_id, cls, rules_key(out.recipe.with_threshold(cls, 0.5)),
-               out.recipe.with_threshold(cls, 0.5).content_hash, out.parts)
+        # everything the sweep depends on: all of the recipe but the swept threshold
+        key = (model_id, cls, out.recipe.with_threshold(cls, 0.5).content_hash, out.parts)
         if key == self._sweep_key:
             return
         self.sweep_id += 1
         sweep_id, cache, recipe = self.sweep_id, self.cache, out.recipe
-        self.sweep_started.emit(sweep_id, 21)
+        self.sweep_started.emit(sweep_id, len(SWEEP_THRESHOLDS))
 
         def sweep(ctx):
             cache.sweep(recipe, cls, ctx, on_point=lambda p: self.point_ready.emit(sweep_id, p))

@@ -157,17 +157,17 @@ class ZonesPanel(QWidget):
         self.stop_button.setEnabled(drawing)
 
     def _rename(self) -> None:
-        old = self.selected
-        if old is None or self.name.text().strip() == old:
+        old, new = self.selected, self.name.text().strip()
+        if old is None or new == old:
             return
         try:
-            recipe = zone_edit.rename(self.session.recipe, old, self.name.text())
+            recipe = zone_edit.rename(self.session.recipe, old, new)
         except ValueError as e:
             self.message.emit(str(e))
             self.name.setText(old)
             return
         self.session.commit(recipe)
-        self.select(self.name.text().strip())
+        self.select(new)
 
     def _severity(self) -> None:
         name = self.selected

@@ -141,6 +141,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tile", type=int, help="override the default spec's tile size")
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--loss", help="override TrainConfig's loss (app.ml.losses.LOSSES)")
     p.add_argument("--workdir", type=Path, help="where the project goes (default: a temp dir)")
     p.add_argument("--json", type=Path, help="write the results here too")
     args = p.parse_args()
@@ -175,6 +176,8 @@ def main() -> int:
         spec = spec.replace(tile_size=args.tile)
     config = TrainConfig(epochs=1000, patience=0, device="cpu", seed=args.seed,
                          batch_size=args.batch)
+    if args.loss:
+        config.loss = args.loss
     print(f"spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), batch "
           f"{config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)

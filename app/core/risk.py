@@ -14,8 +14,10 @@ A part is **flagged** when its grade is not the best grade of the scale, or when
   the other checks, as any defect there violates them by a whole component.
 - ``count``: a count rule (max_count >= 1) with exactly max or max + 1 counted pieces: one
   defect more or less changes the grade.
-- ``threshold``: the part's grade changes when every class threshold moves by
-  ``threshold_delta`` down or up (two more gradings; grading takes milliseconds).
+- ``threshold``: the part's grade changes when every class threshold of the graded classes
+  moves by ``threshold_delta`` down (not done for the worst grade) or up (not done for the
+  best grade): at most two more gradings, skipped where no pixel lies between the two
+  thresholds (the masks are then the same).
 
 Each borderline finding has a **closeness** in [0, 1] (1 = at the limit; 0.5 for a count at
 the limit, 1 for a threshold flip). The **risk score** ranks parts for review, worst grade
@@ -264,8 +266,13 @@ def _threshold(verdict, recipe: Recipe, probs, class_values, zones_cache, config
     hists = [cv2.calcHist([np.ascontiguousarray(maps[i])], [0], None, [256], [0, 256]).ravel()
              for i in range(len(ruled))]
     scale = verdict.scale
+    rank = scale.rank(verdict.grade)
     out = []
     for sign in (-1, 1):
+        # Lower thresholds find more and larger defects: only a worse grade is plausible, so
+        # the worst grade is not re-graded lower, nor the best higher.
+        if (sign < 0 and rank == len(scale.levels) - 1) or (sign > 0 and rank == 0):
+            continue
         shifted = _shift_thresholds(recipe, ruled, sign * d)
         if shifted is None or not any(
                 _band(h, recipe.threshold(v), shifted.threshold(v)) for h, v in zip(

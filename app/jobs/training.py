@@ -296,12 +296,15 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
     _write_run(folder, {**doc, "status": result.status, "epochs_done": result.epochs_done,
                         "history": result.history})
     if result.best_dir is None:
+        if not (folder / "last" / "train_state.json").is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # nothing to resume from either
         if result.status == "cancelled":
             raise Canceled()
         from app.ml.trainer import TrainingError
 
         raise TrainingError("Training ended without a model (no epoch finished)")
-    row = _register(project, name if not run else _new_name(project, spec), result, data, config)
+    row = _register(project, name if not run else _new_name(project, spec), result, data, config,
+                    reuse=run is not None)
     if result.status != "cancelled":
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
     if project.settings.get("active_model_id") is None:
@@ -319,9 +322,15 @@ def _auto_device() -> str:
     return pick_device(None).kind
 
 
-def _register(project, name: str, result, data: ProjectData, config):
+def _register(project, name: str, result, data: ProjectData, config, reuse: bool):
+    """Registers a copy of the run's best; `reuse`: return the model already registered with
+    the same weights (a resumed run that found nothing better than its stopped self)."""
     from app.ml.checkpoint import copy_checkpoint, read_config
 
+    best = read_config(result.best_dir)
+    for row in project.models.list() if reuse else []:
+        if best.weights_sha256 and row.weights_sha256 == best.weights_sha256:
+            return row
     dst = project.models.folder / name
     copy_checkpoint(result.best_dir, dst)
     ckpt = read_config(dst)

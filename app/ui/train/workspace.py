@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.jobs.prediction import unlabeled_image_ids
 from app.jobs.training import find_resumable
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import errors
@@ -30,8 +31,9 @@ from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
 from .compare import CompareDialog
-from .jobs import predict_job, probe_job, train_job
+from .jobs import probe_job, train_job
 from .models_panel import NO_MODEL, ModelsPanel
+from .prelabel import Prelabeler
 from .spec_form import SpecForm
 
 # Errors meant for the user (nothing to train on, read-only, ...): said in the log, no dialog.
@@ -55,6 +57,7 @@ class TrainWorkspace(Workspace):
         self._labeled = 0  # images that would train
         self._resumable = None  # training.RunInfo of a stopped run
         self._stopping = False
+        self._shown_defaults = None  # (spec, train values) as the defaults filled the form
 
         self.form = SpecForm()
         self.data_label = QLabel(wordWrap=True)
@@ -67,8 +70,7 @@ class TrainWorkspace(Workspace):
         self.progress = QProgressBar(textVisible=True)
         self.progress_text = QLabel(wordWrap=True)
         self.models = ModelsPanel()
-        self.predict_progress = QProgressBar(textVisible=True)
-        self.predict_progress.hide()
+        self.prelabel = Prelabeler(self)
         self.log_view = QPlainTextEdit(readOnly=True)
         self.log_view.setMaximumBlockCount(5000)
         self.curves_host = QWidget()
@@ -77,7 +79,6 @@ class TrainWorkspace(Workspace):
 
         self.train_runner = JobRunner(self)
         self.probe_runner = JobRunner(self)
-        self.predict_runner = JobRunner(self)
         self.train_event.connect(self._on_event)
         self.train_runner.progress.connect(self._on_progress)
         self.train_runner.log.connect(self.log)
@@ -87,12 +88,10 @@ class TrainWorkspace(Workspace):
         self.train_runner.finished.connect(self._train_finished)
         self.probe_runner.succeeded.connect(self._probed)
         self.probe_runner.failed.connect(lambda m, tb: self.form.device.setText(f"Unknown ({m})"))
-        self.predict_runner.progress.connect(self._on_predict_progress)
-        self.predict_runner.log.connect(self.log)
-        self.predict_runner.succeeded.connect(self._predicted)
-        self.predict_runner.canceled.connect(self._predict_canceled)
-        self.predict_runner.failed.connect(self._failed)
-        self.predict_runner.finished.connect(lambda: self._set_predicting(False))
+        self.prelabel.log.connect(self.log)
+        self.prelabel.failed.connect(self._failed)
+        self.prelabel.done.connect(self._announce)
+        self.prelabel.running_changed.connect(self.models.set_predicting)
 
         self.start_button.clicked.connect(lambda: self.start_training())
         self.resume_button.clicked.connect(lambda: self.start_training(resume=True))
@@ -101,7 +100,7 @@ class TrainWorkspace(Workspace):
         self.models.compare_requested.connect(self.compare_models)
         self.models.predict_current_requested.connect(self.predict_current)
         self.models.predict_unlabeled_requested.connect(self.predict_unlabeled)
-        self.models.cancel_prediction_requested.connect(self.predict_runner.cancel)
+        self.models.cancel_prediction_requested.connect(self.prelabel.cancel)
         self._sync()
 
     def _layout(self) -> None:
@@ -121,7 +120,7 @@ class TrainWorkspace(Workspace):
         models = QGroupBox("Trained models")
         mcol = QVBoxLayout(models)
         mcol.addWidget(self.models)
-        mcol.addWidget(self.predict_progress)
+        mcol.addWidget(self.prelabel.progress)
         log = QGroupBox("Log")
         QVBoxLayout(log).addWidget(self.log_view)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -142,6 +141,7 @@ class TrainWorkspace(Workspace):
         if self.project is not None:
             self._stop_all()
         self.project = project
+        self.prelabel.project = project
         self.log_view.clear()
         self.progress.reset()
         self.progress_text.clear()
@@ -165,9 +165,9 @@ class TrainWorkspace(Workspace):
         self.probe_runner.wait()
 
     def _stop_all(self) -> None:
-        for runner in (self.train_runner, self.predict_runner):
-            runner.cancel()
-            runner.wait()
+        self.train_runner.cancel()
+        self.train_runner.wait()
+        self.prelabel.stop()
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -216,6 +216,10 @@ class TrainWorkspace(Workspace):
         self.form.set_spec(default_project_spec(self.project, device))
         if self.machine:
             self.form.set_train_values(self.machine.train_defaults)
+        self._shown_defaults = (self.form.spec(), self.form.train_values())
+
+    def _form_untouched(self) -> bool:
+        return self._shown_defaults == (self.form.spec(), self.form.train_values())
 
     def _ensure_curves(self):
         if self.curves is None:
@@ -309,7 +313,8 @@ class TrainWorkspace(Workspace):
     def _probed(self, info) -> None:
         self.machine = info
         self.form.set_machine(info.label, info.weights_notes)
-        if self.project is not None and not self.training:
+        # The device's defaults replace the form's, unless the user has edited them meanwhile.
+        if self.project is not None and not self.training and self._form_untouched():
             self._apply_defaults()
 
     # models -----------------------------------------------------------------------------------
@@ -335,51 +340,19 @@ class TrainWorkspace(Workspace):
         if image_id is None:
             self.status_message.emit("Open an image in the Label workspace first")
             return False
-        return self._predict(model_id, [image_id])
+        return self.prelabel.predict(model_id, [image_id])
 
     def predict_unlabeled(self, model_id: int) -> bool:
         if self.project is None:
             return False
-        from app.jobs.prediction import unlabeled_image_ids
-
         ids = unlabeled_image_ids(self.project)
         if not ids:
             self.status_message.emit("No unlabeled images to pre-label")
             return False
-        return self._predict(model_id, ids)
-
-    def _predict(self, model_id: int, ids: list[int]) -> bool:
-        if self.project is None or self.predict_runner.running:
-            return False
-        self._set_predicting(True)
-        self.predict_progress.setRange(0, len(ids))
-        self.predict_progress.setValue(0)
-        self.predict_runner.start(predict_job(self.project, model_id, ids))
-        return True
-
-    def _set_predicting(self, on: bool) -> None:
-        self.models.set_predicting(on)
-        self.predict_progress.setVisible(on)
-
-    def _on_predict_progress(self, done: int, total: int, message: str) -> None:
-        if total > 0:
-            self.predict_progress.setRange(0, total)
-            self.predict_progress.setValue(done)
-        self.predict_progress.setFormat(f"{message}  %v/%m" if message else "%v/%m")
-
-    def _predicted(self, report) -> None:
-        n = len(report.predicted)
-        self.log(f"Pre-labeled {n} image(s) with model {report.model_id} "
-                 f"in {report.seconds:.1f} s")
-        for image_id, reason in report.failed:
-            self.log(f"  image {image_id} skipped: {reason}")
-        self._announce(report.predicted, report.model_id)
-
-    def _predict_canceled(self) -> None:
-        self.log("Pre-labeling stopped; the predictions made so far are kept")
-        self._announce([], -1)
+        return self.prelabel.predict(model_id, ids)
 
     def _announce(self, ids: list[int], model_id: int) -> None:
+        """Predictions changed: listeners (and the main window's images_changed) redraw."""
         self.predictions_changed.emit(list(ids), model_id)
         changed = getattr(self.window(), "images_changed", None)
         if changed is not None:

@@ -127,7 +127,7 @@ def build_demo_project(folder: str | Path) -> Path:
         ids = project.images.add_many(new).added
         # The last three parts are left unlabeled, for the engineer to label or pre-label.
         labeled = ids[: N_PARTS - 3]
-        for image_id, mask in zip(labeled, parts):
+        for image_id, mask in zip(labeled, parts, strict=False):  # parts[-3:] stay unlabeled
             project.masks.save(image_id, mask, source="demo")
         project.images.set_status(labeled, "labeled")
         project.recipes.save("housing", demo_recipe(crack, pore).to_dict())

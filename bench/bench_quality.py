@@ -73,7 +73,10 @@ class Budget:
         left = self.seconds - (now - self.t0)
         fits = max(0, int(left // typical))
         self.config.epochs = max(event.epoch + 1 + fits, 1)
-        print(f"  epoch {event.epoch + 1} took {self.epoch_times[-1]:.0f} s; "
+        m = event.metrics or {}
+        print(f"  epoch {event.epoch + 1} took {self.epoch_times[-1]:.0f} s (loss "
+              f"{m.get('train_loss', float('nan')):.4f}, val mIoU {m.get('miou', float('nan')):.3f}"
+              f", soft Dice {m.get('soft_dice', float('nan')):.3f}); "
               f"{left / 60:.1f} min left: {fits} more epoch(s) fit", flush=True)
         if fits == 0:
             self.ctx.cancel()

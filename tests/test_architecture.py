@@ -56,7 +56,7 @@ def test_importing_app_is_cheap():
 
 
 def test_store_and_core_work_with_qt_blocked():
-    code = (
+    code = (  # noqa: UP031 (the blocked names are a tuple repr)
         "import sys\n"
         "class Block:\n"
         "    def find_spec(self, name, path=None, target=None):\n"

@@ -30,7 +30,8 @@ What a stored result holds (ResultRow fields; all JSON-safe, floats rounded):
 - components: most severe, then largest first, at most MAX_COMPONENTS (components with a
   reason are always kept): {"class_value", "class", "grade", "bbox": [x, y, w, h],
   "centroid": [x, y], "area_px", "area_mm2", "length_mm", "width_mm", "mean_prob",
-  "max_prob", "zones": {zone: area_mm2}, "reasons": [text], "borderline": [check]}.
+  "max_prob", "zones": {zone: area_mm2}, "reasons": [text], "borderline": [check],
+  "contour": [[x, y], ...] the outer border, simplified (outline_points)}.
   Units are mm (px when the recipe is uncalibrated), as in app.core.grading.
 - risk (app.core.risk.risk_score), flagged (not the best grade, or borderline, or error).
 
@@ -65,6 +66,7 @@ from .context import Canceled, JobContext
 
 STATUSES = ("running", "done", "canceled")
 MAX_COMPONENTS = 200
+MAX_OUTLINE_POINTS = 64  # vertices kept per stored component outline
 PLAN_ACTION = "run.plan"
 
 
@@ -581,7 +583,20 @@ def _component(c, names: dict[int, str], recipe: Recipe, checks: list[str]) -> d
     d = c.to_dict()
     d["class"] = names.get(c.class_value) or recipe.class_name(c.class_value)
     d["borderline"] = sorted(set(checks))
+    d["contour"] = outline_points(c.component.contour)
     return d
+
+
+def outline_points(contour: np.ndarray, max_points: int = MAX_OUTLINE_POINTS) -> list[list[int]]:
+    """The component's outer border (pixel indices), simplified to at most `max_points`
+    vertices (Douglas-Peucker, tolerance doubled from 0.5 px until it fits): enough for the
+    Review workspace to outline the defect's shape, small enough to store per component."""
+    pts = np.asarray(contour, np.int32).reshape(-1, 1, 2)
+    eps = 0.5
+    while len(pts) > max_points:
+        pts = cv2.approxPolyDP(pts, eps, True)
+        eps *= 2
+    return pts.reshape(-1, 2).tolist()
 
 
 def json_safe(obj, digits: int = 4):

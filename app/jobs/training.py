@@ -224,8 +224,10 @@ def epoch_line(metrics: dict[str, Any], names: dict[str, str]) -> str:
 
 # -- the job -------------------------------------------------------------------------------
 
-def _steps_per_epoch(n_train: int, config) -> int:
-    n = n_train * max(1, int(config.crops_per_image))
+def _steps_per_epoch(train, config, tile: int) -> int:
+    from app.ml.data import auto_crops
+
+    n = len(train) * (int(config.crops_per_image) or auto_crops(train, tile))
     b = max(1, config.batch_size)
     drop = n > 1 and n % b == 1
     return max(1, n // b if drop else math.ceil(n / b))
@@ -280,7 +282,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
            "fingerprint": data.fingerprint, "train_ids": data.train_ids, "val_ids": data.val_ids}
     _write_run(folder, doc)
 
-    steps = _steps_per_epoch(len(data.train), config)
+    steps = _steps_per_epoch(data.train, config, spec.tile_size)
     forward = _Forward(ctx, on_event, config.epochs, steps, data.classes)
     trainer = Trainer(spec, data.classes, data.train, data.val, folder, config,
                       callbacks=[forward], cancel=ctx.cancel_event,

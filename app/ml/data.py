@@ -28,6 +28,7 @@ class Sample:
     is_good: bool = False
     classes_present: frozenset[int] = field(default_factory=frozenset)  # class values in the mask
     key: str = ""  # the caller's id, for error messages
+    pixels: int = 0  # image height x width when known (sizes an epoch: auto_crops)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes_present", frozenset(int(v) for v in self.classes_present))
@@ -89,6 +90,29 @@ class TrainDataset(Dataset):
         x = normalize(x, self.in_channels, self.norm)
         y = mask_to_index(mask, self.class_values).astype(np.int64)
         return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def auto_crops(samples: Sequence[Sample], tile: int, cap: int = 16) -> int:
+    """Crops per image per epoch so that an epoch covers about each image's area once (the
+    median image's): one crop of a 20 MP image would show the model 0.3 % of it per epoch, and
+    a few large parts would make epochs of a handful of steps. 1 when sizes are unknown."""
+    sizes = sorted(s.pixels for s in samples if s.pixels > 0)
+    if not sizes:
+        return 1
+    return int(min(cap, max(1, round(sizes[len(sizes) // 2] / (tile * tile)))))
+
+
+def defect_weights(samples: Sequence[Sample], share: float) -> list[float] | None:
+    """Per-sample draw weights that make parts with defects `share` of an epoch's draws, when
+    they are fewer than that (good parts dominate most production sets: the model would see
+    too few defects to learn them). None when no reweighting is needed or possible."""
+    defective = [bool(s.classes_present) and not s.is_good for s in samples]
+    n_def = sum(defective)
+    n = len(defective)
+    if share <= 0 or n_def == 0 or n_def == n or n_def / n >= share:
+        return None
+    w_def, w_good = share / n_def, (1 - share) / (n - n_def)
+    return [w_def if d else w_good for d in defective]
 
 
 def sample_images(samples: Iterable[Sample], limit: int = 32, seed: int = 0) -> Iterable[np.ndarray]:

@@ -173,7 +173,8 @@ def build_project_data(project, val_fraction: float = 0.2, seed: int = 0,
         good = not present
         has_mask = row.id in summary
         sample = Sample(image_loader(row), mask_loader(row) if has_mask else None,
-                        is_good=good, classes_present=present, key=f"{row.id} {row.name}")
+                        is_good=good, classes_present=present, key=f"{row.id} {row.name}",
+                        pixels=row.width * row.height)
         if splits[row.id] == VAL:
             data.val.append(sample)
             data.val_ids.append(row.id)

@@ -51,6 +51,7 @@ def synthetic_samples(
                 is_good=good,
                 classes_present=present,
                 key=f"synthetic-{i}",
+                pixels=hw[0] * hw[1],
             )
         )
     return out

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, RandomSampler
+from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
 
 from app.ml import train_state
 from app.ml.augment import AugmentConfig
@@ -29,7 +29,7 @@ from app.ml.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from app.ml.data import Sample, TrainDataset, sample_images
+from app.ml.data import Sample, TrainDataset, auto_crops, defect_weights, sample_images
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.inference import InferenceCancelled
 from app.ml.losses import DEFAULT_LOSS, make_loss
@@ -69,7 +69,8 @@ class TrainConfig:
     class_weights: list[float] | None = None  # one per output channel, background first
     patience: int = 10  # epochs without a better validation score before stopping; 0 = never
     seed: int = 0
-    crops_per_image: int = 1
+    crops_per_image: int = 0  # random crops of each image per epoch; 0: auto (data.auto_crops)
+    defect_share: float = 0.5  # least share of draws from parts with defects (0: plain shuffle)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     num_workers: int = 0  # >0 needs picklable sample loaders
     device: str | None = None  # None/"auto", "cpu", "cuda", "cuda:1", "mps"
@@ -145,6 +146,8 @@ class Trainer:
         self.cancel = cancel or threading.Event()
         self.data_fingerprint = data_fingerprint
         self.notes: list[str] = []
+        self.crops_per_image = self.config.crops_per_image or auto_crops(
+            self.train_samples, spec.tile_size)
 
     @property
     def best_dir(self) -> Path:
@@ -191,7 +194,7 @@ class Trainer:
         self.scaler = self.dev.grad_scaler()
         self.dataset = TrainDataset(
             self.train_samples, self.class_values, self.spec.tile_size, self.spec.in_channels,
-            self.norm, cfg.augment, cfg.crops_per_image, cfg.seed,
+            self.norm, cfg.augment, self.crops_per_image, cfg.seed,
         )
         return meta
 
@@ -205,10 +208,16 @@ class Trainer:
     def _loader(self, epoch: int, batch_size: int) -> DataLoader:
         n = len(self.dataset)
         gen = torch.Generator().manual_seed(self.config.seed * 100_003 + epoch)
+        weights = defect_weights(self.dataset.samples, self.config.defect_share)
+        if weights is None:
+            sampler = RandomSampler(self.dataset, generator=gen)
+        else:  # with replacement: defective parts come up more often, good ones less
+            per_item = weights * self.dataset.crops_per_image  # item i: sample i % len
+            sampler = WeightedRandomSampler(per_item, n, replacement=True, generator=gen)
         return DataLoader(
             self.dataset,
             batch_size=batch_size,
-            sampler=RandomSampler(self.dataset, generator=gen),
+            sampler=sampler,
             num_workers=self.config.num_workers,
             pin_memory=self.dev.kind == "cuda",
             drop_last=n > 1 and n % batch_size == 1,  # BatchNorm cannot train on a batch of one
@@ -313,9 +322,11 @@ class Trainer:
                            seconds=round(time.perf_counter() - t0, 3))
             # Without a validation split the best model is the one with the lowest training loss.
             score = metrics["miou"] if self.val_samples else -train_loss
-            improved = meta["best_score"] is None or score > meta["best_score"] + 1e-9
+            tiebreak = metrics.get("soft_dice", 0.0)
+            improved = _better(score, tiebreak, meta["best_score"], meta.get("best_tiebreak"))
             if improved:
-                meta.update(best_score=score, best_epoch=epoch, bad_epochs=0)
+                meta.update(best_score=score, best_tiebreak=tiebreak, best_epoch=epoch,
+                            bad_epochs=0)
             else:
                 meta["bad_epochs"] += 1
             meta["epoch"] = epoch + 1
@@ -338,3 +349,12 @@ class Trainer:
             None if score is None or not math.isfinite(score) else score,
             meta["epoch"], meta["history"], meta["batch_size"],
         )
+
+
+def _better(score: float, tiebreak: float, best: float | None, best_tiebreak: float | None) -> bool:
+    """A higher score wins; an equal one (e.g. mIoU still 0 early on) wins on the tie-break."""
+    if best is None:
+        return True
+    if score > best + 1e-9:
+        return True
+    return abs(score - best) <= 1e-9 and tiebreak > (best_tiebreak or 0.0) + 1e-9

@@ -150,3 +150,13 @@ def conflicts(rows: list[ShortcutRow]) -> dict[str, list[ShortcutRow]]:
                 if a.where == b.where or a.where in window_groups or b.where in window_groups:
                     out[key] = same
     return out
+
+
+def markdown_sheet(rows: list[ShortcutRow]) -> str:
+    """The shortcut sheet as a Markdown table (the README's copy), rows that have keys only."""
+    lines = ["| Where | Action | Keys |", "|---|---|---|"]
+    for row in rows:
+        if row.shortcut:
+            keys = ", ".join(f"`{k}`" for k in row.keys)
+            lines.append(f"| {row.where} | {row.action.replace('|', '/')} | {keys} |")
+    return "\n".join(lines) + "\n"

@@ -138,6 +138,7 @@ def test_a_run_grades_every_part_and_keeps_the_unreadable_one_with_its_reason(li
     assert c["area_mm2"] == 48 * 48 and c["length_mm"] == 48
     assert c["zones"] == {"whole-image": 38 * 48, "edge": 10 * 48}
     assert c["max_prob"] == pytest.approx(0.9, abs=0.01)
+    assert sorted(map(tuple, c["contour"])) == [(0, 0), (0, 47), (47, 0), (47, 47)]  # outline
     texts = [r["text"] for r in parts["p48"].reasons if r["kind"] == "area"]
     assert texts == ["spot 2304 px in whole-image exceeds max area 2000 px -> REWORK"]
     assert parts["p48"].reasons[0]["value"] == 2304 and parts["p48"].reasons[0]["limit"] == 2000
@@ -286,3 +287,23 @@ def test_many_components_are_capped_but_every_graded_one_is_kept():
     assert record["components"][0]["grade"] == "SCRAP" and record["grade"] == "SCRAP"
     note = record["reasons"][-1]
     assert note["kind"] == "note" and note["value"] == len(verdict.components) - MAX_COMPONENTS
+
+
+def test_stored_outlines_are_simplified_but_keep_the_shape():
+    import cv2
+
+    from app.jobs.inspection import MAX_OUTLINE_POINTS, outline_points
+
+    disk = np.zeros((800, 800), np.uint8)
+    cv2.circle(disk, (400, 400), 300, 255, -1)
+    (contour,), _ = cv2.findContours(disk, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    assert len(contour) > 4 * MAX_OUTLINE_POINTS
+    pts = np.array(outline_points(contour))
+    assert 16 <= len(pts) <= MAX_OUTLINE_POINTS
+    radius = np.hypot(pts[:, 0] - 400, pts[:, 1] - 400)
+    assert np.all(np.abs(radius - 300) < 2)  # vertices on the border
+    filled = np.zeros_like(disk)
+    cv2.fillPoly(filled, [pts.astype(np.int32)], 255)
+    assert np.count_nonzero(filled != disk) / np.count_nonzero(disk) < 0.01
+    small = np.array([[1, 1], [1, 2], [2, 2]])
+    assert outline_points(small) == small.tolist()  # short borders are kept as they are

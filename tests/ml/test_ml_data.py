@@ -120,3 +120,55 @@ def test_split_is_stratified_deterministic_and_stable():
     assert sum(1 for s, x in zip(grown, b, strict=True) if 2 in s and x == "val") == 2  # round(0.2 * 8)
     with pytest.raises(ValueError):
         split_samples(sets, 1.0)
+
+
+def _parts(n_defective: int, n_good: int) -> list[Sample]:
+    empty = np.zeros((8, 8), np.uint8)
+    return ([Sample(lambda: empty, lambda: empty, classes_present={1}, key=f"d{i}")
+             for i in range(n_defective)]
+            + [Sample(lambda: empty, None, is_good=True, key=f"g{i}") for i in range(n_good)])
+
+
+def test_defect_weights_lift_defective_parts_to_the_share():
+    from app.ml.data import defect_weights
+
+    w = defect_weights(_parts(2, 8), 0.5)
+    assert w[:2] == [0.25, 0.25] and w[2:] == [0.0625] * 8  # 2 x 0.25 = 8 x 0.0625 = 0.5
+    assert defect_weights(_parts(5, 5), 0.5) is None  # already half
+    assert defect_weights(_parts(2, 8), 0.0) is None  # switched off
+    assert defect_weights(_parts(0, 8), 0.5) is None  # nothing to lift
+    assert defect_weights(_parts(3, 0), 0.5) is None
+
+
+def test_the_trainer_draws_defective_parts_at_the_share(tmp_path):
+    from app.ml.checkpoint import ClassInfo
+    from app.ml.device import pick_device
+    from app.ml.spec import ModelSpec
+    from app.ml.trainer import TrainConfig, Trainer
+
+    parts = _parts(2, 18)
+    spec = ModelSpec(in_channels=1, num_classes=2, tile_size=32, encoder_weights=None)
+    drawn = {}
+    for share in (0.5, 0.0):
+        config = TrainConfig(defect_share=share, crops_per_image=2)
+        trainer = Trainer(spec, [ClassInfo(1, "crack")], parts, [], tmp_path, config)
+        trainer.dev = pick_device("cpu")
+        trainer.dataset = TrainDataset(parts, [1], 32, 1, Normalization(), crops_per_image=2)
+        picks = [i % len(parts) for e in range(100) for i in trainer._loader(e, 4).sampler]
+        assert len(picks) == 100 * 40  # an epoch is as long either way
+        drawn[share] = sum(p < 2 for p in picks) / len(picks)
+    assert 0.45 < drawn[0.5] < 0.55  # 4000 draws: 5 sigma is about 0.04
+    assert drawn[0.0] == pytest.approx(0.1)  # plain shuffle: every item once per epoch
+
+
+def test_auto_crops_cover_the_median_image_once_per_epoch():
+    from app.ml.data import auto_crops
+
+    def parts(*pixels):
+        empty = np.zeros((1, 1), np.uint8)
+        return [Sample(lambda: empty, None, is_good=True, pixels=p) for p in pixels]
+
+    assert auto_crops(parts(512 * 512, 512 * 512, 100), 256) == 4  # the demo's parts
+    assert auto_crops(parts(325 * 297), 256) == 1  # magnetic tiles: about one tile each
+    assert auto_crops(parts(5472 * 3648), 256) == 16  # 20 MP: capped
+    assert auto_crops(parts(0, 0), 256) == 1  # sizes unknown

@@ -27,7 +27,6 @@ from app.ui.images import ImageListPanel
 from app.ui.workspace import Workspace
 
 
-
 @pytest.fixture(autouse=True)
 def settings_sandbox(qapp, tmp_path):
     """QSettings and the shared AppSettings point into tmp: tests never touch the user's."""

@@ -183,3 +183,17 @@ def test_reload_decodes_the_labeled_set_again(qtbot, ws):
     with qtbot.waitSignal(ws.whatif_refreshed, timeout=10_000):
         qtbot.mouseClick(ws.whatif_panel.refresh_button, Qt.MouseButton.LeftButton)
     assert ws.whatif.cache is not old and len(ws.whatif.cache.cases) == 1
+
+
+def test_opening_a_project_shows_its_first_part(qtbot, bare_window, tiny):
+    """Like Label, Grade opens on the first part of the list rather than an empty canvas."""
+    project_path, _image_id, _ = tiny
+    window = bare_window
+    (ws,) = window.workspaces()
+    with qtbot.waitSignal(ws.part_shown, timeout=10_000) as shown:
+        assert window.open_project(project_path)
+        assert window.show_workspace("Grade")
+    first = ws.panel.visible_ids()[0]
+    assert shown.args == [first] and ws.panel.current_image_id() == first
+    assert ws.session.part.row.id == first and ws.banner.grade_text
+    assert window.close_project()

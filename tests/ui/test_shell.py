@@ -11,7 +11,6 @@ import threading
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox
 
 from app.store import Project
 from app.ui import actions, errors

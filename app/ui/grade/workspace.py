@@ -211,6 +211,8 @@ class GradeWorkspace(Workspace):
         self.banner.show_verdict(None, detail="Pick an image to grade")
         self._request_whatif(now=True)
         current = self.panel.current_image_id()
+        if current is None and (ids := self.panel.visible_ids()):
+            current = ids[0]  # like Label: the first part is on screen, not an empty canvas
         if current is not None:
             self.show_image(current)
 

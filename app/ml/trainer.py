@@ -32,6 +32,7 @@ from app.ml.checkpoint import (
 from app.ml.data import Sample, TrainDataset, auto_crops, defect_weights, sample_images
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.inference import InferenceCancelled
+from app.ml.interrupt import interrupt_on
 from app.ml.losses import DEFAULT_LOSS, make_loss
 from app.ml.preprocess import compute_normalization
 from app.ml.registry import create_model
@@ -196,6 +197,9 @@ class Trainer:
             self.train_samples, self.class_values, self.spec.tile_size, self.spec.in_channels,
             self.norm, cfg.augment, self.crops_per_image, cfg.seed,
         )
+        weights = defect_weights(self.train_samples, cfg.defect_share)
+        # Item i of the dataset is sample i % len(samples): the list repeats per crop.
+        self.draw_weights = None if weights is None else weights * self.crops_per_image
         return meta
 
     def lr_at(self, epoch: int) -> float:
@@ -208,12 +212,10 @@ class Trainer:
     def _loader(self, epoch: int, batch_size: int) -> DataLoader:
         n = len(self.dataset)
         gen = torch.Generator().manual_seed(self.config.seed * 100_003 + epoch)
-        weights = defect_weights(self.dataset.samples, self.config.defect_share)
-        if weights is None:
+        if self.draw_weights is None:
             sampler = RandomSampler(self.dataset, generator=gen)
         else:  # with replacement: defective parts come up more often, good ones less
-            per_item = weights * self.dataset.crops_per_image  # item i: sample i % len
-            sampler = WeightedRandomSampler(per_item, n, replacement=True, generator=gen)
+            sampler = WeightedRandomSampler(self.draw_weights, n, replacement=True, generator=gen)
         return DataLoader(
             self.dataset,
             batch_size=batch_size,
@@ -302,8 +304,15 @@ class Trainer:
 
     def fit(self, resume: bool = False) -> TrainResult:
         """Train until the epochs run out, patience runs out, or `cancel` is set."""
-        cfg = self.config
         meta = self._setup(resume)
+        hooks = interrupt_on(self.model, self.cancel, _Cancelled)  # Stop within a step
+        try:
+            return self._fit(meta)
+        finally:
+            hooks.remove()
+
+    def _fit(self, meta: dict[str, Any]) -> TrainResult:
+        cfg = self.config
         status = "completed"
         start = meta["epoch"]
         for epoch in range(start, cfg.epochs):

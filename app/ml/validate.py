@@ -30,8 +30,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Pixel and part metrics (app.core.metrics.summarize) over `samples`; argmax decisions.
 
-    Also "soft_dice": the Dice of the probabilities themselves, averaged over the classes that
-    occur. It still moves while argmax finds no defect pixel yet (mIoU stuck at 0), so the
+    Also "soft_dice": the Dice of the probabilities themselves, averaged over the classes with
+    any labeled pixel or predicted probability. It still moves while argmax finds no defect pixel yet (mIoU stuck at 0), so the
     trainer uses it to break ties between checkpoints.
     """
     pixels, parts = PixelCounts(spec.num_classes), PartCounts()

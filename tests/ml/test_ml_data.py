@@ -142,7 +142,6 @@ def test_defect_weights_lift_defective_parts_to_the_share():
 
 def test_the_trainer_draws_defective_parts_at_the_share(tmp_path):
     from app.ml.checkpoint import ClassInfo
-    from app.ml.device import pick_device
     from app.ml.spec import ModelSpec
     from app.ml.trainer import TrainConfig, Trainer
 
@@ -150,10 +149,10 @@ def test_the_trainer_draws_defective_parts_at_the_share(tmp_path):
     spec = ModelSpec(in_channels=1, num_classes=2, tile_size=32, encoder_weights=None)
     drawn = {}
     for share in (0.5, 0.0):
-        config = TrainConfig(defect_share=share, crops_per_image=2)
-        trainer = Trainer(spec, [ClassInfo(1, "crack")], parts, [], tmp_path, config)
-        trainer.dev = pick_device("cpu")
-        trainer.dataset = TrainDataset(parts, [1], 32, 1, Normalization(), crops_per_image=2)
+        config = TrainConfig(defect_share=share, crops_per_image=2, device="cpu")
+        trainer = Trainer(spec, [ClassInfo(1, "crack")], parts, [], tmp_path / str(share), config,
+                          norm=Normalization())
+        trainer._setup(resume=False)
         picks = [i % len(parts) for e in range(100) for i in trainer._loader(e, 4).sampler]
         assert len(picks) == 100 * 40  # an epoch is as long either way
         drawn[share] = sum(p < 2 for p in picks) / len(picks)

@@ -133,3 +133,60 @@ def test_early_stopping_and_no_validation(tmp_path, monkeypatch):
     result = trainer(tmp_path / "b", val=[], epochs=1).fit()
     assert result.status == "completed" and result.best_dir is not None
     assert "miou" not in result.history[0]
+
+
+def test_stop_lands_inside_a_step_and_the_model_is_left_without_hooks(tmp_path):
+    """Cancel set while a step's loss is computed: its backward is cut short, no optimizer
+    step happens, fit reports "cancelled", and the model keeps no interrupt hooks."""
+    cancel = threading.Event()
+    rec = Record()
+    t = trainer(tmp_path, [rec], cancel=cancel)
+    calls = []
+
+    def loss_then_cancel(logits, target):
+        calls.append(1)
+        if len(calls) == 3:
+            cancel.set()  # as Stop does from the UI thread, here mid-step
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    original = t._setup
+
+    def setup(resume):
+        meta = original(resume)
+        t.loss_fn = loss_then_cancel
+        return meta
+
+    t._setup = setup
+    result = t.fit()
+    assert result.status == "cancelled"
+    assert [s for s, _ in rec.steps] == [1, 2]  # step 3 never finished
+    assert len(calls) == 3
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in t.model.modules())
+    state = t.optimizer.state_dict()["state"]
+    assert all(int(s["step"]) == 2 for s in state.values())  # two optimizer steps, not three
+
+
+def test_interrupt_hooks_raise_in_forward_and_backward():
+    from app.ml.interrupt import interrupt_on
+
+    class Stop(Exception):
+        pass
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Conv2d(4, 2, 3))
+    cancel = threading.Event()
+    hooks = interrupt_on(model, cancel, Stop)
+    x = torch.randn(2, 1, 16, 16)
+    out = model(x)
+    out.register_hook(lambda g: cancel.set())  # cancel once backward has started
+    with pytest.raises(Stop):
+        out.sum().backward()
+    cancel.set()
+    with pytest.raises(Stop):
+        model(x)
+    cancel.clear()
+    model.zero_grad(set_to_none=True)
+    model(x).sum().backward()  # the next step is unaffected
+    assert all(p.grad is not None for p in model.parameters())
+    hooks.remove()
+    cancel.set()
+    model(x)  # hooks gone: nothing raises

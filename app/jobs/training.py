@@ -224,15 +224,6 @@ def epoch_line(metrics: dict[str, Any], names: dict[str, str]) -> str:
 
 # -- the job -------------------------------------------------------------------------------
 
-def _steps_per_epoch(train, config, tile: int) -> int:
-    from app.ml.data import auto_crops
-
-    n = len(train) * (int(config.crops_per_image) or auto_crops(train, tile))
-    b = max(1, config.batch_size)
-    drop = n > 1 and n % b == 1
-    return max(1, n // b if drop else math.ceil(n / b))
-
-
 def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext | None = None,
                   resume: bool = False, *, on_event: EventFn | None = None,
                   val_fraction: float = 0.2):
@@ -242,7 +233,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
     num_classes is set from the project's classes. config None: TrainConfig() (or the run's).
     Raises app.ml.project_data.DataError (nothing to train on), TrainingError, Canceled.
     """
-    from app.ml.trainer import TrainConfig, Trainer
+    from app.ml.trainer import TrainConfig, Trainer, crops_per_image, steps_per_epoch
 
     ctx = ctx or JobContext()
     if project.readonly:
@@ -282,7 +273,8 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
            "fingerprint": data.fingerprint, "train_ids": data.train_ids, "val_ids": data.val_ids}
     _write_run(folder, doc)
 
-    steps = _steps_per_epoch(data.train, config, spec.tile_size)
+    crops = crops_per_image(config, data.train, spec.tile_size)
+    steps = steps_per_epoch(len(data.train) * crops, config.batch_size)
     forward = _Forward(ctx, on_event, config.epochs, steps, data.classes)
     trainer = Trainer(spec, data.classes, data.train, data.val, folder, config,
                       callbacks=[forward], cancel=ctx.cancel_event,
@@ -329,10 +321,11 @@ def _register(project, name: str, result, data: ProjectData, config, reuse: bool
     the same weights (a resumed run that found nothing better than its stopped self)."""
     from app.ml.checkpoint import copy_checkpoint, read_config
 
-    best = read_config(result.best_dir)
-    for row in project.models.list() if reuse else []:
-        if best.weights_sha256 and row.weights_sha256 == best.weights_sha256:
-            return row
+    if reuse:
+        sha = read_config(result.best_dir).weights_sha256
+        for row in project.models.list():
+            if sha and row.weights_sha256 == sha:
+                return row
     dst = project.models.folder / name
     copy_checkpoint(result.best_dir, dst)
     ckpt = read_config(dst)

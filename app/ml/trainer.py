@@ -147,8 +147,7 @@ class Trainer:
         self.cancel = cancel or threading.Event()
         self.data_fingerprint = data_fingerprint
         self.notes: list[str] = []
-        self.crops_per_image = self.config.crops_per_image or auto_crops(
-            self.train_samples, spec.tile_size)
+        self.crops_per_image = crops_per_image(self.config, self.train_samples, spec.tile_size)
 
     @property
     def best_dir(self) -> Path:
@@ -222,7 +221,7 @@ class Trainer:
             sampler=sampler,
             num_workers=self.config.num_workers,
             pin_memory=self.dev.kind == "cuda",
-            drop_last=n > 1 and n % batch_size == 1,  # BatchNorm cannot train on a batch of one
+            drop_last=_drops_last(n, batch_size),
         )
 
     # -- loop --------------------------------------------------------------------------------
@@ -367,3 +366,18 @@ def _better(score: float, tiebreak: float, best: float | None, best_tiebreak: fl
     if score > best + 1e-9:
         return True
     return abs(score - best) <= 1e-9 and tiebreak > (best_tiebreak or 0.0) + 1e-9
+
+
+def crops_per_image(config: TrainConfig, samples: Sequence[Sample], tile: int) -> int:
+    """Random crops of each image per epoch: the config's, else data.auto_crops."""
+    return int(config.crops_per_image) or auto_crops(samples, tile)
+
+
+def steps_per_epoch(items: int, batch_size: int) -> int:
+    """Optimizer steps in an epoch of `items` crops (the loader drops a last batch of one)."""
+    b = max(1, batch_size)
+    return max(1, items // b if _drops_last(items, b) else math.ceil(items / b))
+
+
+def _drops_last(items: int, batch_size: int) -> bool:
+    return items > 1 and items % batch_size == 1  # BatchNorm cannot train on a batch of one

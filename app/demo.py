@@ -5,10 +5,16 @@ Defects are drawn into the image and into the mask at the same time, so labels a
 (thin random walks) and pores (small dark pits). Two defect classes, one zone ("sealing face", an
 annulus: a polygon with a hole) and a recipe ("housing") come with it. Fixed seeds: the same demo
 every time, on every machine.
+
+The demo is the whole loop, not only its start: while it is built, a model is trained on the
+labeled parts (a time budget, about a minute on a 2-core CPU), predicts every part, and grades a
+folder of new parts ("new-parts") as one inspection run, so every workspace has real content.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import cv2
@@ -26,6 +32,12 @@ SEAL_R = (150.0, 200.0)  # inner and outer radius of the sealing face, px
 MM_PER_PIXEL = 0.05
 N_PARTS = 12
 GOOD_PARTS = (3, 7)  # indices of parts without defects
+N_NEW_PARTS = 8  # the lot of new parts the demo's inspection run grades
+NEW_PARTS_FIRST = 100  # their seeds: other parts than the labeled ones
+DEMO_RUN_NAME = "Demo lot 1"
+# Seconds of training while the demo is built; DEFECT_STUDIO_DEMO_TRAIN_SECONDS overrides it
+# (tests use a few seconds; 0 skips the model, the predictions and the inspection run).
+TRAIN_SECONDS = 60.0
 
 
 def _texture(rng: np.random.Generator) -> np.ndarray:
@@ -100,35 +112,89 @@ def demo_recipe(crack: int, pore: int) -> Recipe:
     ).with_mm_per_pixel(MM_PER_PIXEL)
 
 
-def build_demo_project(folder: str | Path) -> Path:
-    """Writes the demo images and `demo.dsproj` into `folder` (created); returns the project path.
+def train_seconds() -> float:
+    """The demo's training budget: TRAIN_SECONDS, or DEFECT_STUDIO_DEMO_TRAIN_SECONDS."""
+    value = os.environ.get("DEFECT_STUDIO_DEMO_TRAIN_SECONDS", "")
+    try:
+        return max(0.0, float(value)) if value else TRAIN_SECONDS
+    except ValueError:
+        return TRAIN_SECONDS
 
-    An existing demo project there is reused as it is.
+
+def build_demo_project(folder: str | Path, ctx=None, seconds: float | None = None) -> Path:
+    """Writes the demo into `folder` (created) and returns the project path `folder/demo.dsproj`.
+
+    The demo is built in a sibling folder and moved into place when complete, so a demo that
+    was interrupted is built again rather than opened half-made. An existing demo is reused.
+    `ctx` (a JobContext) reports progress and can cancel; `seconds` is the training budget
+    (None: train_seconds(); 0: no model, predictions or inspection run).
     """
     folder = Path(folder)
     path = folder / "demo.dsproj"
     if path.exists():
         return path
-    images_dir = folder / "demo-parts"
-    images_dir.mkdir(parents=True, exist_ok=True)
-    with Project.create(path) as project:
-        project.settings.set("mm_per_pixel", MM_PER_PIXEL)
-        project.settings.set("calibrated", True)
-        crack = project.classes.add("crack", "#ff3b30").value
-        pore = project.classes.add("pore", "#ffcc00").value
-        parts, new = [], []
-        for i in range(N_PARTS):
-            img, mask = make_part(i, crack, pore)
-            p = images_dir / f"part-{i + 1:02d}.png"
-            cv2.imwrite(str(p), img)
-            parts.append(mask)
-            new.append(NewImage(str(p), sha256_file(p), p.stat().st_size, SIZE, SIZE, 8, 1,
-                                is_good=i in GOOD_PARTS))
-        ids = project.images.add_many(new).added
-        # The last three parts are left unlabeled, for the engineer to label or pre-label.
-        labeled = ids[: N_PARTS - 3]
-        for image_id, mask in zip(labeled, parts, strict=False):  # parts[-3:] stay unlabeled
-            project.masks.save(image_id, mask, source="demo")
-        project.images.set_status(labeled, "labeled")
-        project.recipes.save("housing", demo_recipe(crack, pore).to_dict())
+    staging = folder.with_name(folder.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    seconds = train_seconds() if seconds is None else seconds
+    with Project.create(staging / path.name) as project:
+        _labeled_parts(project, staging / "demo-parts")
+        new_parts = _new_parts(staging / "new-parts")
+        if seconds > 0:
+            _close_the_loop(project, new_parts, seconds, ctx)
+    if folder.exists():  # an empty or stale folder without a project
+        shutil.rmtree(folder)
+    staging.rename(folder)
     return path
+
+
+def _labeled_parts(project: Project, images_dir: Path) -> None:
+    """Classes, the twelve parts (nine labeled, three left for the engineer), the recipe."""
+    images_dir.mkdir(parents=True, exist_ok=True)
+    project.settings.set("mm_per_pixel", MM_PER_PIXEL)
+    project.settings.set("calibrated", True)
+    crack = project.classes.add("crack", "#ff3b30").value
+    pore = project.classes.add("pore", "#ffcc00").value
+    parts, new = [], []
+    for i in range(N_PARTS):
+        img, mask = make_part(i, crack, pore)
+        p = images_dir / f"part-{i + 1:02d}.png"
+        cv2.imwrite(str(p), img)
+        parts.append(mask)
+        new.append(NewImage(str(p), sha256_file(p), p.stat().st_size, SIZE, SIZE, 8, 1,
+                            is_good=i in GOOD_PARTS))
+    ids = project.images.add_many(new).added
+    # The last three parts are left unlabeled, for the engineer to label or pre-label.
+    labeled = ids[: N_PARTS - 3]
+    for image_id, mask in zip(labeled, parts, strict=False):  # parts[-3:] stay unlabeled
+        project.masks.save(image_id, mask, source="demo")
+    project.images.set_status(labeled, "labeled")
+    project.recipes.save("housing", demo_recipe(crack, pore).to_dict())
+
+
+def _new_parts(folder: Path) -> list[Path]:
+    """A lot of new parts for the inspection run (not in the project's image list)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(N_NEW_PARTS):
+        img, _ = make_part(NEW_PARTS_FIRST + k, 1, 2)
+        p = folder / f"new-{k + 1:02d}.png"
+        cv2.imwrite(str(p), img)
+        paths.append(p)
+    return paths
+
+
+def _close_the_loop(project: Project, new_parts: list[Path], seconds: float, ctx) -> None:
+    """Train a model for `seconds`, predict every part, inspect the new parts."""
+    from app.jobs.context import JobContext
+    from app.jobs.demo_model import train_demo_model
+    from app.jobs.inspection import inspect
+    from app.jobs.prediction import predict_images
+
+    ctx = ctx or JobContext()
+    model = train_demo_model(project, seconds, ctx)
+    ids = [r.id for r in project.images.list()]
+    predict_images(project, model.id, ids, ctx)
+    recipe = project.recipes.get("housing")
+    inspect(project, new_parts, model.id, recipe.ref, ctx,
+            name=DEMO_RUN_NAME)

@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         self.demo_runner = JobRunner(self)
         self.demo_runner.succeeded.connect(lambda path: self.open_project(path))
         self.demo_runner.failed.connect(errors.report_job_failure)
+        self.demo_runner.progress.connect(
+            lambda _done, _total, text: self.statusBar().showMessage(f"Building the demo: {text}"))
 
         self.welcome.new_requested.connect(self.new_project_dialog)
         self.welcome.open_requested.connect(self.open_project_dialog)
@@ -186,8 +188,8 @@ class MainWindow(QMainWindow):
         if self.demo_runner.running:
             return
         demo = importlib.import_module("app.demo")
-        self.statusBar().showMessage("Building the demo project…", 5000)
-        self.demo_runner.start(lambda ctx: demo.build_demo_project(Path(folder)))
+        self.statusBar().showMessage("Building the demo project: parts, a model, an inspection…")
+        self.demo_runner.start(lambda ctx: demo.build_demo_project(Path(folder), ctx))
 
     def import_images(self) -> ImportDialog | None:
         if self._project is None:

@@ -6,7 +6,9 @@ sliders and the Components / Zones / Rules tabs right; the area histogram and th
 the labeled set below.
 
 Flow: sliders, the histogram line, zone and rule edits preview into the GradeSession (one
-coalesced regrade per event-loop turn) and commit one recipe version when let go. The shown
+coalesced regrade per event-loop turn) and end into the session's draft when let go; only
+the recipe bar's Save writes a recipe version (with a note), Revert drops the draft, and
+switching recipe, project or closing asks about a draft (Save / Discard / Cancel). The shown
 part is loaded on a worker (drop-stale); the what-if runs on another (WhatIfRunner).
 """
 
@@ -182,7 +184,7 @@ class GradeWorkspace(Workspace):
         self.histogram.floor_preview.connect(
             lambda v: s.preview(s.recipe.with_min_area(self.current_class, v)))
         self.histogram.floor_commit.connect(
-            lambda v: s.commit(s.recipe.with_min_area(self.current_class, v)))
+            lambda v: s.edit(s.recipe.with_min_area(self.current_class, v)))
         self.histogram.scope_changed.connect(lambda _t: self._update_histogram())
         self.loader.failed.connect(self._load_failed)
         self.whatif.refreshed.connect(self._whatif_refreshed)

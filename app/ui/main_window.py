@@ -123,7 +123,9 @@ class MainWindow(QMainWindow):
         return self._install(project)
 
     def _install(self, project: Project) -> bool:
-        self.close_project()
+        if not self.close_project():  # the user chose to stay with the open project
+            project.close()
+            return False
         self._project = project
         self.settings.add_recent_project(str(project.path))
         for ws in self.workspaces():
@@ -133,8 +135,11 @@ class MainWindow(QMainWindow):
         return True
 
     def close_project(self) -> bool:
+        """False when a workspace's question about unsaved work was canceled."""
         if self._project is None:
             return True
+        if not all(ws.confirm_close() for ws in self.workspaces()):
+            return False
         self.flush_all()
         self._stop_jobs()
         for ws in self.workspaces():
@@ -345,6 +350,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._project.name}{marker}{readonly} — {APP_NAME}")
 
     def closeEvent(self, event) -> None:
+        if not self._closed and self._project is not None and not all(
+                ws.confirm_close() for ws in self.workspaces()):
+            event.ignore()
+            return
         if not self._closed:
             self._closed = True
             self.flush_all()

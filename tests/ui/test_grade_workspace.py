@@ -66,10 +66,12 @@ def overlay_rgb(ws):
 
 
 def outline_rgb(ws, box):
-    """The colour on the top border of a component filling `box` (zoom 10, no offset): the
-    outline runs through the centres of its border pixels."""
+    """The colour of the grade frame's top side around a component filling `box` (zoom 10, no
+    offset): FRAME_MARGIN screen pixels above the box."""
+    from app.ui.grade.canvas import FRAME_MARGIN
+
     x, y, w, _h = box
-    return ws.canvas.grab().toImage().pixelColor(int((x + w / 2) * 10), int((y + 0.5) * 10)
+    return ws.canvas.grab().toImage().pixelColor(int((x + w / 2) * 10), y * 10 - FRAME_MARGIN
                                                  ).getRgb()[:3]
 
 
@@ -87,7 +89,7 @@ def test_opens_with_the_prediction_graded(ws):
     r, g, b = overlay_rgb(ws)
     assert r > g + 40 and r > b + 40  # filled in the class colour (crack: red)
     r, g, b = outline_rgb(ws, CORE)
-    assert g > r + 40  # outlined in the grade colour: the 9 px component is OK (green)
+    assert g > r + 40  # framed in the grade colour: the 9 px component is OK (green)
     assert "crack" in ws.legend.text() and "SCRAP" in ws.legend.text()
     assert ws.classes.rows[1].min_area_text.text().endswith("px")  # uncalibrated: px
     assert "(px)" in ws.rules.model.headerData(3, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
@@ -104,7 +106,7 @@ def test_key_presses_change_the_draft_and_save_writes_one_version(qtbot, ws, mon
     qtbot.waitUntil(lambda: ws.banner.grade_text == "SCRAP", timeout=2000)
     assert ws.session.recipe.threshold(1) == pytest.approx(0.40)
     r, g, _b = outline_rgb(ws, HALO)
-    assert r > 240 and g < 90  # the 64 px component is outlined red (SCRAP); its fill is (193, 40, 40)
+    assert r > 240 and g < 90  # the 64 px component is framed red (SCRAP)
     assert "crack 64 px" in ws.banner.reasons.text()
     qtbot.wait(800)  # past the key burst's idle commit: it went into the draft, not the store
     assert versions(ws) == [1]

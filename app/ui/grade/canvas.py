@@ -1,16 +1,17 @@
-"""GradeCanvas: the part with each defect component filled in its class's colour and outlined
+"""GradeCanvas: the part with each defect component filled in its class's colour and framed
 in its grade's colour, the recipe's zones outlined over it, and the tool previews (zone rings,
 the measure line).
 
 Built on the Label canvas (zoom about the cursor, middle-drag / Space+drag pan, crisp pixels,
 only the exposed region painted), read-only: the fill is app.core.grading.class_image through
-the same tiled overlay and the class palette; the outlines are each component's contour drawn
-with a cosmetic pen (as visible at 5 % as at 1600 %), least severe grade first.
+the same tiled overlay and the class palette. The grade is a frame a few screen pixels outside
+each component's box, least severe grade first: defects are often 2-3 px thin, and a line on
+their contour would hide the class colour at any zoom below 100 %, a frame never does.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from app.core.grading import ZoneSet, class_image
@@ -23,8 +24,10 @@ from .colors import grade_color
 
 ZONE_PEN = QColor("#40c4ff")
 SELECTED_FILL = QColor(64, 196, 255, 50)
+LABEL_PLATE = QColor(0, 0, 0, 160)
 OPACITY = 0.6
 OUTLINE_PX = 2
+FRAME_MARGIN = 3  # screen pixels between a component's box and its grade frame
 
 
 class GradeCanvas(LabelCanvas):
@@ -36,12 +39,12 @@ class GradeCanvas(LabelCanvas):
         self.selected_zone: str | None = None
         self.selected_bbox: tuple[int, int, int, int] | None = None
         self.zones_visible = True
-        self.outlines: list[tuple[QColor, list[QPolygonF]]] = []  # by grade, least severe first
+        self.frames: list[tuple[QColor, list[tuple]]] = []  # bboxes by grade, least severe first
 
     # content ------------------------------------------------------------------------------------
     def show_part(self, part) -> None:
         self.selected_bbox = None
-        self.outlines = []
+        self.frames = []
         self.set_layers(ImageLayer(part.pixels, part.display, part.window), None)
 
     def set_classes(self, classes) -> None:
@@ -55,11 +58,11 @@ class GradeCanvas(LabelCanvas):
         if self.layer is None:
             return
         if verdict is None:
-            self.overlay, self.outlines = None, []
+            self.overlay, self.frames = None, []
         else:
             values = class_image(verdict, (self.layer.height, self.layer.width))
             self.overlay = MaskOverlay(values, palette_table(self.classes))
-            self.outlines = _outlines(verdict)
+            self.frames = _frames(verdict)
         self.update()
 
     def set_zones(self, zones: ZoneSet, selected: str | None = None) -> None:
@@ -93,7 +96,7 @@ class GradeCanvas(LabelCanvas):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.overlay_visible:
-            self._paint_outlines(p)
+            self._paint_frames(p)
         if self.zones_visible:
             self._paint_zones(p)
         if self.selected_bbox is not None:
@@ -107,21 +110,23 @@ class GradeCanvas(LabelCanvas):
         if self.controller is not None and self._cursor is None:
             self.controller.paint_preview(p, self.view, None)  # a draft, mouse away
 
-    def _paint_outlines(self, p: QPainter) -> None:
-        if not self.outlines:
+    def _paint_frames(self, p: QPainter) -> None:
+        if not self.frames:
             return
-        v = self.view
         p.save()
-        p.translate(v.ox, v.oy)
-        p.scale(v.zoom, v.zoom)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # crisp 2 px lines
         p.setBrush(Qt.BrushStyle.NoBrush)
-        for color, polygons in self.outlines:
-            pen = QPen(color, OUTLINE_PX)
-            pen.setCosmetic(True)  # OUTLINE_PX device pixels at any zoom
-            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            p.setPen(pen)
-            for poly in polygons:
-                p.drawPolygon(poly)
+        v, m = self.view, FRAME_MARGIN
+        shown = QRectF(self.rect())
+        for color, boxes in self.frames:
+            p.setPen(QPen(color, OUTLINE_PX))
+            for x, y, w, h in boxes:
+                x0, y0 = v.to_widget(x, y)
+                x1, y1 = v.to_widget(x + w, y + h)
+                r = QRectF(round(x0) - m, round(y0) - m, round(x1 - x0) + 2 * m,
+                           round(y1 - y0) + 2 * m)
+                if r.intersects(shown):
+                    p.drawRect(r)
         p.restore()
 
     def _paint_zones(self, p: QPainter) -> None:
@@ -137,10 +142,13 @@ class GradeCanvas(LabelCanvas):
             p.setPen(QPen(ZONE_PEN, 3 if selected else 1.5))
             p.setBrush(QBrush(SELECTED_FILL) if selected else Qt.BrushStyle.NoBrush)
             p.drawPath(path)
-            if zone.polygons:
+            if zone.polygons:  # the name on a dark plate: readable over the part and the lines
                 first = self._ring(zone.polygons[0].outer, scale).boundingRect()
+                text = p.fontMetrics().boundingRect(zone.name).adjusted(-3, -1, 3, 1)
+                text.moveTopLeft(first.topLeft().toPoint() + QPoint(2, 2))
+                p.fillRect(text, LABEL_PLATE)
                 p.setPen(ZONE_PEN)
-                p.drawText(first.topLeft() + QPointF(4, 14), zone.name)
+                p.drawText(text, Qt.AlignmentFlag.AlignCenter, zone.name)
 
     def _zone_scale(self) -> tuple[float, float]:
         ref = self.zones.reference_size
@@ -155,24 +163,11 @@ class GradeCanvas(LabelCanvas):
                           for x, y in ring])
 
 
-def _outlines(verdict) -> list[tuple[QColor, list[QPolygonF]]]:
-    """Each component's outer border through its border pixels' centres (image coordinates),
-    grouped by grade, least severe first so the most severe is drawn on top. A lone pixel is
-    outlined by its square."""
+def _frames(verdict) -> list[tuple[QColor, list[tuple]]]:
+    """Component boxes grouped by grade, least severe first (the most severe on top)."""
     out = []
     for grade in verdict.scale.levels:
-        polys = []
-        for c in verdict.components:
-            if c.grade != grade:
-                continue
-            pts = c.component.contour.reshape(-1, 2).tolist()
-            if len(pts) < 3:  # a pixel or a straight run of pixels: its pixels' box
-                xs, ys = [x for x, _ in pts], [y for _, y in pts]
-                x0, y0, x1, y1 = min(xs), min(ys), max(xs) + 1, max(ys) + 1
-                polys.append(QPolygonF([QPointF(x0, y0), QPointF(x1, y0), QPointF(x1, y1),
-                                        QPointF(x0, y1)]))
-                continue
-            polys.append(QPolygonF([QPointF(x + 0.5, y + 0.5) for x, y in pts]))
-        if polys:
-            out.append((grade_color(grade, verdict.scale), polys))
+        boxes = [c.bbox for c in verdict.components if c.grade == grade]
+        if boxes:
+            out.append((grade_color(grade, verdict.scale), boxes))
     return out

@@ -101,13 +101,15 @@ class GradeWorkspace(Workspace):
 
     # -- building ------------------------------------------------------------------------------
     def _build_actions(self) -> dict[str, QAction]:
-        specs = (("measure", "Measure to calibrate", "M", True,
+        specs = (("measure", "Measure to calibrate", "Measure", "M", True,
                   "Draw a line over a feature of known length, then type its length"),
-                 ("zone", "Draw a new zone", "Z", False, "Click vertices, Enter closes"),
-                 ("fit", "Fit the part", "F", False, "Show the whole part"))
+                 ("zone", "Draw a new zone", "New zone", "Z", False,
+                  "Click vertices, Enter closes"),
+                 ("fit", "Fit the part", "Fit", "F", False, "Show the whole part"))
         out = {}
-        for key, text, shortcut, checkable, tip in specs:
+        for key, text, short, shortcut, checkable, tip in specs:
             a = QAction(text, self, checkable=checkable)
+            a.setIconText(short)  # the tool buttons' text; menus show the full one
             a.setShortcut(QKeySequence(shortcut))
             a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             a.setToolTip(tip)
@@ -338,7 +340,7 @@ class GradeWorkspace(Workspace):
         scale = self.session.recipe.scale
         outline = "  ".join(f"<span style='color:{grade_hex(g, scale)}'>▢</span> "
                             f"{html.escape(g)}" for g in scale.levels)
-        self.legend.setText(f"Fill: {fill} &nbsp;·&nbsp; Outline: {outline}")
+        self.legend.setText(f"Fill: {fill} &nbsp;·&nbsp; Frame: {outline}")
 
     def _focus(self, value: int) -> None:
         i = self.focus_class.findData(value)

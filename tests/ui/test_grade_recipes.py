@@ -207,3 +207,20 @@ def test_a_bad_file_shows_why_and_changes_nothing(qtbot, ws, monkeypatch, tmp_pa
     assert "Nothing was changed" in box.text()
     box.close()
     assert rows() == before and ws.session.row.version == 2
+
+
+def test_a_new_inspection_run_offers_saved_versions_only(qtbot, ws):
+    """A draft is never a version: the run dialog's "(latest)" is the last saved one."""
+    from app.ui.review.run_dialog import NewRunDialog
+
+    make_draft(qtbot, ws)
+    qtbot.wait(700)  # the key burst ended into the draft
+    assert ws.session.recipe.threshold(1) == pytest.approx(0.45)
+    dialog = NewRunDialog(ws.project)
+    qtbot.addWidget(dialog)
+    items = [(dialog.recipe.itemText(i), dialog.recipe.itemData(i))
+             for i in range(dialog.recipe.count())]
+    assert items == [("part v2 (latest)", "part@2"), ("part v1", "part@1")]
+    chosen = ws.project.recipes.get(dialog.recipe.currentData())
+    assert chosen.body["classes"][0]["threshold"] == pytest.approx(0.4)  # saved, not the draft
+    ws.revert_draft()

@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         return self._install(project)
 
     def new_project(self, path: str | Path) -> bool:
+        if not self._confirm_close():  # before the file is created
+            return False
         try:
             project = Project.create(path)
         except ProjectError as e:
@@ -138,7 +140,7 @@ class MainWindow(QMainWindow):
         """False when a workspace's question about unsaved work was canceled."""
         if self._project is None:
             return True
-        if not all(ws.confirm_close() for ws in self.workspaces()):
+        if not self._confirm_close():
             return False
         self.flush_all()
         self._stop_jobs()
@@ -150,6 +152,10 @@ class MainWindow(QMainWindow):
         self.project_changed.emit(None)
         self._refresh()
         return True
+
+    def _confirm_close(self) -> bool:
+        """Workspaces ask about unsaved work they do not flush (a recipe draft); False: stay."""
+        return self._project is None or all(ws.confirm_close() for ws in self.workspaces())
 
     def flush_all(self) -> None:
         """Every workspace commits what is pending (before close, switch, or an error)."""
@@ -350,8 +356,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._project.name}{marker}{readonly} — {APP_NAME}")
 
     def closeEvent(self, event) -> None:
-        if not self._closed and self._project is not None and not all(
-                ws.confirm_close() for ws in self.workspaces()):
+        if not self._closed and not self._confirm_close():
             event.ignore()
             return
         if not self._closed:

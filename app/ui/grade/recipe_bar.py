@@ -103,24 +103,24 @@ class RecipeBar(QWidget):
 
     def show_state(self, session) -> None:
         row, dirty = session.row, session.dirty
-        text = session.ref + (" *" if dirty else "")
+        text = session.ref + (" *" if dirty else "")  # short: it shares the row at 1280 px
         if row is None:
             text += " · not saved yet"
         elif not session.is_latest:
-            text += (f" · viewing v{row.version} of {session.latest_version}: Save makes "
-                     f"v{session.latest_version + 1}")
-        else:
-            text += f" · by {row.author}"
-            if row.note and not dirty:
-                text += f" · {row.note}"
-        if dirty:
+            text += f" · v{row.version} of {session.latest_version}: Save makes " \
+                    f"v{session.latest_version + 1}"
+        elif dirty:
             text += " · unsaved changes"
+        else:
+            text += f" · by {row.author}" + (f" · {row.note}" if row.note else "")
         if not session.editable:
             text += " · read-only project"
         self.state.setText(text)
         tip = [f"{row.ref} saved {row.created_at} by {row.author}" if row else "not saved yet"]
         if row is not None and row.note:
             tip.append(f"Note: {row.note}")
+        if dirty:
+            tip.append("* unsaved changes: Save… writes a new version, Revert drops them")
         self.state.setToolTip("\n".join(tip))
         self.save_button.setEnabled(session.can_save)
         self.revert_button.setEnabled(dirty)

@@ -146,6 +146,11 @@ CREATE TABLE review_decisions (
 """
 
 
+_V4 = """
+ALTER TABLE recipes ADD COLUMN note TEXT NOT NULL DEFAULT '';
+"""
+
+
 def _script(ddl: str) -> Callable[[Connection], None]:
     def step(conn: Connection) -> None:
         for statement in _split(ddl):
@@ -166,7 +171,8 @@ def _split(ddl: str) -> list[str]:
     return out
 
 
-STEPS: list[Callable[[Connection], None]] = [_script(_V1), _script(_V2), _script(_V3)]
+STEPS: list[Callable[[Connection], None]] = [
+    _script(_V1), _script(_V2), _script(_V3), _script(_V4)]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -1,4 +1,8 @@
-"""Grading recipes: every edit is a new immutable version (the database refuses UPDATE)."""
+"""Grading recipes: every save is a new immutable version (the database refuses UPDATE).
+
+Editing happens in a working copy (the Grade workspace's draft); only `save` writes a version,
+with an optional note saying why.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from .schema import Recipe
 
 def _row(r: Recipe) -> RecipeRow:
     return RecipeRow(r.id, r.name, r.version, json.loads(r.body), r.content_hash, r.created_at,
-                     r.author)
+                     r.author, r.note or "")
 
 
 def content_hash(body: dict) -> str:
@@ -27,8 +31,9 @@ class RecipesRepo:
     def __init__(self, db: Database):
         self._db = db
 
-    def save(self, name: str, body: dict) -> RecipeRow:
-        """Saves `body` as the next version of `name`; an unchanged body returns the latest."""
+    def save(self, name: str, body: dict, note: str = "") -> RecipeRow:
+        """Saves `body` as the next version of `name` with `note`; an unchanged body returns the
+        latest (its note unchanged)."""
         digest = content_hash(body)
         with self._db.session() as s:
             latest = s.scalar(select(Recipe).where(Recipe.name == name)
@@ -37,10 +42,12 @@ class RecipesRepo:
                 return _row(latest)
             version = (s.scalar(select(func.max(Recipe.version)).where(Recipe.name == name)) or 0) + 1
             r = Recipe(name=name, version=version, body=json.dumps(body, sort_keys=True),
-                       content_hash=digest, created_at=utcnow(), author=current_user())
+                       content_hash=digest, created_at=utcnow(), author=current_user(),
+                       note=note.strip())
             s.add(r)
             s.flush()
-            record(s, "recipe.version", "recipe", r.id, name=name, version=version, hash=digest)
+            record(s, "recipe.version", "recipe", r.id, name=name, version=version, hash=digest,
+                   **({"note": r.note} if r.note else {}))
             return _row(r)
 
     def get(self, ref: str) -> RecipeRow:

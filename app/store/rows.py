@@ -98,6 +98,7 @@ class RecipeRow:
     content_hash: str
     created_at: str
     author: str
+    note: str = ""
 
     @property
     def ref(self) -> str:

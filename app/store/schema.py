@@ -108,6 +108,7 @@ class Recipe(Base):
     content_hash: Mapped[str]
     created_at: Mapped[str]
     author: Mapped[str]
+    note: Mapped[str] = mapped_column(default="")  # why this version was saved (v4)
 
 
 class InspectionRun(Base):

@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         return self._install(project)
 
     def new_project(self, path: str | Path) -> bool:
+        if not self._confirm_close():  # before the file is created
+            return False
         try:
             project = Project.create(path)
         except ProjectError as e:
@@ -125,7 +127,9 @@ class MainWindow(QMainWindow):
         return self._install(project)
 
     def _install(self, project: Project) -> bool:
-        self.close_project()
+        if not self.close_project():  # the user chose to stay with the open project
+            project.close()
+            return False
         self._project = project
         self.settings.add_recent_project(str(project.path))
         for ws in self.workspaces():
@@ -135,8 +139,11 @@ class MainWindow(QMainWindow):
         return True
 
     def close_project(self) -> bool:
+        """False when a workspace's question about unsaved work was canceled."""
         if self._project is None:
             return True
+        if not self._confirm_close():
+            return False
         self.flush_all()
         self._stop_jobs()
         for ws in self.workspaces():
@@ -147,6 +154,10 @@ class MainWindow(QMainWindow):
         self.project_changed.emit(None)
         self._refresh()
         return True
+
+    def _confirm_close(self) -> bool:
+        """Workspaces ask about unsaved work they do not flush (a recipe draft); False: stay."""
+        return self._project is None or all(ws.confirm_close() for ws in self.workspaces())
 
     def flush_all(self) -> None:
         """Every workspace commits what is pending (before close, switch, or an error)."""
@@ -347,6 +358,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._project.name}{marker}{readonly} — {APP_NAME}")
 
     def closeEvent(self, event) -> None:
+        if not self._closed and not self._confirm_close():
+            event.ignore()
+            return
         if not self._closed:
             self._closed = True
             self.flush_all()

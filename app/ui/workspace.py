@@ -30,6 +30,10 @@ class Workspace(QWidget):
     def activated(self) -> None:
         """The workspace became the visible one."""
 
+    def confirm_close(self) -> bool:
+        """Unsaved work that flush() does not save (a draft): ask the user; False: stay open."""
+        return True
+
     def flush(self) -> None:
         """Commit anything pending now (before close, project switch, or on an error)."""
 

@@ -59,3 +59,23 @@ def test_orm_matches_migrated_schema(tmp_path):
     for name, table in Base.metadata.tables.items():
         db_cols = {c["name"] for c in insp.get_columns(name)}
         assert db_cols == {c.name for c in table.columns}, name
+
+
+def test_v3_recipes_survive_upgrade_with_an_empty_note(tmp_path):
+    """v4 adds recipes.note: a v3 recipe row keeps its body and reads with note ''."""
+    path = tmp_path / "v3.dsproj"
+    make_old_project(path, 3)
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO recipes (name, version, body, content_hash, created_at, author) "
+                "VALUES ('housing', 1, '{\"t\": 0.5}', 'abc', '2026-01-01T00:00:00Z', 'ana')")
+    con.commit()
+    con.close()
+    with Project.open(path) as p:
+        old = p.recipes.get("housing")
+        assert (old.version, old.body, old.note) == (1, {"t": 0.5}, "")
+        new = p.recipes.save("housing", {"t": 0.6}, note="tighter after line 3 escapes")
+        assert (new.version, new.note) == (2, "tighter after line 3 escapes")
+    con = sqlite3.connect(path)
+    with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+        con.execute("UPDATE recipes SET note = 'rewritten' WHERE version = 1")
+    con.close()

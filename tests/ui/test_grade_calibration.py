@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.test_grade_fixtures import tiny_part_project
-from tests.ui.test_grade_workspace import open_workspace, versions
+from tests.ui.test_grade_workspace import click_save, open_workspace, versions
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def ws(qtbot, tmp_path):
     p.close()
 
 
-def test_measure_a_line_and_type_its_length(qtbot, ws):
+def test_measure_a_line_and_type_its_length(qtbot, ws, monkeypatch):
     canvas = ws.canvas
     ws.workspace_actions()[0].trigger()  # Measure (M)
     a, b = QPoint(100, 200), QPoint(500, 200)  # image x 10 -> 50: 40 px
@@ -42,6 +42,8 @@ def test_measure_a_line_and_type_its_length(qtbot, ws):
     project = ws.project
     assert project.settings.get("mm_per_pixel") == pytest.approx(0.2)
     assert project.settings.get("calibrated") is True
+    assert versions(ws) == [1] and ws.session.dirty  # the recipe's calibration: in the draft
+    click_save(qtbot, ws, monkeypatch, "calibrated on the 8 mm bore")
     assert versions(ws) == [1, 2]
     body = project.recipes.get("part").body
     assert body["calibration"]["mm_per_pixel"] == pytest.approx(0.2)

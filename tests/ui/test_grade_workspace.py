@@ -1,5 +1,5 @@
 """The Grade workspace driven as a person would: threshold sliders by keys and by mouse drag,
-the verdict banner and the overlay's pixels, one recipe version per release."""
+the verdict banner and the overlay's pixels; edits make a draft, only Save writes a version."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider
 
 from app.store import Project
 from app.ui.grade.workspace import GradeWorkspace
-from tests.ui.test_grade_fixtures import CORE, center_color, tiny_part_project
+from tests.ui.test_grade_fixtures import CORE, HALO, center_color, tiny_part_project
 
 
 @pytest.fixture
@@ -45,9 +45,34 @@ def versions(ws):
     return [r.version for r in ws.project.recipes.versions("part")]
 
 
+def click_save(qtbot, ws, monkeypatch, note: str = "", ok: bool = True):
+    """Save… with the mouse; the note dialog answers `note` (OK) or is canceled."""
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: asked.append(a[2]) or (note, ok))
+    button = ws.recipe_bar.save_button
+    assert button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1
+    return asked[0]
+
+
 def overlay_rgb(ws):
+    """The fill at the middle of the core: the class colour over the image."""
     cx, cy = CORE[0] + 1, CORE[1] + 1
     return center_color(ws.canvas.grab().toImage(), cx, cy)
+
+
+def outline_rgb(ws, box):
+    """The colour of the grade frame's top side around a component filling `box` (zoom 10, no
+    offset): FRAME_MARGIN screen pixels above the box."""
+    from app.ui.grade.canvas import FRAME_MARGIN
+
+    x, y, w, _h = box
+    return ws.canvas.grab().toImage().pixelColor(int((x + w / 2) * 10), y * 10 - FRAME_MARGIN
+                                                 ).getRgb()[:3]
 
 
 def handle_center(slider: QSlider) -> QPoint:
@@ -62,32 +87,66 @@ def test_opens_with_the_prediction_graded(ws):
     assert ws.banner.grade_text == "OK"
     assert not ws.banner.note.isVisible()
     r, g, b = overlay_rgb(ws)
-    assert g > r + 40  # the 9 px component is green (OK)
+    assert r > g + 40 and r > b + 40  # filled in the class colour (crack: red)
+    r, g, b = outline_rgb(ws, CORE)
+    assert g > r + 40  # framed in the grade colour: the 9 px component is OK (green)
+    assert "crack" in ws.legend.text() and "SCRAP" in ws.legend.text()
     assert ws.classes.rows[1].min_area_text.text().endswith("px")  # uncalibrated: px
     assert "(px)" in ws.rules.model.headerData(3, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
 
 
-def test_key_presses_preview_then_commit_one_version(qtbot, ws):
+def test_key_presses_change_the_draft_and_save_writes_one_version(qtbot, ws, monkeypatch):
     slider = ws.classes.rows[1].threshold
     slider.setFocus()
     qtbot.waitUntil(slider.hasFocus)
     assert versions(ws) == [1]
+    assert not ws.recipe_bar.save_button.isEnabled() and not ws.session.dirty
     for _ in range(2):
         qtbot.keyClick(slider, Qt.Key.Key_PageDown)  # 0.50 -> 0.40
     qtbot.waitUntil(lambda: ws.banner.grade_text == "SCRAP", timeout=2000)
     assert ws.session.recipe.threshold(1) == pytest.approx(0.40)
-    r, g, b = overlay_rgb(ws)
-    assert r > g + 40  # now red (SCRAP)
+    r, g, _b = outline_rgb(ws, HALO)
+    assert r > 240 and g < 90  # the 64 px component is framed red (SCRAP)
     assert "crack 64 px" in ws.banner.reasons.text()
-    assert versions(ws) == [1]  # a key burst commits only when it ends
-    qtbot.waitUntil(lambda: versions(ws) == [1, 2], timeout=3000)
-    qtbot.wait(800)
+    qtbot.wait(800)  # past the key burst's idle commit: it went into the draft, not the store
+    assert versions(ws) == [1]
+    assert ws.recipe_bar.state.text().startswith("part@1 *")
+    assert ws.recipe_bar.save_button.isEnabled() and ws.recipe_bar.revert_button.isEnabled()
+    assert not ws.recipe_bar.export_button.isEnabled()  # a file holds a saved version
+    asked = click_save(qtbot, ws, monkeypatch, "halo counts: line 3 escapes")
+    assert "Save part as v2" in asked
     assert versions(ws) == [1, 2]
-    body = ws.project.recipes.get("part").body
-    assert body["classes"][0]["threshold"] == pytest.approx(0.40)
+    row = ws.project.recipes.get("part")
+    assert row.body["classes"][0]["threshold"] == pytest.approx(0.40)
+    assert row.note == "halo counts: line 3 escapes"
+    assert ws.recipe_bar.state.text().startswith("part@2 · by ")
+    assert not ws.session.dirty and not ws.recipe_bar.save_button.isEnabled()
 
 
-def test_mouse_drag_previews_while_moving_and_commits_once_on_release(qtbot, ws):
+def test_revert_drops_the_draft_and_puts_the_sliders_back(qtbot, ws, monkeypatch):
+    slider = ws.classes.rows[1].threshold
+    slider.setFocus()
+    qtbot.waitUntil(slider.hasFocus)
+    qtbot.keyClick(slider, Qt.Key.Key_PageDown)
+    qtbot.keyClick(slider, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: ws.banner.grade_text == "SCRAP", timeout=2000)
+    assert ws.session.dirty and slider.value() == 40
+    # Revert right away, while the key burst is still pending: nothing comes back after it
+    qtbot.mouseClick(ws.recipe_bar.revert_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ws.banner.grade_text == "OK", timeout=2000)
+    qtbot.wait(800)
+    assert slider.value() == 50 and ws.classes.rows[1].threshold_text.text() == "0.50"
+    assert not ws.session.dirty and ws.session.recipe.threshold(1) == pytest.approx(0.5)
+    assert "*" not in ws.recipe_bar.state.text()
+    assert versions(ws) == [1]
+    # canceling the note dialog saves nothing
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    qtbot.wait(700)
+    click_save(qtbot, ws, monkeypatch, ok=False)
+    assert versions(ws) == [1] and ws.session.dirty
+
+
+def test_mouse_drag_previews_while_moving_and_saves_nothing(qtbot, ws):
     slider = ws.classes.rows[1].threshold
     start = handle_center(slider)
     step_px = max(2, slider.width() // 100)  # about one value per step
@@ -102,14 +161,13 @@ def test_mouse_drag_previews_while_moving_and_commits_once_on_release(qtbot, ws)
         qtbot.wait(5)
     qtbot.waitUntil(lambda: ws.banner.grade_text == "SCRAP", timeout=2000)
     assert slider.value() < 45
-    assert versions(ws) == [1]  # nothing saved while the handle is held
     qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=QPoint(x, start.y()))
-    qtbot.waitUntil(lambda: versions(ws) == [1, 2], timeout=2000)
     qtbot.wait(800)  # no late commit from the idle timer either
-    assert versions(ws) == [1, 2]
-    saved = ws.project.recipes.get("part").body["classes"][0]["threshold"]
-    assert saved == pytest.approx(slider.value() / 100)
+    assert versions(ws) == [1]  # let go: the draft holds it, the store does not
+    assert ws.session.dirty
+    assert ws.session.recipe.threshold(1) == pytest.approx(slider.value() / 100)
     assert "SCRAP" in grades_seen
+    ws.revert_draft()
 
 
 def test_a_burst_of_previews_costs_one_grading(qtbot, ws):

@@ -16,7 +16,7 @@ from .components import (
     mask_components,
     threshold_components,
 )
-from .overlay import component_index_image, grade_image
+from .overlay import class_image, component_index_image, grade_image
 from .pipeline import grade, grade_mask
 from .recipe import ClassSetting, Recipe
 from .rules import GradeScale, Reason, Rule
@@ -41,6 +41,7 @@ __all__ = [
     "ZoneRaster",
     "ZoneSet",
     "calibrate_from_line",
+    "class_image",
     "component_index_image",
     "components_fullframe",
     "find_components",

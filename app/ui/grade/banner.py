@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from .colors import GRAY, grade_hex
 
-MAX_REASONS = 6
+MAX_REASONS = 3  # the Components tab lists every reason; the part must keep its room
 
 
 class VerdictBanner(QFrame):
@@ -63,7 +63,7 @@ class VerdictBanner(QFrame):
         items = [html.escape(r.text) for r in verdict.reasons[:MAX_REASONS]]
         more = len(verdict.reasons) - MAX_REASONS
         if more > 0:
-            items.append(f"… and {more} more")
+            items.append(f"… and {more} more (Components tab)")
         self.reasons.setText("<br>".join(f"• {t}" for t in items) if items
                              else "No rule is broken.")
 

@@ -1,7 +1,7 @@
 """Calibration by measuring: draw a line over a feature of known length, type the length.
 
 The project's mm_per_pixel is set (and marked calibrated; the store audits both), and the
-working recipe gets the calibration as a new version. A recipe that was uncalibrated had its
+working recipe (the draft) gets the calibration; Save writes it as a version. A recipe that was uncalibrated had its
 limits in px: they are converted, so the recipe grades exactly as before, now in mm.
 """
 
@@ -42,11 +42,11 @@ def calibrate_recipe(recipe: Recipe, mm_per_pixel: float) -> Recipe:
 
 
 def apply_calibration(session, mm_per_pixel: float) -> None:
-    """Project setting (audited by the store) and a new version of the shown recipe."""
+    """Project setting (audited by the store) and the calibration in the recipe draft."""
     project = session.project
     project.settings.set("mm_per_pixel", float(mm_per_pixel))
     project.settings.set("calibrated", True)
-    session.commit(calibrate_recipe(session.recipe, mm_per_pixel))
+    session.edit(calibrate_recipe(session.recipe, mm_per_pixel))
 
 
 class MeasureDialog(QDialog):

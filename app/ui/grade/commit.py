@@ -1,5 +1,7 @@
 """SliderCommit: preview while a slider moves, commit once when it is let go.
 
+"Commit" ends one gesture (the Grade session puts it in its draft); it writes nothing.
+
 A mouse drag previews every value and commits on sliderReleased. Keys and the wheel have no
 release: a burst of them commits once, IDLE_MS after the last step (or on flush()). Only a
 value that differs from the last committed one is committed, so a release without a move, or a

@@ -1,5 +1,6 @@
-"""RecipeBar: pick the recipe and version shown; older versions are views (a change to one is
-saved as a new latest version made from it); "New recipe…"."""
+"""RecipeBar: pick the recipe and version shown; Save… / Revert the draft; New…, Import…,
+Export… recipe files. Older versions are views (saving a change to one makes a new latest
+version from it). The state label names the version and marks a draft: "housing@2 *"."""
 
 from __future__ import annotations
 
@@ -38,24 +39,44 @@ class NewRecipeDialog(QDialog):
 class RecipeBar(QWidget):
     selected = Signal(str, int)  # name, version
     new_requested = Signal(str, bool)  # name, copy the shown recipe
+    save_requested = Signal()
+    revert_requested = Signal()
+    import_requested = Signal()
+    export_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.names = QComboBox(objectName="recipe-name", minimumContentsLength=12)
-        self.versions = QComboBox(objectName="recipe-version", minimumContentsLength=10)
-        self.new_button = QPushButton("New recipe…")
+        self.names = QComboBox(objectName="recipe-name", minimumContentsLength=10)
+        self.versions = QComboBox(objectName="recipe-version", minimumContentsLength=8)
+        self.save_button = QPushButton("Save…", objectName="recipe-save")
+        self.save_button.setToolTip("Save the changes as a new recipe version, with a note. "
+                                    "Inspections only ever use saved versions.")
+        self.revert_button = QPushButton("Revert", objectName="recipe-revert")
+        self.revert_button.setToolTip("Drop the unsaved changes: back to the version shown")
+        self.new_button = QPushButton("New…")
+        self.new_button.setToolTip("A new recipe, from the one shown or blank")
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Read a recipe file (.json) as a new version")
+        self.export_button = QPushButton("Export…")
         self.state = QLabel(objectName="recipe-state")
+        self.state.setMinimumWidth(80)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Recipe"))
         row.addWidget(self.names)
         row.addWidget(self.versions)
-        row.addWidget(self.new_button)
+        for b in (self.save_button, self.revert_button, self.new_button, self.import_button,
+                  self.export_button):
+            row.addWidget(b)
         row.addWidget(self.state, 1)
         self._filling = False
         self.names.activated.connect(lambda _i: self._pick(version=None))
         self.versions.activated.connect(lambda _i: self._pick(self.versions.currentData()))
         self.new_button.clicked.connect(self.ask_new)
+        self.save_button.clicked.connect(self.save_requested)
+        self.revert_button.clicked.connect(self.revert_requested)
+        self.import_button.clicked.connect(self.import_requested)
+        self.export_button.clicked.connect(self.export_requested)
 
     def show_session(self, session) -> None:
         """Fill the pickers from the project and show which version the session shows."""
@@ -75,23 +96,39 @@ class RecipeBar(QWidget):
             if session.row is not None:
                 self.versions.setCurrentIndex(self.versions.findData(session.row.version))
             self.new_button.setEnabled(session.editable)
+            self.import_button.setEnabled(session.editable)
         finally:
             self._filling = False
         self.show_state(session)
 
     def show_state(self, session) -> None:
-        if session.row is None:
-            text = "not saved yet: the first change saves it"
-        elif session.is_latest:
-            text = f"{session.row.ref} · by {session.row.author}"
+        row, dirty = session.row, session.dirty
+        text = session.ref + (" *" if dirty else "")  # short: it shares the row at 1280 px
+        if row is None:
+            text += " · not saved yet"
+        elif not session.is_latest:
+            text += f" · v{row.version} of {session.latest_version}: Save makes " \
+                    f"v{session.latest_version + 1}"
+        elif dirty:
+            text += " · unsaved changes"
         else:
-            text = (f"viewing v{session.row.version} of {session.latest_version}: a change is "
-                    f"saved as v{session.latest_version + 1}")
+            text += f" · by {row.author}" + (f" · {row.note}" if row.note else "")
         if not session.editable:
             text += " · read-only project"
-        if session.recipe.content_hash != session.saved.content_hash:
-            text += " · previewing"
         self.state.setText(text)
+        tip = [f"{row.ref} saved {row.created_at} by {row.author}" if row else "not saved yet"]
+        if row is not None and row.note:
+            tip.append(f"Note: {row.note}")
+        if dirty:
+            tip.append("* unsaved changes: Save… writes a new version, Revert drops them")
+        self.state.setToolTip("\n".join(tip))
+        self.save_button.setEnabled(session.can_save)
+        self.revert_button.setEnabled(dirty)
+        can_export = row is not None and not dirty
+        self.export_button.setEnabled(can_export)
+        self.export_button.setToolTip(
+            "Write the version shown to a recipe file (.json)" if can_export else
+            "Save or revert the changes first: a file holds a saved version")
 
     def ask_new(self) -> NewRecipeDialog:
         dialog = NewRecipeDialog(self)

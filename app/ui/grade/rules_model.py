@@ -1,6 +1,6 @@
 """RulesModel: the recipe's rules as a table (class x zone: limits and grade).
 
-Reads the session's working recipe; every accepted edit commits one new recipe version.
+Reads the session's working recipe; every accepted edit goes into the draft (Save writes it).
 Empty limit cells mean "no limit"; units follow the recipe's calibration.
 """
 
@@ -149,7 +149,7 @@ class RulesModel(QAbstractTableModel):
             recipe = self.session.recipe.with_rules(rules)
         except (ValueError, KeyError) as e:
             return self._refuse(str(e))
-        self.session.commit(recipe)
+        self.session.edit(recipe)
         return True
 
     def _refuse(self, why: str) -> bool:

@@ -1,9 +1,13 @@
 """GradeSession: the Grade workspace's state (recipe version, working recipe, part, verdict).
 
-The project holds the truth; the session holds what is shown and what is being tried:
+The project holds the truth; the session holds what is shown and what is being tried. Every
+edit changes a working copy (the draft) and nothing else; only `save` writes a new recipe
+version, so experimenting never changes what inspections grade with:
 
-    session.preview(recipe)   # while a slider moves: regrade soon (coalesced), save nothing
-    session.commit(recipe)    # when it is released: one new recipe version, then regrade
+    session.preview(recipe)   # while a slider moves: regrade soon (coalesced)
+    session.edit(recipe)      # when it is let go: the draft is `recipe` (what-if runs now)
+    session.save(note)        # a new recipe version from the draft, with a note
+    session.revert()          # drop the draft: back to the saved version
 
 Previews coalesce: a burst of them before the event loop turns costs one grading, of the
 latest recipe (a 0 ms single-shot timer), so nothing queues behind a fast drag.
@@ -38,8 +42,9 @@ def with_class_names(recipe: Recipe, classes) -> Recipe:
 
 
 class GradeSession(QObject):
-    recipe_changed = Signal()  # the working recipe changed (preview, commit or another version)
-    committed = Signal(object)  # the RecipeRow just written
+    recipe_changed = Signal()  # the working recipe changed (preview, edit, save, another version)
+    edited = Signal()  # an edit gesture ended: the draft holds it
+    committed = Signal(object)  # the RecipeRow just saved
     verdict_changed = Signal()  # the shown part was graded again
     part_changed = Signal()  # another part is shown (or none)
     message = Signal(str)
@@ -87,6 +92,20 @@ class GradeSession(QObject):
         return self.row is None or self.row.version == self.latest_version
 
     @property
+    def dirty(self) -> bool:
+        """The working recipe differs from the version shown: there is an unsaved draft."""
+        return self.recipe.content_hash != self.saved.content_hash
+
+    @property
+    def can_save(self) -> bool:
+        """A draft, a recipe never saved, or an older version (saved again as the latest)."""
+        return self.editable and (self.dirty or self.row is None or not self.is_latest)
+
+    @property
+    def ref(self) -> str:
+        return self.row.ref if self.row is not None else self.name
+
+    @property
     def class_names(self) -> dict[int, str]:
         return {c.value: c.name for c in self.classes}
 
@@ -96,8 +115,9 @@ class GradeSession(QObject):
         row = self.project.recipes.get(ref)
         self._show(row, Recipe.from_dict(row.body))
 
-    def new_recipe(self, name: str, copy_current: bool = True):
-        """Save a new recipe `name` (a copy of the working recipe, or blank) and show it."""
+    def new_recipe(self, name: str, copy_current: bool = True, note: str = ""):
+        """Save a new recipe `name` as its v1 (a copy of the working recipe, draft included, or
+        blank) and show it."""
         name = name.strip()
         if not name or "@" in name:
             raise ValueError("a recipe name must not be empty nor contain '@'")
@@ -106,7 +126,8 @@ class GradeSession(QObject):
         base = self.recipe if copy_current else self._blank(name)
         self.name = name
         self.row = None
-        return self.commit(dataclasses.replace(base, name=name))
+        self.recipe = dataclasses.replace(base, name=name)
+        return self.save(note)
 
     def _blank(self, name: str) -> Recipe:
         mmpp = 1.0
@@ -123,27 +144,31 @@ class GradeSession(QObject):
         self.recipe_changed.emit()
         self.schedule()
 
-    # -- preview and commit ----------------------------------------------------------------------
+    # -- the draft -----------------------------------------------------------------------------
     def preview(self, recipe: Recipe) -> None:
         """Try `recipe` on the part (coalesced regrade); nothing is saved."""
         self.recipe = recipe
         self.recipe_changed.emit()
         self.schedule()
 
-    def commit(self, recipe: Recipe | None = None):
-        """Save `recipe` (default: the working one) as a new version of the shown recipe; an
-        unchanged recipe saves nothing. Returns the RecipeRow, or None when nothing was saved."""
-        recipe = dataclasses.replace(recipe or self.recipe, name=self.name)
-        if self.row is not None and self.is_latest \
-                and recipe.content_hash == self.saved.content_hash:
-            self.preview(recipe)
-            return None
+    def edit(self, recipe: Recipe) -> None:
+        """An edit is done (slider let go, zone closed, rule typed): the draft is `recipe`.
+        Nothing is saved: `save` writes the version."""
+        self.preview(recipe)
+        self.edited.emit()
+
+    def save(self, note: str = ""):
+        """Save the working recipe as the next version of the shown recipe, with `note`.
+        Returns the RecipeRow, or None when nothing was saved (read-only, nothing to save)."""
+        recipe = dataclasses.replace(self.recipe, name=self.name)
         if not self.editable:
             self.message.emit("The project is open read-only: the recipe is not saved")
-            self.preview(recipe)
+            return None
+        if self.row is not None and not self.dirty and self.is_latest:
+            self.message.emit(f"Nothing to save: {self.row.ref} is unchanged")
             return None
         try:
-            row = self.project.recipes.save(self.name, recipe.to_dict())
+            row = self.project.recipes.save(self.name, recipe.to_dict(), note)
         except ReadOnlyError as e:
             self.message.emit(str(e))
             return None
@@ -156,8 +181,9 @@ class GradeSession(QObject):
         return row
 
     def revert(self) -> None:
-        """Drop an uncommitted preview."""
-        self.preview(self.saved)
+        """Drop the draft: the working recipe is the shown version again."""
+        if self.dirty:
+            self.edit(self.saved)
 
     # -- the part and its verdict ----------------------------------------------------------------
     def set_part(self, part: PartData | None) -> None:

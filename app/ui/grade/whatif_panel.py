@@ -57,6 +57,10 @@ class ConfusionTable(QTableWidget):
                     color.setAlpha(70)
                     item.setBackground(color)
                 self.setItem(i, j, item)
+        # every grade row stays readable when the window is small (1280 x 800): no scrolling
+        row = self.fontMetrics().height() + 6
+        self.setMinimumHeight(self.horizontalHeader().sizeHint().height() + n * row
+                              + 2 * self.frameWidth())
 
 
 class OperatingChart(pg.PlotWidget):
@@ -118,7 +122,8 @@ class OperatingChart(pg.PlotWidget):
         fr = [100 * p.false_reject_rate for p in pts if p.false_reject_rate is not None]
         esc = [100 * p.escape_rate for p in pts if p.escape_rate is not None]
         self.setXRange(0, max(5.0, 1.1 * max(fr, default=0)), padding=0.03)
-        self.setYRange(0, max(5.0, 1.1 * max(esc, default=0)), padding=0.03)
+        # y headroom: threshold labels sit above their points
+        self.setYRange(0, max(5.0, 1.2 * max(esc, default=0)), padding=0.03)
 
 
 class WhatIfPanel(QWidget):

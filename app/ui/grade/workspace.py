@@ -6,11 +6,16 @@ sliders and the Components / Zones / Rules tabs right; the area histogram and th
 the labeled set below.
 
 Flow: sliders, the histogram line, zone and rule edits preview into the GradeSession (one
-coalesced regrade per event-loop turn) and commit one recipe version when let go. The shown
+coalesced regrade per event-loop turn) and end into the session's draft when let go; only
+the recipe bar's Save writes a recipe version (with a note), Revert drops the draft, and
+switching recipe, project or closing asks about a draft (Save / Discard / Cancel). The shown
 part is loaded on a worker (drop-stale); the what-if runs on another (WhatIfRunner).
 """
 
 from __future__ import annotations
+
+import html
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -27,7 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.grading import component_index_image, mask_components
+from app.core.grading.recipe_file import RecipeFileError
 from app.jobs.prediction import default_model_id
+from app.jobs.recipe_files import export_recipe, import_recipe
 from app.ui import errors
 from app.ui.actions import decorate_tooltip
 from app.ui.images.panel import ImageListPanel
@@ -37,8 +45,10 @@ from .banner import VerdictBanner
 from .calibration import MeasureDialog, apply_calibration
 from .canvas import GradeCanvas
 from .class_controls import ClassControls
+from .colors import grade_hex
 from .components_panel import ComponentsPanel
 from .controller import GradeToolController
+from .drafts import CANCEL, SAVE, ask_export_path, ask_import_path, ask_note, ask_unsaved
 from .histogram import LABELED_SET, AreaHistogram
 from .latest import LatestRunner
 from .loader import load_part
@@ -61,6 +71,7 @@ class GradeWorkspace(Workspace):
         self.project = None
         self.model_id: int | None = None  # whose predictions are graded (active, else newest)
         self.measure_dialog: MeasureDialog | None = None
+        self.last_message: QMessageBox | None = None  # the last import/export message shown
         self._names: dict[int, str] = {}
         self._sweep_id = 0
         self.session = GradeSession(self)
@@ -74,6 +85,8 @@ class GradeWorkspace(Workspace):
         self.banner = VerdictBanner()
         self.canvas = GradeCanvas()
         self.canvas.controller = self.controller
+        self.legend = QLabel(objectName="grade-legend", textFormat=Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         self.classes = ClassControls(self.session)
         self.components = ComponentsPanel()
         self.zones = ZonesPanel(self.session, self.controller)
@@ -88,13 +101,15 @@ class GradeWorkspace(Workspace):
 
     # -- building ------------------------------------------------------------------------------
     def _build_actions(self) -> dict[str, QAction]:
-        specs = (("measure", "Measure to calibrate", "M", True,
+        specs = (("measure", "Measure to calibrate", "Measure", "M", True,
                   "Draw a line over a feature of known length, then type its length"),
-                 ("zone", "Draw a new zone", "Z", False, "Click vertices, Enter closes"),
-                 ("fit", "Fit the part", "F", False, "Show the whole part"))
+                 ("zone", "Draw a new zone", "New zone", "Z", False,
+                  "Click vertices, Enter closes"),
+                 ("fit", "Fit the part", "Fit", "F", False, "Show the whole part"))
         out = {}
-        for key, text, shortcut, checkable, tip in specs:
+        for key, text, short, shortcut, checkable, tip in specs:
             a = QAction(text, self, checkable=checkable)
+            a.setIconText(short)  # the tool buttons' text; menus show the full one
             a.setShortcut(QKeySequence(shortcut))
             a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             a.setToolTip(tip)
@@ -120,6 +135,7 @@ class GradeWorkspace(Workspace):
         ccol.setContentsMargins(0, 0, 0, 0)
         ccol.addWidget(self.banner)
         ccol.addWidget(self.canvas, 1)
+        ccol.addWidget(self.legend)
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(self.classes)
         self.tabs = QTabWidget()
@@ -160,11 +176,16 @@ class GradeWorkspace(Workspace):
         s.recipe_changed.connect(self._recipe_changed)
         s.verdict_changed.connect(self._verdict_changed)
         s.committed.connect(self._committed)
+        s.edited.connect(lambda: self._request_whatif(now=True))
         s.message.connect(self.status_message)
         self.panel.image_selected.connect(self.show_image)
         self.panel.status_message.connect(self.status_message)
         self.recipe_bar.selected.connect(self._pick_recipe)
         self.recipe_bar.new_requested.connect(self._new_recipe)
+        self.recipe_bar.save_requested.connect(self.save_draft)
+        self.recipe_bar.revert_requested.connect(self.revert_draft)
+        self.recipe_bar.import_requested.connect(self.import_recipe_file)
+        self.recipe_bar.export_requested.connect(self.export_recipe_file)
         self.controller.picked.connect(self._picked)
         self.controller.line_drawn.connect(self._measured)
         self.controller.preview_changed.connect(self.canvas.refresh_preview)
@@ -182,7 +203,7 @@ class GradeWorkspace(Workspace):
         self.histogram.floor_preview.connect(
             lambda v: s.preview(s.recipe.with_min_area(self.current_class, v)))
         self.histogram.floor_commit.connect(
-            lambda v: s.commit(s.recipe.with_min_area(self.current_class, v)))
+            lambda v: s.edit(s.recipe.with_min_area(self.current_class, v)))
         self.histogram.scope_changed.connect(lambda _t: self._update_histogram())
         self.loader.failed.connect(self._load_failed)
         self.whatif.refreshed.connect(self._whatif_refreshed)
@@ -232,7 +253,12 @@ class GradeWorkspace(Workspace):
             self.show_image(self.session.part.row.id)
 
     def flush(self) -> None:
+        """End slider gestures into the draft (the draft itself is saved only by Save)."""
         self.classes.flush()
+
+    def confirm_close(self) -> bool:
+        """Before the project closes or switches, or the window closes: ask about a draft."""
+        return self.resolve_draft("closing the project")
 
     def shutdown(self) -> None:
         self.flush()
@@ -274,9 +300,10 @@ class GradeWorkspace(Workspace):
         self.scale_label.setText(f"Scale {cal.mm_per_pixel:.4g} mm/px" if cal.is_calibrated
                                  else "Uncalibrated (px)")
         self.recipe_bar.show_state(self.session)
+        self._show_legend()
         if self.current_class is not None:
             self.histogram.set_floor(recipe.min_area_mm2(self.current_class), cal)
-        self.dirty_changed.emit(recipe.content_hash != self.session.saved.content_hash)
+        self.dirty_changed.emit(self.session.dirty)
         self._request_whatif()
 
     def _verdict_changed(self) -> None:
@@ -295,6 +322,8 @@ class GradeWorkspace(Workspace):
 
     def _reload_classes(self) -> None:
         self.session.reload_classes()
+        self.canvas.set_classes(self.session.classes)
+        self._show_legend()
         self.classes.rebuild()
         keep = self.current_class
         self.focus_class.clear()
@@ -303,6 +332,15 @@ class GradeWorkspace(Workspace):
         i = self.focus_class.findData(keep)
         self.focus_class.setCurrentIndex(i if i >= 0 else 0)
         self._focus_changed()
+
+    def _show_legend(self) -> None:
+        """Fill = defect class, outline = grade: the two colour keys of the canvas."""
+        fill = "  ".join(f"<span style='color:{c.color}'>■</span> {html.escape(c.name)}"
+                         for c in self.session.classes) or "no classes"
+        scale = self.session.recipe.scale
+        outline = "  ".join(f"<span style='color:{grade_hex(g, scale)}'>▢</span> "
+                            f"{html.escape(g)}" for g in scale.levels)
+        self.legend.setText(f"Fill: {fill} &nbsp;·&nbsp; Frame: {outline}")
 
     def _focus(self, value: int) -> None:
         i = self.focus_class.findData(value)
@@ -378,8 +416,40 @@ class GradeWorkspace(Workspace):
             self.canvas.setFocus()
 
     # -- recipes -------------------------------------------------------------------------------
-    def _pick_recipe(self, name: str, version: int) -> None:
+    def save_draft(self) -> bool:
+        """Save… : ask a note, write the working recipe as a new version."""
         self.classes.flush()
+        if not self.session.can_save:
+            return False
+        note = ask_note(self, self.session)
+        if note is None:
+            return False
+        row = self.session.save(note)
+        return row is not None
+
+    def revert_draft(self) -> None:
+        self.classes.flush()
+        self.session.revert()
+        self.zones.sync()
+
+    def resolve_draft(self, doing: str) -> bool:
+        """Ask Save / Discard / Cancel about a draft; True: go on (saved, dropped or none)."""
+        self.classes.flush()
+        s = self.session
+        if not (s.dirty and s.editable):
+            return True
+        answer = ask_unsaved(self, s, doing)
+        if answer == CANCEL:
+            return False
+        if answer == SAVE:
+            return self.save_draft()
+        s.revert()
+        return True
+
+    def _pick_recipe(self, name: str, version: int) -> None:
+        if not self.resolve_draft("switching recipe"):
+            self.recipe_bar.show_session(self.session)  # the pickers show the draft's again
+            return
         try:
             self.session.select(name, version or None)
         except KeyError as e:
@@ -388,12 +458,58 @@ class GradeWorkspace(Workspace):
         self.zones.sync()
 
     def _new_recipe(self, name: str, copy: bool) -> None:
+        if not copy and not self.resolve_draft("starting a blank recipe"):
+            return
         try:
             self.session.new_recipe(name, copy)
         except ValueError as e:
             errors.report(str(e), title="Cannot create the recipe")
             return
         self.recipe_bar.show_session(self.session)
+
+    def import_recipe_file(self, path: str | None = None) -> bool:
+        """Import… : a recipe file becomes the next version of the recipe it names, shown."""
+        if self.project is None or not self.session.editable:
+            return False
+        if not self.resolve_draft("importing a recipe"):
+            return False
+        path = path or ask_import_path(self, str(self.project.root))
+        if not path:
+            return False
+        try:
+            out = import_recipe(self.project, path)
+        except RecipeFileError as e:
+            self._tell("Cannot import the recipe", f"{Path(path).name}: {e}\n\nNothing was "
+                       "changed.", QMessageBox.Icon.Warning)
+            return False
+        self.session.select(out.row.name, out.row.version)
+        self.recipe_bar.show_session(self.session)
+        self.zones.sync()
+        self.status_message.emit(f"Imported {Path(path).name} as {out.row.ref}" if out.created
+                                 else f"{Path(path).name} equals {out.row.ref}: nothing saved")
+        return True
+
+    def export_recipe_file(self, path: str | None = None) -> bool:
+        """Export… : the saved version shown, as a recipe file."""
+        row = self.session.row
+        if self.project is None or row is None or self.session.dirty:
+            return False
+        suggested = str(self.project.root / f"{row.name}-v{row.version}.json")
+        path = path or ask_export_path(self, suggested)
+        if not path:
+            return False
+        try:
+            export_recipe(self.project, row.ref, path)
+        except (OSError, RecipeFileError) as e:
+            self._tell("Cannot export the recipe", str(e), QMessageBox.Icon.Warning)
+            return False
+        self.status_message.emit(f"Exported {row.ref} to {path}")
+        return True
+
+    def _tell(self, title: str, text: str, icon) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.open()  # not blocking
+        self.last_message = box
 
     # -- what-if -------------------------------------------------------------------------------
     def _request_whatif(self, now: bool = False) -> None:

@@ -2,7 +2,7 @@
 
 New zone / Add area / Cut hole put the canvas in a drawing mode: click vertices, Enter closes
 the ring (Backspace drops a vertex, Escape cancels). Each closed ring, rename, severity change
-or delete commits one new recipe version.
+or delete is one edit of the draft (the recipe bar's Save writes a version).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class ZonesPanel(QWidget):
             self.message.emit(str(e))
             return
         self.controller.set_mode(Mode.SELECT)
-        self.session.commit(recipe)
+        self.session.edit(recipe)
         self.select(name)
 
     def delete_selected(self) -> None:
@@ -117,7 +117,7 @@ class ZonesPanel(QWidget):
         if name is None:
             return
         recipe, dropped = zone_edit.delete(self.session.recipe, name)
-        self.session.commit(recipe)
+        self.session.edit(recipe)
         self.message.emit(f"Deleted zone {name!r}" + (f" and its {dropped} rule(s)" if dropped
                                                         else ""))
 
@@ -166,11 +166,11 @@ class ZonesPanel(QWidget):
             self.message.emit(str(e))
             self.name.setText(old)
             return
-        self.session.commit(recipe)
+        self.session.edit(recipe)
         self.select(new)
 
     def _severity(self) -> None:
         name = self.selected
         if name is not None:
-            self.session.commit(zone_edit.set_severity(self.session.recipe, name,
+            self.session.edit(zone_edit.set_severity(self.session.recipe, name,
                                                        self.severity.value()))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .database import Database, utcnow
-from .lock import current_user
+from .user import current_user
 from .rows import AuditRow
 from .schema import AuditEntry
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .audit_repo import record
 from .database import Database, utcnow
-from .lock import current_user
+from .user import current_user
 from .rows import RecipeRow
 from .schema import Recipe
 

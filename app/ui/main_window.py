@@ -27,6 +27,7 @@ from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
 from app.ui.shortcuts_dialog import ShortcutsDialog
+from app.ui.status_bar import WINDOW, ProgressLine, WorkspaceMessages
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.empty_page = EmptyProjectPage()
         self.tabs = QTabWidget(documentMode=True)
+        self.messages = WorkspaceMessages(self.statusBar())  # one slot per workspace
         self._workspaces = workspaces.build(registry)
         for _name, ws in self._workspaces:
             self._add_workspace(ws)
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
             self, actions.WINDOW_ACTIONS + tuple(actions.workspace_specs(names)))
         self._build_menus()
         self.image_count = QLabel()
+        self.progress_line = ProgressLine()  # work that outlives a workspace switch (training)
+        self.statusBar().addPermanentWidget(self.progress_line)
         self.statusBar().addPermanentWidget(self.image_count)
         self.demo_runner = JobRunner(self)
         self.demo_runner.succeeded.connect(lambda path: self.open_project(path))
@@ -186,7 +190,7 @@ class MainWindow(QMainWindow):
         if self.demo_runner.running:
             return
         demo = importlib.import_module("app.demo")
-        self.statusBar().showMessage("Building the demo project…", 5000)
+        self.messages.post(WINDOW, "Building the demo project…", 5000)
         self.demo_runner.start(lambda ctx: demo.build_demo_project(Path(folder)))
 
     def import_images(self) -> ImportDialog | None:
@@ -245,7 +249,7 @@ class MainWindow(QMainWindow):
     def _add_workspace(self, ws) -> None:
         self.tabs.addTab(ws, ws.title)
         ws.dirty_changed.connect(lambda dirty, w=ws: self._mark(self._dirty, w, dirty))
-        ws.status_message.connect(self.statusBar().showMessage)
+        ws.status_message.connect(lambda text, w=ws: self.messages.post(w.title, text))
         saving = getattr(ws, "saving_changed", None)  # optional: workspaces that save async
         if saving is not None:
             saving.connect(lambda on, w=ws: self._mark(self._saving, w, on))
@@ -284,6 +288,7 @@ class MainWindow(QMainWindow):
 
     def _workspace_changed(self, _index: int) -> None:
         self._sync_workspace_menu()
+        self._show_messages()
         ws = self.current_workspace()
         if ws is not None and self._project is not None:
             ws.activated()
@@ -299,6 +304,11 @@ class MainWindow(QMainWindow):
             self._ws_menu.addAction(action)
         self._ws_menu.setTitle(f"&{ws.title}" if ws is not None else "&Workspace")
         self._ws_menu.menuAction().setVisible(bool(ws_actions))
+
+    def _show_messages(self) -> None:
+        """The status bar shows the shown workspace's own message slot, nobody else's."""
+        ws = self.current_workspace() if self.stack.currentWidget() is self.tabs else None
+        self.messages.show(ws.title if ws is not None else None)
 
     def _images_imported(self, report) -> None:
         self.images_changed.emit()
@@ -320,6 +330,7 @@ class MainWindow(QMainWindow):
         if page is not self.stack.currentWidget():
             self.stack.setCurrentWidget(page)
             self._sync_workspace_menu()
+            self._show_messages()
             if page is self.tabs and (ws := self.current_workspace()) is not None:
                 ws.activated()
         for key in ("file.import", "file.close"):

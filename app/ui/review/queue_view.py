@@ -92,6 +92,15 @@ class FilterBar(QWidget):
         self.reviewed.setCurrentIndex(0)
         self.reviewed.blockSignals(False)
 
+    def add_choices(self, grades, classes, zones) -> None:
+        """Values that appeared (parts arriving while a run works); the picks stay."""
+        for combo, values in ((self.grade, grades), (self.defect_class, classes),
+                              (self.zone, zones)):
+            have = {combo.itemText(i) for i in range(combo.count())}
+            combo.blockSignals(True)
+            combo.addItems([v for v in values if v not in have])
+            combo.blockSignals(False)
+
     def select(self, combo: QComboBox, text: str) -> None:
         """Pick `text` in one combo (tests and scripts)."""
         combo.setCurrentIndex(combo.findText(text))

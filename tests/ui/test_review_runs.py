@@ -89,7 +89,9 @@ def test_the_queue_fills_while_the_run_works(qtbot, tmp_path, fake_inspect):
         assert ws.launcher.runner.running
         assert ws.queue_panel.model.rowCount() == 2
         assert ws.queue_panel.progress.text().startswith("Reviewed 0 / 2")
-        assert ws.current is not None and ws.view.title  # a part is on screen already
+        assert ws.current is not None
+        qtbot.waitUntil(lambda: bool(ws.view.title), timeout=5000)  # a part is on screen
+        assert ws.launcher.runner.running
         first = ws.current.id
         with qtbot.waitSignal(ws.launcher.finished, timeout=10_000):
             hold.set()

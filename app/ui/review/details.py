@@ -5,11 +5,13 @@ Selecting a component row emits `component_selected(index)` so the view can high
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from .part_view import grade_color
-from .parts import component_class, component_zones, reason_text
+from .parts import component_class, component_zones, merged_lines, reason_text
 
 COLUMNS = ("Grade", "Class", "Area", "Length", "Zones", "Borderline")
 
@@ -51,7 +53,8 @@ class DetailsPanel(QWidget):
             d = result.decision
             lines.append(f"Reviewed: <b>{d.decision}</b> → {d.grade}"
                          + (f" ({d.reason})" if d.reason else "") + f" by {d.author}")
-        lines += [f"• {reason_text(r)}" for r in result.reasons]
+        lines += [f"• {html.escape(t)}" for t in merged_lines(reason_text(r)
+                                                               for r in result.reasons)]
         self.verdict.setText("<br>".join(lines))
         for c in result.components:
             item = QTreeWidgetItem([str(c.get("grade", "")), component_class(c, names),

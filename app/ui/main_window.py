@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
         for key, action in self.action_map.items():
             if key.startswith("view.workspace."):
                 action.setEnabled(page is self.tabs)
-        self.image_count.setText(f"{count} images" if p is not None else "")
+        self.image_count.setText(f"{count} image{'s' * (count != 1)}" if p is not None else "")
         self.welcome.set_recent(self.settings.recent_projects())
         self._update_title()
 

@@ -33,6 +33,8 @@ class DetailsPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows and letters are the review's
         self.tree.setAlternatingRowColors(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.header().setStretchLastSection(True)
         self.tree.itemSelectionChanged.connect(self._selection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -63,11 +65,18 @@ class DetailsPanel(QWidget):
                                     ", ".join(component_zones(c)),
                                     ", ".join(c.get("borderline") or ())])
             item.setForeground(0, grade_color(c.get("grade"), scale))
+            for col in range(1, len(COLUMNS)):  # a cut-off cell reads in full on hover
+                item.setToolTip(col, item.text(col))
             # the part's reasons (above) already list these; here they are a hover away
             item.setToolTip(0, "\n".join(reason_text(r) for r in c.get("reasons", ()))
                             or "within the limits")
             self.tree.addTopLevelItem(item)
+        # Columns no component fills (no zones, nothing borderline) are hidden, so the rest fit
+        # the panel without a horizontal scroll bar.
         for i in range(len(COLUMNS)):
+            empty = all(not self.tree.topLevelItem(r).text(i)
+                        for r in range(self.tree.topLevelItemCount()))
+            self.tree.setColumnHidden(i, empty and i >= 2)
             self.tree.resizeColumnToContents(i)
 
     def _selection(self) -> None:

@@ -95,10 +95,14 @@ class PartView(LabelCanvas):
         for i, o in enumerate(self.outlines):
             self._paint_outline(p, o, i == self.selected)
         self._paint_captions(p, [self.widget_box(o) for o in self.outlines])
-        if self.title:
-            p.setPen(QColor(230, 230, 230))
-            p.drawText(QRectF(8, 4, self.width() - 16, TITLE_HEIGHT - 4), Qt.AlignmentFlag.AlignLeft,
-                       self.title)
+        if self.title:  # light on a dark label: readable over bright and dark parts alike
+            text = self.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideMiddle,
+                                                 max(self.width() - 24, 0))
+            label = QRectF(4, 2, self.fontMetrics().horizontalAdvance(text) + 10,
+                           TITLE_HEIGHT - 4)
+            p.fillRect(label, QColor(0, 0, 0, 190))
+            p.setPen(QColor(240, 240, 240))
+            p.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
 
     def widget_box(self, o: Outline) -> QRectF:
         """The outline's box in widget pixels, a few pixels out from the defect, so the

@@ -29,7 +29,8 @@ def row_text(r) -> str:
     mark = "✓ " if r.decision is not None else "• "
     name = r.image_path.replace("\\", "/").rsplit("/", 1)[-1]
     final = f" → {r.decision.grade}" if r.decision and r.decision.grade != r.grade else ""
-    return f"{mark}{name}   {r.grade}{final}   risk {r.risk:.2f}"
+    # grade and risk first: a long file name is what gets shortened in a narrow column
+    return f"{mark}{r.grade}{final}   risk {r.risk:.2f}   {name}"
 
 
 class QueueModel(QAbstractListModel):
@@ -128,6 +129,7 @@ class QueuePanel(QWidget):
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)  # the grade and risk stay whole
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # Up/Down are the review's next/previous keys, handled by its actions
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)

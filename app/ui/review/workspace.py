@@ -117,7 +117,7 @@ class ReviewWorkspace(Workspace):
         for i, w in enumerate((self.queue_panel, middle, self.details)):
             row.addWidget(w)
             row.setStretchFactor(i, (1, 3, 1)[i])
-        row.setSizes([260, 760, 380])
+        row.setSizes([240, 640, 400])  # at 1280 px wide the component table needs no scrolling
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(row)
         main.addWidget(self.summary)

@@ -99,3 +99,17 @@ def test_outline_captions_in_the_workspace_do_not_overlap(review):
     rects = [r for r in view.caption_rects([view.widget_box(o) for o in view.outlines]) if r]
     assert len(rects) == 5
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+
+
+def test_grade_coloured_text_is_readable_on_the_list(review):
+    _window, ws = review
+    model = ws.queue_panel.model
+    base = ws.queue_panel.list.palette().color(QPalette.ColorRole.Base)
+    from PySide6.QtCore import Qt
+
+    grades = set()
+    for row in range(model.rowCount()):
+        color = model.data(model.index(row), Qt.ItemDataRole.ForegroundRole)
+        grades.add(ws.queue.items[ws.queue.visible[row]].final_grade)
+        assert contrast(color, base) >= 4.5, color.name()
+    assert {"OK", "REWORK", "SCRAP"} <= grades  # every grade colour was checked

@@ -10,7 +10,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from .part_view import grade_color
+from .part_view import grade_color, text_color
 from .parts import component_class, component_zones, merged_lines, reason_text
 
 COLUMNS = ("Grade", "Class", "Area", "Length", "Zones", "Borderline")
@@ -47,7 +47,7 @@ class DetailsPanel(QWidget):
         if result is None:
             self.verdict.setText("No part")
             return
-        color = grade_color(result.grade, scale).name()
+        color = text_color(grade_color(result.grade, scale)).name()
         lines = [f"<b>Model: <span style='color:{color}'>{result.grade}</span></b>"
                  f" &nbsp; risk {result.risk:.2f}" + (" &nbsp; borderline" if result.flagged
                                                      else "")]
@@ -64,7 +64,7 @@ class DetailsPanel(QWidget):
                                     _number(c.get("length_mm"), units[1]),
                                     ", ".join(component_zones(c)),
                                     ", ".join(c.get("borderline") or ())])
-            item.setForeground(0, grade_color(c.get("grade"), scale))
+            item.setForeground(0, text_color(grade_color(c.get("grade"), scale)))
             for col in range(1, len(COLUMNS)):  # a cut-off cell reads in full on hover
                 item.setToolTip(col, item.text(col))
             # the part's reasons (above) already list these; here they are a hover away

@@ -15,24 +15,20 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from app.core.grading import GradeScale
+from app.ui.grade.colors import grade_color  # one grade palette for Grade and Review
 from app.ui.label.canvas import LabelCanvas
 from app.ui.label.image_layer import ImageLayer
+from app.ui.theme import is_dark
 
 from .caption_layout import place_captions
 
 TITLE_HEIGHT = 24  # the part's name, top-left; captions stay below it
-GREEN, AMBER, RED = QColor("#34c759"), QColor("#ffb300"), QColor("#ff3b30")
 
 
-def grade_color(grade: str | None, scale: GradeScale) -> QColor:
-    """Best grade green, worst red, anything between amber; unknown grades gray."""
-    try:
-        rank = scale.rank(grade)
-    except KeyError:
-        return QColor(160, 160, 160)
-    if rank == 0:
-        return GREEN
-    return RED if rank == len(scale.levels) - 1 else AMBER
+def text_color(color: QColor) -> QColor:
+    """A grade colour made readable as text on the window's own background: the outline
+    colours (bright, for dark images) are darkened on a light palette."""
+    return QColor(color).lighter(130) if is_dark() else QColor(color).darker(185)
 
 
 @dataclass(frozen=True)

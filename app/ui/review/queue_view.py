@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .part_view import grade_color
+from .part_view import grade_color, text_color
 from .queue import QueueFilter, ReviewQueue
 
 _ROOT = QModelIndex()  # the default parent: the list itself
@@ -58,7 +58,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row_text(r)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return grade_color(r.final_grade, self.queue.scale)
+            return text_color(grade_color(r.final_grade, self.queue.scale))
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.image_path
         return None

@@ -41,7 +41,7 @@ def _probe(endpoint: str) -> None:
     url = urlparse(endpoint)
     try:
         socket.create_connection((url.hostname, url.port or 443), timeout=PROBE_TIMEOUT_S).close()
-    except OSError as e:
+    except OSError:
         raise WeightsUnavailable(f"no internet ({url.hostname} cannot be reached)") from None
 
 

@@ -115,8 +115,8 @@ def test_unknown_or_odd_actions_still_read():
 
 
 def test_author_is_the_os_account_not_the_environment(monkeypatch):
-    import pwd
     import os
+    import pwd
 
     monkeypatch.setenv("USER", "someone-else")
     monkeypatch.setenv("LOGNAME", "someone-else")

@@ -13,7 +13,6 @@ from app.ui.review.workspace import ReviewWorkspace
 
 from .test_review_workspace import build_project, open_workspace, write_png
 
-
 calls_gate: dict = {}  # part index -> threading.Event the fake job waits on after that part
 
 

@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-from app.ui import system_libs
 from app.ui.system_libs import GUI_LIBS, XCB_LIBS, check, platform_name
 
 

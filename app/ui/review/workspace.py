@@ -37,7 +37,6 @@ from .queue_view import QueuePanel
 from .run_bar import RunBar
 from .summary import SummaryPanel
 
-
 ARRIVAL_MS = 250  # parts stored while a run works join the queue in bursts this far apart
 
 

@@ -35,6 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# "Class from folder name" without a regular expression: the nearest folder whose name is not a
+# generic container (Imgs/, images/, train/, test/, ...) names the class: MT_Crack/Imgs/x.jpg is
+# MT_Crack, test/crack/x.png is crack, good/ still marks good parts.
+FOLDER_NAME_PATTERN = (r"(?i)((?!(?:imgs?|images?|pictures?|photos?|train|test|val|valid"
+                       r"|validation|data|dataset)$).+)")
+
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 LABELME_EXT = ".json"
 MASK_SUFFIXES = ("_mask", "_label", "_gt")

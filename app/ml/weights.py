@@ -23,7 +23,8 @@ _TRUE = ("1", "true", "yes", "on")
 
 
 class WeightsUnavailable(Exception):
-    """ImageNet weights could not be had (offline, not cached)."""
+    """ImageNet weights could not be had (offline, not cached). The message is the reason, in
+    words for the user: "no internet (huggingface.co cannot be reached)"."""
 
 
 class WeightsError(ValueError):
@@ -40,8 +41,8 @@ def _probe(endpoint: str) -> None:
     url = urlparse(endpoint)
     try:
         socket.create_connection((url.hostname, url.port or 443), timeout=PROBE_TIMEOUT_S).close()
-    except OSError as e:
-        raise WeightsUnavailable(f"cannot reach {url.hostname}: {e}") from None
+    except OSError:
+        raise WeightsUnavailable(f"no internet ({url.hostname} cannot be reached)") from None
 
 
 def download_imagenet_state(encoder: str) -> dict[str, torch.Tensor]:
@@ -51,18 +52,18 @@ def download_imagenet_state(encoder: str) -> dict[str, torch.Tensor]:
 
     settings = import_smp().encoders.encoders[encoder]["pretrained_settings"].get("imagenet")
     if settings is None:
-        raise WeightsUnavailable(f"{encoder} has no ImageNet weights")
+        raise WeightsUnavailable(f"the {encoder} encoder has none")
     repo, rev = settings["repo_id"], settings["revision"]
     cached = hub.try_to_load_from_cache(repo, "model.safetensors", revision=rev)
     if isinstance(cached, str):
         return load_file(cached, device="cpu")
     if _offline():
-        raise WeightsUnavailable("offline mode and not in the local cache")
+        raise WeightsUnavailable("offline mode is on and they are not on this machine")
     _probe(hub.constants.ENDPOINT)
     try:
         path = hub.hf_hub_download(repo, "model.safetensors", revision=rev)
     except Exception as e:  # noqa: BLE001 - any hub/network failure means "unavailable"
-        raise WeightsUnavailable(f"download failed: {type(e).__name__}: {e}") from None
+        raise WeightsUnavailable(f"the download failed ({type(e).__name__})") from None
     return load_file(path, device="cpu")
 
 
@@ -72,9 +73,10 @@ def load_imagenet_weights(model: nn.Module, spec: ModelSpec) -> tuple[bool, str]
         state = download_imagenet_state(spec.encoder)
         _apply_encoder_state(model, spec, state, "ImageNet")
     except WeightsUnavailable as e:
-        return False, f"ImageNet weights unavailable ({e}): random init"
+        return False, f"ImageNet weights unavailable: {e}; starting from random weights"
     except Exception as e:  # noqa: BLE001 - a corrupt cache must not stop training
-        return False, f"ImageNet weights unusable ({type(e).__name__}: {e}): random init"
+        return False, (f"ImageNet weights unusable (the downloaded file is damaged: {type(e).__name__}); "
+                       "starting from random weights")
     return True, f"ImageNet weights loaded into the {spec.encoder} encoder"
 
 

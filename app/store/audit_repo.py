@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .database import Database, utcnow
-from .lock import current_user
 from .rows import AuditRow
 from .schema import AuditEntry
+from .user import current_user
 
 
 def record(s: Session, action: str, entity: str, entity_id: int | None = None, **detail) -> None:

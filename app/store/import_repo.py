@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from .audit_repo import record
 from .database import Database, utcnow
 from .images_repo import STATUSES, AddResult, ImagesRepo
-from .lock import current_user
 from .rows import NewImage
 from .schema import Annotation, AuditEntry, Image, MaskRevision
+from .user import current_user
 
 CHUNK = 500  # rows per INSERT batch: bounded statement size, few round trips
 

@@ -6,7 +6,6 @@ locked. The lock file carries who holds it, for the message the second opener se
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import socket
@@ -15,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ProjectLockedError
+from .user import current_user
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
     import msvcrt
@@ -41,13 +41,6 @@ else:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still record something
-        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 def lock_path_for(project_path: Path) -> Path:

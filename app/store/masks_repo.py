@@ -16,9 +16,9 @@ from app.core.imageio import decode_mask_png, encode_mask_png
 
 from .audit_repo import record
 from .database import Database, utcnow
-from .lock import current_user
 from .rows import RevisionRow
 from .schema import Annotation, Image, MaskRevision
+from .user import current_user
 
 
 class MaskShapeError(ValueError):

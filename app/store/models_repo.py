@@ -12,9 +12,9 @@ from app.core.probcodec import decode_probs, encode_probs
 
 from .audit_repo import record
 from .database import Database, utcnow
-from .lock import current_user
 from .rows import ModelRow
 from .schema import Model, Prediction
+from .user import current_user
 
 
 def _row(m: Model) -> ModelRow:

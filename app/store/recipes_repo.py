@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from .audit_repo import record
 from .database import Database, utcnow
-from .lock import current_user
 from .rows import RecipeRow
 from .schema import Recipe
+from .user import current_user
 
 
 def _row(r: Recipe) -> RecipeRow:

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from .audit_repo import record
 from .database import Database, utcnow
-from .lock import current_user
 from .rows import DecisionRow, ResultRow, RunRow
 from .schema import InspectionResult, InspectionRun, ReviewDecision
+from .user import current_user
 
 DECISIONS = ("confirm", "override", "to_labeling")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.discover import FOLDER_NAME_PATTERN
 from app.ui import errors
 from app.ui.workers import JobRunner
 
@@ -102,13 +104,27 @@ class ImportDialog(QDialog):
                                    "Folder with the images")
         self.masks = _FolderField("Optional: masks beside the images, or in this folder",
                                   "Folder with the masks")
-        self.pattern = QLineEdit(placeholderText=r"Optional, e.g. MT_(\w+)")
-        self.pattern.setToolTip("A regular expression over folder names; "
+        self.by_folder = QCheckBox("Defect class from folder name")
+        self.by_folder.setToolTip(
+            "Each image's defect class is the name of its folder (crack/x.png: crack).\n"
+            "Generic folders (Imgs, images, train, test, ...) are skipped; good/ or ok/ "
+            "folders mark good parts.")
+        self.advanced = QCheckBox("Advanced: a regular expression picks the class")
+        self.pattern = QLineEdit(placeholderText=r"e.g. MT_(\w+): its first group names the class")
+        self.pattern.setToolTip("A regular expression matched against folder names; "
                                 "its first group names the defect class")
+        self.advanced.setVisible(False)
+        self.pattern.setVisible(False)
+        self.by_folder.toggled.connect(self._sync_class_fields)
+        self.advanced.toggled.connect(self._sync_class_fields)
         form = QFormLayout()
         form.addRow("Images:", self.folder)
         form.addRow("Masks:", self.masks)
-        form.addRow("Class from folder:", self.pattern)
+        form.addRow("", self.by_folder)
+        form.addRow("", self.advanced)
+        form.addRow("Pattern:", self.pattern)
+        self._pattern_label = form.labelForField(self.pattern)
+        self._pattern_label.setVisible(False)
         note = QLabel("Images are referenced where they are, not copied: keep the folder in "
                       "place, or use Relink folder… after moving it.", wordWrap=True)
         note.setEnabled(False)
@@ -133,15 +149,36 @@ class ImportDialog(QDialog):
             layout.addWidget(w)
 
     # -- thin API (tests and the window drive these; the fields are only their editors) -----
-    def set_values(self, folder: str, masks: str = "", pattern: str = "") -> None:
+    def set_values(self, folder: str, masks: str = "", pattern: str = "",
+                   by_folder: bool = False) -> None:
+        """`pattern` (a regular expression) implies class from folder, in its advanced form."""
         self.folder.edit.setText(str(folder))
         self.masks.edit.setText(str(masks or ""))
         self.pattern.setText(pattern or "")
+        self.by_folder.setChecked(by_folder or bool(pattern))
+        self.advanced.setChecked(bool(pattern))
+
+    def class_pattern(self) -> str:
+        """The regular expression the import uses ("" when classes do not come from folders)."""
+        if not self.by_folder.isChecked():
+            return ""
+        if self.advanced.isChecked():
+            return self.pattern.text().strip()
+        return FOLDER_NAME_PATTERN
+
+    def _sync_class_fields(self) -> None:
+        self.advanced.setVisible(self.by_folder.isChecked())
+        regex = self.by_folder.isChecked() and self.advanced.isChecked()
+        self.pattern.setVisible(regex)
+        self._pattern_label.setVisible(regex)
 
     def start(self) -> bool:
         """Validate the fields and start the import; False (with a message) when invalid."""
         folder, masks = self.folder.edit.text().strip(), self.masks.edit.text().strip()
-        pattern = self.pattern.text().strip()
+        pattern = self.class_pattern()
+        if self.by_folder.isChecked() and self.advanced.isChecked() and not pattern:
+            self.message.setText("Type the regular expression, or untick Advanced.")
+            return False
         problem = _validate(folder, masks, pattern)
         if problem:
             self.message.setText(problem)
@@ -149,7 +186,8 @@ class ImportDialog(QDialog):
         self.report = None
         self.skipped.clear()
         self.skipped.setVisible(False)
-        for w in (self.folder, self.masks, self.pattern, self.import_button):
+        for w in (self.folder, self.masks, self.by_folder, self.advanced, self.pattern,
+                  self.import_button):
             w.setEnabled(False)
         self.progress.setRange(0, 0)  # busy until the first count arrives
         self.progress.setVisible(True)
@@ -195,7 +233,8 @@ class ImportDialog(QDialog):
     def _done(self, message: str) -> None:
         self.progress.setVisible(False)
         self.message.setText(message)
-        for w in (self.folder, self.masks, self.pattern, self.import_button):
+        for w in (self.folder, self.masks, self.by_folder, self.advanced, self.pattern,
+                  self.import_button):
             w.setEnabled(True)
         self.import_button.setText("Import again")
         self.cancel_button.setVisible(False)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from app.ui import system_libs
 
 ORGANIZATION = "DefectStudio"
 APPLICATION = "Defect Studio"
 
 
-def configure_application(app: QApplication) -> None:
+def configure_application(app) -> None:
     """Names (QSettings and the data folder follow them) and the theme."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QGuiApplication
+
     from app.ui.theme import apply_theme
 
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -29,6 +30,15 @@ def configure_application(app: QApplication) -> None:
 def run_app(argv: list[str] | None = None) -> int:
     """Run the GUI until the last window closes; a `*.dsproj` argument is opened at start."""
     argv = list(sys.argv if argv is None else argv) or ["defect-studio"]
+    # Qt is imported only after the system libraries it needs are known to be there: a missing
+    # one is named with its apt-get line, not "could not load the Qt platform plugin xcb".
+    if (problem := system_libs.check(argv)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
     # Fractional scale factors (150%) as they are: rounding them blurs or crops the canvas.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)

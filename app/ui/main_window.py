@@ -27,6 +27,7 @@ from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
 from app.ui.shortcuts_dialog import ShortcutsDialog
+from app.ui.status_bar import WINDOW, ProgressLine, WorkspaceMessages
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.empty_page = EmptyProjectPage()
         self.tabs = QTabWidget(documentMode=True)
+        self.messages = WorkspaceMessages(self.statusBar())  # one slot per workspace
         self._workspaces = workspaces.build(registry)
         for _name, ws in self._workspaces:
             self._add_workspace(ws)
@@ -69,12 +71,15 @@ class MainWindow(QMainWindow):
             self, actions.WINDOW_ACTIONS + tuple(actions.workspace_specs(names)))
         self._build_menus()
         self.image_count = QLabel()
+        self.progress_line = ProgressLine()  # work that outlives a workspace switch (training)
+        self.statusBar().addPermanentWidget(self.progress_line)
         self.statusBar().addPermanentWidget(self.image_count)
         self.demo_runner = JobRunner(self)
         self.demo_runner.succeeded.connect(lambda path: self.open_project(path))
         self.demo_runner.failed.connect(errors.report_job_failure)
         self.demo_runner.progress.connect(
-            lambda _done, _total, text: self.statusBar().showMessage(f"Building the demo: {text}"))
+            lambda done, total, text: self.progress_line.set(f"Demo: {text}", done, total))
+        self.demo_runner.finished.connect(self.progress_line.clear)
 
         self.welcome.new_requested.connect(self.new_project_dialog)
         self.welcome.open_requested.connect(self.open_project_dialog)
@@ -199,7 +204,7 @@ class MainWindow(QMainWindow):
         if self.demo_runner.running:
             return
         demo = importlib.import_module("app.demo")
-        self.statusBar().showMessage("Building the demo project: parts, a model, an inspection…")
+        self.messages.post(WINDOW, "Building the demo project: parts, a model, an inspection…")
         self.demo_runner.start(lambda ctx: demo.build_demo_project(Path(folder), ctx))
 
     def import_images(self) -> ImportDialog | None:
@@ -258,7 +263,7 @@ class MainWindow(QMainWindow):
     def _add_workspace(self, ws) -> None:
         self.tabs.addTab(ws, ws.title)
         ws.dirty_changed.connect(lambda dirty, w=ws: self._mark(self._dirty, w, dirty))
-        ws.status_message.connect(self.statusBar().showMessage)
+        ws.status_message.connect(lambda text, w=ws: self.messages.post(w.title, text))
         saving = getattr(ws, "saving_changed", None)  # optional: workspaces that save async
         if saving is not None:
             saving.connect(lambda on, w=ws: self._mark(self._saving, w, on))
@@ -297,6 +302,7 @@ class MainWindow(QMainWindow):
 
     def _workspace_changed(self, _index: int) -> None:
         self._sync_workspace_menu()
+        self._show_messages()
         ws = self.current_workspace()
         if ws is not None and self._project is not None:
             ws.activated()
@@ -312,6 +318,11 @@ class MainWindow(QMainWindow):
             self._ws_menu.addAction(action)
         self._ws_menu.setTitle(f"&{ws.title}" if ws is not None else "&Workspace")
         self._ws_menu.menuAction().setVisible(bool(ws_actions))
+
+    def _show_messages(self) -> None:
+        """The status bar shows the shown workspace's own message slot, nobody else's."""
+        ws = self.current_workspace() if self.stack.currentWidget() is self.tabs else None
+        self.messages.show(ws.title if ws is not None else None)
 
     def _images_imported(self, report) -> None:
         self.images_changed.emit()
@@ -333,6 +344,7 @@ class MainWindow(QMainWindow):
         if page is not self.stack.currentWidget():
             self.stack.setCurrentWidget(page)
             self._sync_workspace_menu()
+            self._show_messages()
             if page is self.tabs and (ws := self.current_workspace()) is not None:
                 ws.activated()
         for key in ("file.import", "file.close"):
@@ -341,7 +353,7 @@ class MainWindow(QMainWindow):
         for key, action in self.action_map.items():
             if key.startswith("view.workspace."):
                 action.setEnabled(page is self.tabs)
-        self.image_count.setText(f"{count} images" if p is not None else "")
+        self.image_count.setText(f"{count} image{'s' * (count != 1)}" if p is not None else "")
         self.welcome.set_recent(self.settings.recent_projects())
         self._update_title()
 

@@ -133,3 +133,16 @@ def test_missing_folder_raises(tmp_path):
         discover(tmp_path / "nope")
     with pytest.raises(NotADirectoryError):
         discover(tmp_path, masks_dir=tmp_path / "nope")
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["crack", "lot"], ("crack", False)),            # lot/crack/x.png
+    (["Imgs", "MT_Crack", "lot"], ("MT_Crack", False)),  # magnetic-tile layout
+    (["crack", "test", "mvtec"], ("crack", False)),
+    (["good", "train", "bottle"], ("good", True)),    # a good folder still marks good parts
+    (["images", "Train", "IMAGES", "lot"], ("lot", False)),
+])
+def test_class_from_folder_name_without_a_regex(names, expected):
+    from app.core.discover import FOLDER_NAME_PATTERN
+
+    assert classify_folder(names, re.compile(FOLDER_NAME_PATTERN), {"good", "ok"}) == expected

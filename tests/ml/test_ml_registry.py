@@ -77,12 +77,13 @@ def test_every_registered_part_builds_and_runs(arch, encoder, in_ch):
 
 def test_imagenet_fallback_when_download_fails(monkeypatch):
     def fail(encoder):
-        raise weights.WeightsUnavailable("no network")
+        raise weights.WeightsUnavailable("no internet (huggingface.co cannot be reached)")
 
     monkeypatch.setattr(weights, "download_imagenet_state", fail)
     created = create_model(spec(encoder_weights="imagenet"))
     assert created.pretrained is False
-    assert created.weights_note == "ImageNet weights unavailable (no network): random init"
+    assert created.weights_note == ("ImageNet weights unavailable: no internet (huggingface.co "
+                                    "cannot be reached); starting from random weights")
 
 
 def test_offline_and_unreachable_are_fast_notes(monkeypatch):
@@ -91,7 +92,8 @@ def test_offline_and_unreachable_are_fast_notes(monkeypatch):
     monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", lambda *a, **k: None)
     monkeypatch.setenv("DEFECT_STUDIO_OFFLINE", "1")
     ok, note = weights.load_imagenet_weights(create_model(spec()).model, spec())
-    assert not ok and "offline" in note
+    assert not ok and note == ("ImageNet weights unavailable: offline mode is on and they are not "
+                              "on this machine; starting from random weights")
 
     def refuse(*a, **k):
         raise OSError("network unreachable")
@@ -102,7 +104,8 @@ def test_offline_and_unreachable_are_fast_notes(monkeypatch):
         monkeypatch.delenv(v, raising=False)
     monkeypatch.setattr(socket, "create_connection", refuse)
     ok, note = weights.load_imagenet_weights(create_model(spec()).model, spec())
-    assert not ok and "cannot reach" in note and "random init" in note
+    assert not ok and note.startswith("ImageNet weights unavailable: no internet (")
+    assert note.endswith("cannot be reached); starting from random weights")
 
 
 def test_imagenet_weights_adapted_to_gray_input(monkeypatch):

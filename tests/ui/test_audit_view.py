@@ -41,9 +41,13 @@ def test_lists_everything_newest_first(view, project):
     assert actions(view) == [a.action for a in project.audit.list()]
     assert actions(view)[:2] == ["review.override", "review.confirm"]
     assert actions(view)[-1] == "project.create"
-    index = view.model.index(0, 4)
-    assert "reason=reflection: lamp at 45°" in view.model.data(index)
-    assert view.model.data(view.model.index(0, 3)) == "inspection_result #2"
+    me = project.audit.list()[0].author
+    assert view.model.data(view.model.index(0, 1)) == \
+        f"{me} overrode b REWORK -> OK: reflection: lamp at 45°"
+    assert view.model.data(view.model.index(1, 1)) == f"{me} confirmed a SCRAP"
+    assert view.model.data(view.model.index(0, 2)) == "review.override"
+    tip = view.model.data(view.model.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+    assert "inspection_result #2" in tip and "reason=reflection: lamp at 45°" in tip
     assert view.count.text().startswith(f"{len(actions(view))} of")
     view.table.selectRow(0)
     assert '"reason": "reflection: lamp at 45°"' in view.detail.toPlainText()
@@ -60,6 +64,9 @@ def test_filters_by_action_entity_author_and_text(qtbot, view, project):
     view.text.setFocus()
     QTest.keyClicks(view.text, "lamp")  # typed, as a person filters
     assert actions(view) == ["review.override"]
+    view.text.clear()
+    QTest.keyClicks(view.text, "confirmed a")  # the sentence is searchable too
+    assert actions(view) == ["review.confirm"]
     QTest.keyClick(view.text, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(view.text, Qt.Key.Key_Delete)
     assert len(actions(view)) == len(project.audit.list())

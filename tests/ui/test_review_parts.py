@@ -5,7 +5,7 @@ import numpy as np
 from app.core.grading import GradeScale
 from app.store.rows import DecisionRow, ResultRow
 from app.ui.review.labeling import boxes_mask
-from app.ui.review.parts import component_class, component_zones, reason_text
+from app.ui.review.parts import component_class, component_zones, merged_lines, reason_text
 from app.ui.review.queue import QueueFilter, ReviewQueue
 
 
@@ -45,6 +45,25 @@ def test_filters_keep_the_current_part_when_it_passes():
     assert [r.id for r in q.visible_items()] == [3]
     assert q.reviewed == 1 and q.total == 3 and q.mean_seconds() == 2.0
     assert q.choices() == (["REWORK", "SCRAP"], ["crack", "pore"], ["seal", "whole-image"])
+
+
+def test_queue_takes_parts_as_they_are_graded_and_keeps_the_current_one():
+    q = ReviewQueue([], GradeScale())
+    assert q.current is None
+    assert q.add([result(1, "REWORK", 0.5), result(2, "OK", 0.0)]) == 1  # OK parts stay out
+    assert q.current.id == 1
+    q.set_filter(QueueFilter(grade="REWORK"))
+    assert q.add([result(3, "SCRAP", 0.9), result(4, "REWORK", 0.8), result(1, "REWORK", 0.5)]) == 2
+    assert [r.id for r in q.items] == [3, 4, 1]  # most risky first
+    assert [r.id for r in q.visible_items()] == [4, 1] and q.current.id == 1
+    assert q.total == 3
+
+
+def test_repeated_lines_are_merged_with_a_count():
+    lines = ["borderline: crack near threshold"] * 5 + ["crack too long", "borderline: pore"]
+    assert merged_lines(lines) == ["borderline: crack near threshold (×5)", "crack too long",
+                                   "borderline: pore"]
+    assert merged_lines([]) == []
 
 
 def test_result_facts_read_either_spelling():

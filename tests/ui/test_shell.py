@@ -7,9 +7,11 @@ import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 
 from app.store import Project
@@ -18,7 +20,7 @@ from app.ui.app_settings import MAX_RECENT, AppSettings
 from app.ui.import_dialog import ImportDialog
 from app.ui.workspaces import BrokenWorkspace
 
-from .conftest import FakeWorkspace, sample_images
+from .conftest import FakeWorkspace, sample_images, write_image
 
 # -- projects --------------------------------------------------------------------------------
 
@@ -330,3 +332,44 @@ def test_theme_palettes(qapp):
 
     assert theme.is_dark(theme.make_palette(dark=True))
     assert not theme.is_dark(theme.make_palette(dark=False))
+
+
+def tick(qtbot, box):
+    """Click a check box on its indicator, as a person does."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
+def test_import_dialog_class_from_folder_name_is_one_tick(main_window, tmp_path, qtbot):
+    pytest.importorskip("app.jobs.importing")
+    folder = tmp_path / "lot"
+    gray = np.full((32, 48), 90, np.uint8)
+    for rel in ("crack/a.png", "pore/Imgs/b.png", "good/c.png"):
+        write_image(folder / rel, gray)
+    dialog = main_window.import_images()
+    qtbot.waitExposed(dialog)
+    dialog.folder.edit.setText(str(folder))
+    assert not dialog.pattern.isVisible() and not dialog.advanced.isVisible()
+    tick(qtbot, dialog.by_folder)
+    assert dialog.by_folder.isChecked() and dialog.advanced.isVisible()
+    assert not dialog.pattern.isVisible()  # no regular expression asked for
+    with qtbot.waitSignal(dialog.runner.finished, timeout=20_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    rows = {Path(r.rel_path).name: r for r in main_window.project.images.list()}
+    assert rows["a.png"].source_class == "crack" and rows["b.png"].source_class == "pore"
+    assert rows["c.png"].is_good
+    dialog.accept()
+
+
+def test_import_dialog_regex_stays_under_advanced(main_window, tmp_path, qtbot):
+    dialog = main_window.import_images()
+    qtbot.waitExposed(dialog)
+    dialog.folder.edit.setText(str(tmp_path))
+    tick(qtbot, dialog.by_folder)
+    tick(qtbot, dialog.advanced)
+    assert dialog.pattern.isVisible()
+    assert not dialog.start() and "regular expression" in dialog.message.text()
+    qtbot.keyClicks(dialog.pattern, r"MT_(\w+)")
+    assert dialog.class_pattern() == r"MT_(\w+)"
+    tick(qtbot, dialog.by_folder)  # untick: no folder classes
+    assert dialog.class_pattern() == "" and not dialog.pattern.isVisible()
+    dialog.reject()

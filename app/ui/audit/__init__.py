@@ -1,6 +1,6 @@
 """The audit trail, browsed: who did what, when, and why (read-only; the store refuses edits).
 
-    model.py  AuditModel: table over AuditRow, newest first, text filter on the detail
+    model.py  AuditModel: table over AuditRow as sentences, newest first, text filter
     view.py   AuditView: a dialog with action / entity / author / text filters over the model
 """
 

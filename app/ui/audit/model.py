@@ -1,4 +1,5 @@
-"""AuditModel: a read-only table over AuditRow (newest first), with a text filter on detail."""
+"""AuditModel: a read-only table over AuditRow (newest first), each row read as a sentence
+(app.store.audit_text), with a text filter on the sentence and the detail."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from app.store.audit_text import AuditNames, sentence
+
 _ROOT = QModelIndex()  # the default parent: the list itself
-COLUMNS = ("When", "Author", "Action", "Entity", "Detail")
+COLUMNS = ("When", "What happened", "Action")
+SENTENCE_COLUMN = 1
 
 
 def detail_text(detail: dict) -> str:
@@ -28,14 +32,18 @@ class AuditModel(QAbstractTableModel):
         super().__init__(parent)
         self._all: list = []
         self.rows: list = []
+        self.sentences: list[str] = []  # beside rows, one each
+        self._names = AuditNames()
         self._text = ""
 
     @property
     def loaded(self) -> int:
         return len(self._all)
 
-    def set_rows(self, rows) -> None:
+    def set_rows(self, rows, names: AuditNames | None = None) -> None:
+        """`names`: part and class names the sentences use (AuditNames.of(project))."""
         self._all = list(rows)
+        self._names = names or AuditNames()
         self._apply()
 
     def set_text_filter(self, text: str) -> None:
@@ -45,9 +53,12 @@ class AuditModel(QAbstractTableModel):
     def _apply(self) -> None:
         self.beginResetModel()
         t = self._text
-        self.rows = [r for r in self._all
-                     if not t or t in detail_text(r.detail).lower()
-                     or (r.entity_id is not None and t == str(r.entity_id))]
+        said = ((r, sentence(r, self._names)) for r in self._all)
+        kept = [(r, s) for r, s in said
+                if not t or t in s.lower() or t in detail_text(r.detail).lower()
+                or (r.entity_id is not None and t == str(r.entity_id))]
+        self.rows = [r for r, _s in kept]
+        self.sentences = [s for _r, s in kept]
         self.endResetModel()
 
     def rowCount(self, parent=_ROOT) -> int:
@@ -65,8 +76,9 @@ class AuditModel(QAbstractTableModel):
         if not index.isValid():
             return None
         r = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (when_text(r.at), self.sentences[index.row()], r.action)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:  # the raw record, for the curious
             entity = r.entity if r.entity_id is None else f"{r.entity} #{r.entity_id}"
-            values = (when_text(r.at), r.author, r.action, entity, detail_text(r.detail))
-            return values[index.column()]
+            return f"{self.sentences[index.row()]}\n{entity}: {detail_text(r.detail)}"
         return None

@@ -1,7 +1,8 @@
 """AuditView: browse and filter the project's audit log (newest first).
 
 Action, entity and author filters are queries on the store (project.audit.list); the text
-filter narrows the loaded rows by their detail. At most LIMIT rows are loaded at a time.
+filter narrows the loaded rows by their sentence or detail. Each row reads as a sentence
+("ana overrode part-07 REWORK -> OK: porosity within limit"); the raw detail shows below. At most LIMIT rows are loaded at a time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .model import AuditModel
+from app.store.audit_text import AuditNames
+
+from .model import SENTENCE_COLUMN, AuditModel
 
 LIMIT = 5000
 ANY = "Any"
@@ -37,7 +40,7 @@ class AuditView(QDialog):
         self.project = project
         self.model = AuditModel(self)
         self.action, self.entity, self.author = QComboBox(), QComboBox(), QComboBox()
-        self.text = QLineEdit(placeholderText="Filter the details (text or id)…")
+        self.text = QLineEdit(placeholderText="Filter the entries (text or id)…")
         self.text.setClearButtonEnabled(True)
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
@@ -56,7 +59,7 @@ class AuditView(QDialog):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(SENTENCE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.detail = QPlainTextEdit(readOnly=True)
         self.detail.setPlaceholderText("Select an entry to read all of its detail")
         self.detail.setMaximumHeight(110)
@@ -105,7 +108,7 @@ class AuditView(QDialog):
         rows = self.project.audit.list(action=self._value(self.action),
                                        entity=self._value(self.entity),
                                        author=self._value(self.author), limit=LIMIT)
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, AuditNames.of(self.project))
         self._update_count(len(rows))
 
     def _show_detail(self, index) -> None:

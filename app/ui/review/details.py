@@ -5,11 +5,13 @@ Selecting a component row emits `component_selected(index)` so the view can high
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from .part_view import grade_color
-from .parts import component_class, component_zones, reason_text
+from .part_view import grade_color, text_color
+from .parts import component_class, component_zones, merged_lines, reason_text
 
 COLUMNS = ("Grade", "Class", "Area", "Length", "Zones", "Borderline")
 
@@ -31,6 +33,8 @@ class DetailsPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows and letters are the review's
         self.tree.setAlternatingRowColors(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.header().setStretchLastSection(True)
         self.tree.itemSelectionChanged.connect(self._selection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -43,7 +47,7 @@ class DetailsPanel(QWidget):
         if result is None:
             self.verdict.setText("No part")
             return
-        color = grade_color(result.grade, scale).name()
+        color = text_color(grade_color(result.grade, scale)).name()
         lines = [f"<b>Model: <span style='color:{color}'>{result.grade}</span></b>"
                  f" &nbsp; risk {result.risk:.2f}" + (" &nbsp; borderline" if result.flagged
                                                      else "")]
@@ -51,7 +55,8 @@ class DetailsPanel(QWidget):
             d = result.decision
             lines.append(f"Reviewed: <b>{d.decision}</b> → {d.grade}"
                          + (f" ({d.reason})" if d.reason else "") + f" by {d.author}")
-        lines += [f"• {reason_text(r)}" for r in result.reasons]
+        lines += [f"• {html.escape(t)}" for t in merged_lines(reason_text(r)
+                                                               for r in result.reasons)]
         self.verdict.setText("<br>".join(lines))
         for c in result.components:
             item = QTreeWidgetItem([str(c.get("grade", "")), component_class(c, names),
@@ -59,12 +64,19 @@ class DetailsPanel(QWidget):
                                     _number(c.get("length_mm"), units[1]),
                                     ", ".join(component_zones(c)),
                                     ", ".join(c.get("borderline") or ())])
-            item.setForeground(0, grade_color(c.get("grade"), scale))
+            item.setForeground(0, text_color(grade_color(c.get("grade"), scale)))
+            for col in range(1, len(COLUMNS)):  # a cut-off cell reads in full on hover
+                item.setToolTip(col, item.text(col))
             # the part's reasons (above) already list these; here they are a hover away
             item.setToolTip(0, "\n".join(reason_text(r) for r in c.get("reasons", ()))
                             or "within the limits")
             self.tree.addTopLevelItem(item)
+        # Columns no component fills (no zones, nothing borderline) are hidden, so the rest fit
+        # the panel without a horizontal scroll bar.
         for i in range(len(COLUMNS)):
+            empty = all(not self.tree.topLevelItem(r).text(i)
+                        for r in range(self.tree.topLevelItemCount()))
+            self.tree.setColumnHidden(i, empty and i >= 2)
             self.tree.resizeColumnToContents(i)
 
     def _selection(self) -> None:

@@ -31,6 +31,9 @@ def inspection_module():
 
 class InspectionLauncher(QObject):
     finished = Signal(object)  # the run id to show (new or resumed), or None
+    #: a part's result was stored while the job runs (its result id), so the queue fills as
+    #: parts are graded; emitted from the job's storing thread, delivered on the UI thread
+    part_stored = Signal(int)
 
     def __init__(self, bar: RunBar, parent: QWidget):
         super().__init__(parent)
@@ -79,7 +82,9 @@ class InspectionLauncher(QObject):
         project = self.project
         self._run_id = run_id
         self.bar.set_running(True, text)
+        stored = self.part_stored.emit
         self.runner.start(lambda ctx: module.inspect(project, *args, ctx, run_id=run_id,
+                                                     on_result=lambda r: stored(r.result_id),
                                                      **kwargs))
 
     def stop(self) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.core.grading import GradeScale
 
-from .part_view import grade_color
+from .part_view import grade_color, text_color
 
 REASONS = ("dust/contamination", "reflection", "below limit on re-measure", "mislabeled class",
            "other")
@@ -39,7 +39,7 @@ class OverrideDialog(QDialog):
         row = QHBoxLayout()
         for i, g in enumerate(scale.levels, start=1):
             b = QRadioButton(f"{g}  ({i})")
-            b.setStyleSheet(f"color: {grade_color(g, scale).name()}; font-weight: bold")
+            b.setStyleSheet(f"color: {text_color(grade_color(g, scale)).name()}; font-weight: bold")
             b.setEnabled(g != model_grade)
             self.grades.addButton(b, i - 1)
             self.grade_buttons[g] = b

@@ -15,21 +15,20 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from app.core.grading import GradeScale
+from app.ui.grade.colors import grade_color  # one grade palette for Grade and Review
 from app.ui.label.canvas import LabelCanvas
 from app.ui.label.image_layer import ImageLayer
+from app.ui.theme import is_dark
 
-GREEN, AMBER, RED = QColor("#34c759"), QColor("#ffb300"), QColor("#ff3b30")
+from .caption_layout import place_captions
+
+TITLE_HEIGHT = 24  # the part's name, top-left; captions stay below it
 
 
-def grade_color(grade: str | None, scale: GradeScale) -> QColor:
-    """Best grade green, worst red, anything between amber; unknown grades gray."""
-    try:
-        rank = scale.rank(grade)
-    except KeyError:
-        return QColor(160, 160, 160)
-    if rank == 0:
-        return GREEN
-    return RED if rank == len(scale.levels) - 1 else AMBER
+def text_color(color: QColor) -> QColor:
+    """A grade colour made readable as text on the window's own background: the outline
+    colours (bright, for dark images) are darkened on a light palette."""
+    return QColor(color).lighter(130) if is_dark() else QColor(color).darker(185)
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,23 @@ class PartView(LabelCanvas):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         for i, o in enumerate(self.outlines):
             self._paint_outline(p, o, i == self.selected)
-        if self.title:
-            p.setPen(QColor(230, 230, 230))
-            p.drawText(QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignLeft,
-                       self.title)
+        self._paint_captions(p, [self.widget_box(o) for o in self.outlines])
+        if self.title:  # light on a dark label: readable over bright and dark parts alike
+            text = self.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideMiddle,
+                                                 max(self.width() - 24, 0))
+            label = QRectF(4, 2, self.fontMetrics().horizontalAdvance(text) + 10,
+                           TITLE_HEIGHT - 4)
+            p.fillRect(label, QColor(0, 0, 0, 190))
+            p.setPen(QColor(240, 240, 240))
+            p.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+
+    def widget_box(self, o: Outline) -> QRectF:
+        """The outline's box in widget pixels, a few pixels out from the defect, so the
+        defect itself stays visible."""
+        x, y, w, h = o.bbox
+        x0, y0 = self.view.to_widget(x, y)
+        x1, y1 = self.view.to_widget(x + w, y + h)
+        return QRectF(QPointF(x0, y0), QPointF(x1, y1)).adjusted(-3, -3, 3, 3)
 
     def _paint_outline(self, p: QPainter, o: Outline, selected: bool) -> None:
         v = self.view
@@ -102,20 +114,34 @@ class PartView(LabelCanvas):
         pen.setCosmetic(True)
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
-        x, y, w, h = o.bbox
         if o.points:
             # contour points are pixel indices: the pixel centre is index + 0.5
             p.drawPolygon(QPolygonF([QPointF(*v.to_widget(px + 0.5, py + 0.5))
                                      for px, py in o.points]))
-        # a box a few pixels out from the defect, so the defect itself stays visible
-        x0, y0 = v.to_widget(x, y)
-        x1, y1 = v.to_widget(x + w, y + h)
-        box = QRectF(QPointF(x0, y0), QPointF(x1, y1)).adjusted(-3, -3, 3, 3)
-        if not o.points:
-            p.drawRect(box)
-        if o.caption:  # on a dark label, readable over any texture
-            metrics = p.fontMetrics()
-            w, h = metrics.horizontalAdvance(o.caption) + 6, metrics.height()
-            label = QRectF(box.left() - 1.5, box.top() - h - 1.5, w, h)
-            p.fillRect(label, QColor(0, 0, 0, 170))
+        else:
+            p.drawRect(self.widget_box(o))
+
+    def caption_rects(self, boxes: list[QRectF]) -> list[QRectF | None]:
+        """Where each caption goes: no two overlap (caption_layout); the selected outline's
+        caption, then the list order (most severe first), get the nearest spots."""
+        metrics = self.fontMetrics()
+        order = sorted(range(len(self.outlines)), key=lambda i: i != self.selected)
+        order = [i for i in order if self.outlines[i].caption]
+        sizes = [(metrics.horizontalAdvance(self.outlines[i].caption) + 8.0,
+                  float(metrics.height() + 2)) for i in order]
+        spots = place_captions([(b.x() - 1.5, b.y(), b.width(), b.height())
+                                for b in (boxes[i] for i in order)], sizes,
+                               (float(self.width()), float(self.height())),
+                               top=TITLE_HEIGHT if self.title else 0.0)
+        out: list[QRectF | None] = [None] * len(self.outlines)
+        for i, spot in zip(order, spots, strict=True):
+            out[i] = None if spot is None else QRectF(*spot)
+        return out
+
+    def _paint_captions(self, p: QPainter, boxes: list[QRectF]) -> None:
+        for o, label in zip(self.outlines, self.caption_rects(boxes), strict=True):
+            if label is None:
+                continue
+            p.fillRect(label, QColor(0, 0, 0, 190))  # a dark label: readable over any texture
+            p.setPen(o.color)
             p.drawText(label, Qt.AlignmentFlag.AlignCenter, o.caption)

@@ -42,6 +42,15 @@ def reason_text(r) -> str:
     return str(r)
 
 
+def merged_lines(texts) -> list[str]:
+    """Repeated lines once, with a count, in first-seen order: five components near the same
+    threshold read "borderline: crack near threshold (×5)", not five equal lines."""
+    counts: dict[str, int] = {}
+    for t in texts:
+        counts[t] = counts.get(t, 0) + 1
+    return [t if n == 1 else f"{t} (×{n})" for t, n in counts.items()]
+
+
 def result_classes(result, names=None) -> set[str]:
     return {component_class(c, names) for c in result.components}
 

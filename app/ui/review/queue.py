@@ -99,6 +99,23 @@ class ReviewQueue:
         self.pos = min(row, len(self.visible) - 1)
         return False
 
+    def add(self, results) -> int:
+        """Parts stored while the run works: the ones that need review join in risk order.
+        The current part stays current (the cursor follows it); returns how many joined."""
+        known = {r.id for r in self.items}
+        new = [r for r in results if r.id not in known and needs_review(r, self.scale)]
+        if not new:
+            return 0
+        keep = self.current
+        self.items = sorted([*self.items, *new], key=lambda r: (-r.risk, r.id))
+        self.visible = [i for i, r in enumerate(self.items) if self.filter.accepts(r, self.names)]
+        ids = [self.items[i].id for i in self.visible]
+        if keep is not None and keep.id in ids:
+            self.pos = ids.index(keep.id)
+        else:
+            self.pos = 0 if self.visible else -1
+        return len(new)
+
     def replace(self, result) -> None:
         """Put an updated row (after a decision) in place of the old one."""
         for i, r in enumerate(self.items):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .part_view import grade_color
+from .part_view import grade_color, text_color
 from .queue import QueueFilter, ReviewQueue
 
 _ROOT = QModelIndex()  # the default parent: the list itself
@@ -29,7 +29,8 @@ def row_text(r) -> str:
     mark = "✓ " if r.decision is not None else "• "
     name = r.image_path.replace("\\", "/").rsplit("/", 1)[-1]
     final = f" → {r.decision.grade}" if r.decision and r.decision.grade != r.grade else ""
-    return f"{mark}{name}   {r.grade}{final}   risk {r.risk:.2f}"
+    # grade and risk first: a long file name is what gets shortened in a narrow column
+    return f"{mark}{r.grade}{final}   risk {r.risk:.2f}   {name}"
 
 
 class QueueModel(QAbstractListModel):
@@ -57,7 +58,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row_text(r)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return grade_color(r.final_grade, self.queue.scale)
+            return text_color(grade_color(r.final_grade, self.queue.scale))
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.image_path
         return None
@@ -92,6 +93,15 @@ class FilterBar(QWidget):
         self.reviewed.setCurrentIndex(0)
         self.reviewed.blockSignals(False)
 
+    def add_choices(self, grades, classes, zones) -> None:
+        """Values that appeared (parts arriving while a run works); the picks stay."""
+        for combo, values in ((self.grade, grades), (self.defect_class, classes),
+                              (self.zone, zones)):
+            have = {combo.itemText(i) for i in range(combo.count())}
+            combo.blockSignals(True)
+            combo.addItems([v for v in values if v not in have])
+            combo.blockSignals(False)
+
     def select(self, combo: QComboBox, text: str) -> None:
         """Pick `text` in one combo (tests and scripts)."""
         combo.setCurrentIndex(combo.findText(text))
@@ -119,6 +129,7 @@ class QueuePanel(QWidget):
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)  # the grade and risk stay whole
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # Up/Down are the review's next/previous keys, handled by its actions
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)

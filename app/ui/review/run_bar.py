@@ -1,12 +1,22 @@
 """RunBar: the run picker, "New inspection run…", "Resume", and a running job's progress.
 
-Only widgets and signals; the workspace owns the job.
+Only widgets and signals; the workspace owns the job. The progress bar shows the count only
+("12 / 40"), wide enough never to clip; what the job is doing goes in a label beside it in the
+window's own text colour, elided to the room there is (the whole text on hover).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 FINISHED = ("done", "finished", "complete", "completed")
 
@@ -14,6 +24,30 @@ FINISHED = ("done", "finished", "complete", "completed")
 def run_text(run) -> str:
     status = "" if run.status in FINISHED else f" — {run.status}"
     return f"#{run.id} {run.name}{status}  ({run.created_at[:16].replace('T', ' ')})"
+
+
+class ElidedLabel(QLabel):
+    """One line that shortens itself with "…" to its width instead of pushing the layout;
+    `full_text` keeps the whole line (also its tooltip)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.full_text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("Inspecting …") + 8)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle,
+                                                   max(self.width() - 2, 0)))
 
 
 class RunBar(QWidget):
@@ -34,22 +68,27 @@ class RunBar(QWidget):
         self.resume.setToolTip("Go on with the parts this run has not inspected yet")
         self.resume.clicked.connect(lambda: self.resume_requested.emit(self.runs.currentData()))
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(260)
         self.progress.setTextVisible(True)
+        self.progress.setFormat("%v / %m")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # room for "10000 / 10000" in the bar's own font: the count is never clipped
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
+            "10000 / 10000") + 40)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self.cancel_requested)
-        self.message = QLabel()
+        self.message = ElidedLabel()
+        self.message.setObjectName("runMessage")
         for w in (self.new, self.resume, self.cancel):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(QLabel("Inspection run"))
-        layout.addWidget(self.runs, 1)
+        layout.addWidget(self.runs, 2)
         layout.addWidget(self.resume)
         layout.addWidget(self.new)
         layout.addWidget(self.progress)
         layout.addWidget(self.cancel)
-        layout.addWidget(self.message)
+        layout.addWidget(self.message, 1)
         self._statuses: dict[int, str] = {}
         self.running = False
         self.set_running(False)
@@ -78,13 +117,14 @@ class RunBar(QWidget):
         self.cancel.setVisible(on)
         self.new.setEnabled(not on)
         self.progress.setRange(0, 0)
-        self.message.setText(text)
+        self.message.set_full_text(text)
         self._sync_resume()
 
     def show_progress(self, done: int, total: int, message: str) -> None:
         self.progress.setRange(0, max(total, 0))
         self.progress.setValue(done)
-        self.progress.setFormat(f"%v / %m  {message}"[:60] if total else message)
+        if message:
+            self.message.set_full_text(message)
 
     def _selected(self) -> None:
         self._sync_resume()

@@ -9,6 +9,8 @@ zones counts in each), most frequent first. Three small pyqtgraph bar charts (Ba
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -44,6 +46,8 @@ class BarChart(pg.PlotWidget):
         self.getAxis("bottom").setTicks([[(i, k) for i, (k, _v) in enumerate(data)]])
         self.setXRange(-0.6, len(data) - 0.4, padding=0)
         self.setYRange(0, max(heights) * 1.1 or 1, padding=0)
+        step = max(1, math.ceil(max(heights) / 4))  # counts: whole-number ticks, never 0.5
+        self.getAxis("left").setTickSpacing(major=step, minor=step)
 
     def values(self) -> list[tuple[str, int]]:
         return list(self._data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, QWidget
 
@@ -37,6 +37,8 @@ from .queue_view import QueuePanel
 from .run_bar import RunBar
 from .summary import SummaryPanel
 
+ARRIVAL_MS = 250  # parts stored while a run works join the queue in bursts this far apart
+
 
 class ReviewWorkspace(Workspace):
     title = "Review"
@@ -56,6 +58,10 @@ class ReviewWorkspace(Workspace):
         self.reference = None  # ImageRow of the good part shown beside
         self.audit_view = None
         self.override_dialog: OverrideDialog | None = None
+        self._arrived: list[int] = []  # result ids stored by the running job, not yet shown
+        self._follow_job = False  # show the job's run as it fills (until the user picks another)
+        self._arrivals = QTimer(self, singleShot=True, interval=ARRIVAL_MS)
+        self._arrivals.timeout.connect(self._take_arrivals)
 
         self.run_bar = RunBar()
         self.queue_panel = QueuePanel()
@@ -72,7 +78,9 @@ class ReviewWorkspace(Workspace):
         self.addActions(list(self._actions.values()))
         self._layout()
 
-        self.run_bar.run_selected.connect(self.load_run)
+        self.run_bar.run_selected.connect(self._run_picked)
+        self.launcher.runner.started.connect(self._job_started)
+        self.launcher.part_stored.connect(self._part_stored, Qt.ConnectionType.QueuedConnection)
         self.launcher.finished.connect(self._run_finished)
         self.queue_panel.filters.changed.connect(self.set_filter)
         self.queue_panel.row_activated.connect(self._go_to_row)
@@ -108,7 +116,7 @@ class ReviewWorkspace(Workspace):
         for i, w in enumerate((self.queue_panel, middle, self.details)):
             row.addWidget(w)
             row.setStretchFactor(i, (1, 3, 1)[i])
-        row.setSizes([260, 760, 380])
+        row.setSizes([240, 640, 400])  # at 1280 px wide the component table needs no scrolling
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(row)
         main.addWidget(self.summary)
@@ -171,11 +179,59 @@ class ReviewWorkspace(Workspace):
         summary = run_summary(self.project, self.run.id, self.results) if self.run else None
         self.summary.show_summary(summary, self.scale)
 
+    def _run_picked(self, run_id) -> None:
+        self._follow_job = False  # the user looks at another run: do not pull them back
+        self.load_run(run_id)
+
+    def _job_started(self) -> None:
+        self._arrived.clear()
+        self._follow_job = True
+
+    def _part_stored(self, result_id: int) -> None:
+        self._arrived.append(result_id)
+        if not self._arrivals.isActive():
+            self._arrivals.start()
+
+    def _take_arrivals(self) -> None:
+        """Parts graded since the last burst join the queue; the shown part stays shown.
+        The first part of a new run opens that run."""
+        self._arrivals.stop()
+        ids, self._arrived = self._arrived, []
+        if self.project is None or not ids:
+            return
+        rows = [self.project.runs.result(i) for i in ids]
+        run_id = rows[-1].run_id
+        if self.run is None or self.run.id != run_id:
+            if self._follow_job:
+                self.run_bar.set_runs(self.project.runs.list(), run_id)
+                self.load_run(run_id)
+            return
+        known = {r.id for r in self.results}
+        new = [r for r in rows if r.run_id == run_id and r.id not in known]
+        self.results += new
+        shown = self.current
+        self.queue.add(new)
+        self.queue_panel.model.refresh()
+        self.queue_panel.filters.add_choices(*self.queue.choices())
+        self._show_summary()
+        if shown is None and self.current is not None:
+            self.show_current()  # the first part to review appears at once
+        else:
+            self.queue_panel.sync()
+
     def _run_finished(self, run_id) -> None:
-        """A job ended: show its run (a canceled new run: the newest)."""
-        if self.project is not None:
-            self.run_bar.set_runs(self.project.runs.list(), run_id)
-            self.load_run(self.run_bar.current_run())
+        """A job ended: show its run (a canceled new run: the newest); a run already on
+        screen keeps the part the reviewer is looking at."""
+        self._take_arrivals()
+        self._follow_job = False
+        if self.project is None:
+            return
+        self.run_bar.set_runs(self.project.runs.list(), run_id)
+        shown = self.run_bar.current_run()
+        if self.run is not None and shown == self.run.id:
+            self.run = self.project.runs.get(shown)
+            return
+        self.load_run(shown)
 
     # queue ----------------------------------------------------------------------------------
     def set_filter(self, f) -> None:

@@ -266,7 +266,7 @@ class TrainWorkspace(Workspace):
             self.curves.add_step(event.step, event.loss)
         elif event.kind == "epoch":
             self.curves.add_epoch(event.epoch, event.metrics or {})
-        elif event.kind == "message" and "random init" in event.text.lower():
+        elif event.kind == "message" and "random weights" in event.text.lower():
             self.form.show_weights_note(event.text)
 
     def _on_progress(self, done: int, total: int, message: str) -> None:

@@ -22,6 +22,7 @@ COMMANDS = (
     "app.cli_cmds.report",
     "app.cli_cmds.deploy",
     "app.cli_cmds.grade",
+    "app.cli_cmds.classes",
 )
 
 

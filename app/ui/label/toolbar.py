@@ -142,10 +142,10 @@ class LabelToolBar(QObject):
         self.classes.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.classes.customContextMenuRequested.connect(
             lambda pos: self.class_menu.exec(self.classes.mapToGlobal(pos)))
-        self.no_class_hint = QLabel(f" {NO_CLASS_HINT} ")
+        # its own line under the bar (the workspace places it): in the bar it could be folded away
+        self.no_class_hint = QLabel(NO_CLASS_HINT, margin=4)
         self.no_class_hint.setObjectName("label.no_class_hint")
-        self._hint_action = self.edit_bar.addWidget(self.no_class_hint)
-        self._hint_action.setVisible(False)
+        self.no_class_hint.setVisible(False)
 
     def show_zoom(self, zoom: float) -> None:
         self.zoom_label.setText(f" {zoom:.0%}")
@@ -161,7 +161,7 @@ class LabelToolBar(QObject):
                     self.classes.setItemData(i - 1, f"{class_key_tip(i, c.name)} ({i})",
                                              Qt.ItemDataRole.ToolTipRole)
         self.classes.setEnabled(bool(classes))
-        self._hint_action.setVisible(not classes)
+        self.no_class_hint.setVisible(not classes)
         self._follow("class_value")
 
     def _add(self, label: str, widget: QWidget) -> None:

@@ -116,6 +116,7 @@ class LabelWorkspace(Workspace):
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
         col.addWidget(self.toolbar.edit_bar)
+        col.addWidget(self.toolbar.no_class_hint)
         col.addWidget(self.canvas, 1)
         col.addWidget(self.toolbar.view_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -8,7 +8,7 @@ Geometry as in test_label_workspace: 40 x 30 images on a 400 x 300 canvas, zoom 
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QColorDialog, QInputDialog, QMenu, QMessageBox
@@ -63,7 +63,8 @@ def click_menu_item(qtbot, open_menu, *object_names_or_texts):
     clicked, errors = [], []
 
     def find(menu, key):
-        found = [a for a in menu.actions() if key in (a.objectName(), a.text().replace("&", ""))]
+        found = [a for a in menu.actions()
+                 if key in (a.objectName(), a.text().replace("&", ""))]
         if not found:
             raise LookupError(f"no item {key!r} in {[a.text() for a in menu.actions()]}")
         return found[0]
@@ -382,3 +383,38 @@ def test_train_readiness_says_which_images_train_and_why_not(qtbot, opened):
         "2 of 4 images will train (1 good parts).\nNot used: 1 unlabeled - label them, or "
         "mark good parts (Ctrl+G); 1 labeled but held out as test (split: right-click in the "
         "image list).")
+
+
+def test_a_new_project_starts_on_its_own_first_class(qtbot, painted, plain):
+    project, _, (a, b, _), _ = painted
+    project.classes.reorder([b.value, a.value, project.classes.by_name("c").value])
+    ws = open_workspace(qtbot, plain)  # no class: the brush is off
+    try:
+        ws.settings.class_value = a.value
+        with qtbot.waitSignal(ws.image_shown, timeout=10_000):
+            ws.set_project(project)
+        assert ws.settings.class_value == b.value  # key 1 of this project, not the old value
+        assert ws.toolbar.classes.currentText() == "1  b"
+        assert ws.action("label.tool.brush").isEnabled()
+        assert not ws.toolbar.no_class_hint.isVisibleTo(ws)
+    finally:
+        close_workspace(ws)
+
+
+def test_read_only_project_offers_no_class_edits_and_no_marking(qtbot, painted):
+    project, ids, _, _ = painted
+    path = project.path
+    project.close()
+    with Project.open(path, readonly=True) as ro:
+        ws = open_workspace(qtbot, ro)
+        try:
+            assert not ws.action("label.class.new").isEnabled()
+            assert not ws.toolbar.add_class.isEnabled()
+            assert not ws.action("label.class.delete").isEnabled()
+            messages = []
+            ws.status_message.connect(messages.append)
+            drive.key(ws.canvas, Qt.Key.Key_Return, CTRL)
+            assert messages == ["The project is read-only"]
+            assert ro.images.get(ids[0]).status == "in_progress"
+        finally:
+            close_workspace(ws)

@@ -130,6 +130,7 @@ class LabelToolBar(QObject):
         self.add_class = QToolButton(text="+", toolTip="Add a defect class")
         self.add_class.setObjectName("label.class.add_button")
         self.add_class.clicked.connect(actions["label.class.new"].trigger)
+        actions["label.class.new"].enabledChanged.connect(self.add_class.setEnabled)
         self.edit_bar.addWidget(self.add_class)
         self.class_menu = QMenu("Defect class", self.classes)
         for spec in CLASS_EDIT_SPECS[1:]:
@@ -161,6 +162,7 @@ class LabelToolBar(QObject):
                     self.classes.setItemData(i - 1, f"{class_key_tip(i, c.name)} ({i})",
                                              Qt.ItemDataRole.ToolTipRole)
         self.classes.setEnabled(bool(classes))
+        self.class_button.setEnabled(bool(classes))
         self.no_class_hint.setVisible(not classes)
         self._follow("class_value")
 

@@ -39,6 +39,7 @@ from app.core.interchange import (
     export_names,
     get_format,
 )
+from app.store.classes_repo import is_color
 from app.store.errors import ReadOnlyError
 from app.store.images_repo import SPLITS, STATUSES
 from app.store.import_repo import ImportItem, ImportRepo
@@ -243,7 +244,8 @@ def _classes(project, classes: list[ClassSpec], created: list[str]) -> dict[int,
     for c in sorted(classes, key=lambda c: c.value):
         row = project.classes.by_name(c.name)
         if row is None:
-            row = project.classes.add(c.name, c.color)
+            # a colour the store cannot keep (not #rrggbb) falls back to the palette
+            row = project.classes.add(c.name, c.color if is_color(c.color) else None)
             created.append(c.name)
         lut[c.value] = row.value
     return lut

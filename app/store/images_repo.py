@@ -103,6 +103,8 @@ class ImagesRepo:
 
     def _update(self, ids: Iterable[int], action: str, **values) -> None:
         ids = list(ids)
+        if not ids:
+            return
         with self._db.session() as s:
             for img in s.scalars(select(Image).where(Image.id.in_(ids))):
                 for k, v in values.items():
@@ -124,10 +126,15 @@ class ImagesRepo:
                 img.split = assignment[img.id]
             record(s, "image.split", "image", None, count=len(assignment))
 
-    def set_status(self, ids: Iterable[int], status: str) -> None:
+    def set_status(self, ids: Iterable[int], status: str, is_good: bool | None = None) -> None:
+        """Sets the status; `is_good` (when given) sets the good-part flag in the same write.
+        A good part is a labeled image without defects: is_good=True needs status "labeled"."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
-        self._update(ids, "image.status", status=status)
+        if is_good and status != "labeled":
+            raise ValueError(f"a good part is labeled, not {status!r}")
+        extra = {} if is_good is None else {"is_good": bool(is_good)}
+        self._update(ids, "image.status", status=status, **extra)
 
     def set_good(self, ids: Iterable[int], is_good: bool) -> None:
         self._update(ids, "image.good", is_good=is_good)

@@ -53,6 +53,7 @@ class Tool:
     """
 
     mode: ClassVar[ToolMode]
+    paints_class: ClassVar[bool] = False  # writes the document's class value (brush, ...)
 
     def __init__(self, doc: MaskDocument):
         self.doc = doc

@@ -17,6 +17,7 @@ class BrushTool(Tool):
     """
 
     mode = ToolMode.BRUSH
+    paints_class = True
 
     def __init__(self, doc):
         super().__init__(doc)
@@ -84,6 +85,7 @@ class EraserTool(BrushTool):
     """The brush writing 0: erases every class, not only the current one."""
 
     mode = ToolMode.ERASER
+    paints_class = False
 
     def value(self) -> int:
         return 0

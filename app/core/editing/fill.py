@@ -35,6 +35,7 @@ class FillTool(Tool):
     """A press fills the region under the cursor (a hole, or the background around labels)."""
 
     mode = ToolMode.FILL
+    paints_class = True
 
     def press(self, pt: Point, modifiers: Modifiers = Modifiers.NONE) -> ToolResult:
         edit = flood_fill(self.doc.mask, pt, self.doc.class_value)

@@ -37,6 +37,7 @@ class PolygonTool(Tool):
     """
 
     mode = ToolMode.POLYGON
+    paints_class = True
 
     def __init__(self, doc):
         super().__init__(doc)

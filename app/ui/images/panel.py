@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -25,6 +26,7 @@ from app.ui.workers import JobRunner
 from .delegate import ImageRowDelegate
 from .filters import FilterBar
 from .model import IdRole, ImageEntry, ImageFilter, ImageListModel
+from .status_menu import build_menu
 from .thumbnails import ThumbnailLoader
 
 
@@ -32,6 +34,7 @@ class ImageListPanel(QWidget):
     image_selected = Signal(int)  # the current image changed (by the user or select_*)
     import_requested = Signal()  # "Import images…" on the empty list
     status_message = Signal(str)
+    images_changed = Signal(list)  # ids whose status or split the user set here
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -53,6 +56,10 @@ class ImageListPanel(QWidget):
         self.view.setUniformItemSizes(True)  # fast scrolling over thousands of rows
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
+        # Ctrl/Shift+click select several; right-click sets their status or split
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.empty.setEnabled(False)
         self.import_button = QPushButton("Import images…")
@@ -172,6 +179,31 @@ class ImageListPanel(QWidget):
         if image_id is not None and image_id != self._current:
             self._current = image_id
             self.image_selected.emit(image_id)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        return [self.model.index(r).data(IdRole) for r in rows]
+
+    def context_menu(self):
+        """The status/split menu for the selected images (what a right-click shows)."""
+        return build_menu(self, self._project, self.selected_ids(), self._images_set)
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid() and not self.view.selectionModel().isSelected(index):
+            self.view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if self.selected_ids():
+            self.context_menu().exec(self.view.viewport().mapToGlobal(pos))
+
+    def _images_set(self, ids: list[int], message: str) -> None:
+        p = self._project
+        summary, names = p.masks.defect_summary(), _class_names(p)  # read once for all rows
+        for image_id in ids:  # in place: the selection stays for the next choice
+            self.model.update_entry(self._entry(p.images.get(image_id), summary, names))
+        self._update_chrome()
+        self.status_message.emit(message)
+        self.images_changed.emit(ids)
 
     # -- filters ----------------------------------------------------------------------------
     def set_filter(self, spec: ImageFilter) -> None:

@@ -17,6 +17,8 @@ Modules, one job each:
     loader.py      ImageLoader: image + mask loaded on workers, LRU cache, neighbour prefetch
     toolbar.py     LabelToolBar: the edit bar and view bar, bound to LabelSettings
     actions.py     the workspace's QActions (keys, tooltips) in one table
+    class_editor.py  ClassEditor: add, rename, recolour, reorder, delete defect classes (dialogs)
+    marking.py     ImageMarker: Ctrl+Enter marks the image labeled, Ctrl+G a good part; next image
     workspace.py   LabelWorkspace: composes all of the above
     drive.py       synthetic mouse/key input at image coordinates (tests and bench)
 
@@ -24,10 +26,15 @@ Keys: B brush, E eraser, P polygon, F fill, K accept pre-labels (a click accepts
 the cursor), X subtract (polygons cut holes; Alt on the first vertex does it once), H hide the
 mask, Shift+H hide the pre-labels, Shift+A accept all pre-labels, Shift+Del clear the
 pre-labels (deletes the stored prediction; predict again to restore it), [ ] brush size, 1-9
-defect class, Page Down or D next image, Page Up or A previous image, Ctrl+0 fit, Ctrl+Alt+0
+defect class (in the class list's order; "+" beside it adds one, "Edit" or a right-click
+renames, recolours, moves or deletes the selected one), Ctrl+Enter mark labeled and go on,
+Ctrl+G mark a good part and go on, Page Down or D next image, Page Up or A previous image, Ctrl+0 fit, Ctrl+Alt+0
 100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. On the canvas: Shift+click draws a line from
 the last stroke, Backspace drops the last polygon vertex, Enter or a double-click closes it,
 Escape cancels it, the wheel zooms about the cursor, middle-drag or Space+drag pans.
+
+Painting needs a defect class of this project: without one, brush, polygon and fill are off
+and a line under the bar says how to add one; the tools never paint a value the project lacks.
 
 Pre-labels: a model's stored prediction of the shown image (the active model's, else the
 newest model's that has one; threshold: project setting ``prelabel_threshold``, default 0.5)

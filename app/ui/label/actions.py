@@ -3,7 +3,8 @@
 Keys (tooltips show them): B brush, E eraser, P polygon, F fill, K accept pre-labels (a click
 accepts the one under the cursor), X subtract (cut holes), H hide the mask, Shift+H hide the
 pre-labels, Shift+A accept all pre-labels, Shift+Del clear pre-labels, [ and ] brush size,
-1-9 defect class, Page Down / D next image, Page Up / A previous image, Ctrl+0 fit,
+1-9 defect class, Ctrl+Enter mark labeled and go on, Ctrl+G mark a good part and go on,
+Page Down / D next image, Page Up / A previous image, Ctrl+0 fit,
 Ctrl+Alt+0 100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. In the canvas: Backspace drops
 the last polygon vertex, Enter (or a double-click) closes it, Escape cancels it, Space+drag or
 middle-drag pans.
@@ -12,6 +13,7 @@ middle-drag pans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -26,9 +28,14 @@ class Spec:
     text: str
     keys: tuple[str, ...]
     tip: str
-    handler: str  # LabelWorkspace method
+    handler: str  # LabelWorkspace method, or a dotted path from it ("class_editor.add")
     arg: object = None  # passed to the handler when set
     checkable: bool = False
+
+
+def class_key_tip(n: int, name: str | None) -> str:
+    """Tooltip of key n: 'Select class 2: pore' (the workspace renames it as classes change)."""
+    return f"Select class {n}: {name}" if name else f"Select class {n} (no class {n} yet)"
 
 
 TOOL_SPECS = (
@@ -56,7 +63,30 @@ PRELABEL_SPECS = (
          "Hide the model's pre-label outlines", "set_prelabels_hidden", checkable=True),
 )
 
-SPECS = TOOL_SPECS + PRELABEL_SPECS + (
+CLASS_EDIT_SPECS = (
+    Spec("label.class.new", "&Add defect class…", (), "Add a defect class to the class list",
+         "class_editor.add"),
+    Spec("label.class.rename", "Re&name defect class…", (), "Rename the selected defect class "
+         "(masks keep their pixels)", "class_editor.rename"),
+    Spec("label.class.recolor", "Defect class &colour…", (), "Change the selected defect "
+         "class's colour", "class_editor.recolor"),
+    Spec("label.class.earlier", "Move class &up", (), "Move the selected defect class up the "
+         "list (keys 1-9 follow the list)", "class_editor.move", -1),
+    Spec("label.class.later", "Move class do&wn", (), "Move the selected defect class down the "
+         "list (keys 1-9 follow the list)", "class_editor.move", +1),
+    Spec("label.class.delete", "&Delete defect class…", (), "Delete the selected defect class; "
+         "asks what its pixels become", "class_editor.delete"),
+)
+
+MARK_SPECS = (
+    Spec("label.mark.labeled", "Mark &labeled, next image", ("Ctrl+Return", "Ctrl+Enter"),
+         "This image is done: status labeled (it trains), then the next image",
+         "marker.labeled"),
+    Spec("label.mark.good", "Mark &good part, next image", ("Ctrl+G",),
+         "No defect on this part: labeled as a good part, then the next image", "marker.good"),
+)
+
+SPECS = TOOL_SPECS + PRELABEL_SPECS + CLASS_EDIT_SPECS + MARK_SPECS + (
     Spec("label.subtract", "&Subtract", ("X",), "Polygons cut holes instead of adding",
          "set_subtract", checkable=True),
     Spec("label.hide_mask", "&Hide mask", ("H",), "Hide the mask overlay", "set_mask_hidden",
@@ -71,7 +101,7 @@ SPECS = TOOL_SPECS + PRELABEL_SPECS + (
     Spec("label.actual", "&100 %", ("Ctrl+Alt+0",), "One image pixel per screen pixel",
          "actual_size"),
 ) + tuple(
-    Spec(f"label.class.{n}", f"Class {n}", (str(n),), f"Select the {n}th defect class",
+    Spec(f"label.class.{n}", f"Class {n}", (str(n),), class_key_tip(n, None),
          "select_class_index", n - 1)
     for n in range(1, 10)
 )
@@ -90,13 +120,29 @@ def build_actions(workspace) -> dict[str, QAction]:
         action.setToolTip(spec.tip)
         action.setStatusTip(spec.tip)
         action.setCheckable(spec.checkable)
-        _connect(action, getattr(workspace, spec.handler), spec)
+        _connect(action, attrgetter(spec.handler)(workspace), spec)
         if spec in TOOL_SPECS:
             tools.addAction(action)
             action.setToolTip(f"{spec.text.replace('&', '')}: {action.toolTip()}")
         decorate_tooltip(action)
         actions[spec.id] = action
     return actions
+
+
+PAINT_ACTIONS = ("label.tool.brush", "label.tool.polygon", "label.tool.fill")
+
+
+def sync_class_actions(actions: dict[str, QAction], classes, writable: bool) -> None:
+    """Follow the project's classes: painting needs one, keys 1-9 name theirs in tooltips."""
+    for key in PAINT_ACTIONS:
+        actions[key].setEnabled(bool(classes))
+    actions["label.class.new"].setEnabled(writable)
+    for spec in CLASS_EDIT_SPECS[1:]:
+        actions[spec.id].setEnabled(writable and bool(classes))
+    for n in range(1, 10):
+        action = actions[f"label.class.{n}"]
+        action.setToolTip(class_key_tip(n, classes[n - 1].name if n <= len(classes) else None))
+        decorate_tooltip(action)
 
 
 def undo_actions(workspace, group) -> dict[str, QAction]:

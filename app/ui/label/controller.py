@@ -17,6 +17,8 @@ from app.core.editing import TOOLS, MaskDocument, Modifiers, Tool, ToolResult
 from .previews import PREVIEWS
 from .settings import LabelSettings
 
+NO_CLASS_HINT = "Add a defect class to start labeling: + in the class list"
+
 # key -> the tool method it calls (PolygonTool: Backspace drops a vertex, Enter closes)
 KEY_CALLS = {
     Qt.Key.Key_Backspace: "remove_last",
@@ -52,6 +54,7 @@ class ToolController(QObject):
     dirty = Signal(tuple)  # a mask rectangle changed: overlay and canvas must follow
     edit_finished = Signal(object)  # the MaskEdit of a finished stroke, polygon or fill
     preview_changed = Signal()  # the preview changed without the cursor moving
+    refused = Signal(str)  # a press the current tool cannot paint, and why
 
     def __init__(self, settings: LabelSettings, parent: QObject | None = None):
         super().__init__(parent)
@@ -73,7 +76,16 @@ class ToolController(QObject):
 
     @property
     def tool(self) -> Tool | None:
-        return self._tools.get(self.settings.mode) if self.editable else None
+        """The current tool, or None: read-only, or a tool that paints a class while the
+        selected one is not a class of this project (class_colors holds the project's)."""
+        tool = self._tools.get(self.settings.mode) if self.editable else None
+        if tool is not None and tool.paints_class and not self.class_ready:
+            return None
+        return tool
+
+    @property
+    def class_ready(self) -> bool:
+        return self.settings.class_value in self.class_colors
 
     @property
     def busy(self) -> bool:
@@ -81,6 +93,8 @@ class ToolController(QObject):
 
     # input from the canvas ------------------------------------------------------------------
     def press(self, pt, qt_modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        if self.editable and self.doc is not None and self.tool is None:
+            self.refused.emit(NO_CLASS_HINT)
         if self.tool is not None:
             self._handle(self.tool.press(pt, core_modifiers(qt_modifiers)))
             self.preview_changed.emit()

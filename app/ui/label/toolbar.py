@@ -13,15 +13,19 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
+    QMenu,
     QPushButton,
     QSlider,
     QSpinBox,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
 from app.core.editing import MAX_BRUSH_SIZE
 
+from .actions import CLASS_EDIT_SPECS, class_key_tip
+from .controller import NO_CLASS_HINT
 from .settings import LabelSettings
 
 _LOG_STEPS = 1000  # brush slider positions; logarithmic so 1..20 px is as easy as 200..2000
@@ -76,6 +80,7 @@ class LabelToolBar(QObject):
         self.classes.setMinimumContentsLength(10)
         self.classes.currentIndexChanged.connect(self._class_picked)
         self._add("Class", self.classes)
+        self._class_editing(actions)
 
         self.size_slider = QSlider(Qt.Orientation.Horizontal, toolTip="Brush size ([ and ])")
         self.size_slider.setRange(0, _LOG_STEPS)
@@ -120,6 +125,29 @@ class LabelToolBar(QObject):
         self.view_bar.addAction(actions["label.actual"])
         self.view_bar.addWidget(self.zoom_label)
 
+    def _class_editing(self, actions: dict) -> None:
+        """'+' adds a class; the 'Edit' menu (also the list's context menu) edits the selected."""
+        self.add_class = QToolButton(text="+", toolTip="Add a defect class")
+        self.add_class.setObjectName("label.class.add_button")
+        self.add_class.clicked.connect(actions["label.class.new"].trigger)
+        actions["label.class.new"].enabledChanged.connect(self.add_class.setEnabled)
+        self.edit_bar.addWidget(self.add_class)
+        self.class_menu = QMenu("Defect class", self.classes)
+        for spec in CLASS_EDIT_SPECS[1:]:
+            self.class_menu.addAction(actions[spec.id])
+        self.class_button = QToolButton(text="Edit", toolTip="Rename, recolour, move or delete "
+                                        "the selected defect class")
+        self.class_button.setMenu(self.class_menu)
+        self.class_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.edit_bar.addWidget(self.class_button)
+        self.classes.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.classes.customContextMenuRequested.connect(
+            lambda pos: self.class_menu.exec(self.classes.mapToGlobal(pos)))
+        # its own line under the bar (the workspace places it): in the bar it could be folded away
+        self.no_class_hint = QLabel(NO_CLASS_HINT, margin=4)
+        self.no_class_hint.setObjectName("label.no_class_hint")
+        self.no_class_hint.setVisible(False)
+
     def show_zoom(self, zoom: float) -> None:
         self.zoom_label.setText(f" {zoom:.0%}")
 
@@ -130,6 +158,12 @@ class LabelToolBar(QObject):
             for i, c in enumerate(classes, start=1):
                 label = f"{i}  {c.name}" if i <= 9 else c.name
                 self.classes.addItem(color_icon(c.color), label, c.value)
+                if i <= 9:
+                    self.classes.setItemData(i - 1, f"{class_key_tip(i, c.name)} ({i})",
+                                             Qt.ItemDataRole.ToolTipRole)
+        self.classes.setEnabled(bool(classes))
+        self.class_button.setEnabled(bool(classes))
+        self.no_class_hint.setVisible(not classes)
         self._follow("class_value")
 
     def _add(self, label: str, widget: QWidget) -> None:

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from app.core.editing import MaskDocument, MaskEdit, ToolMode
 from app.ui.workspace import Workspace
 
-from .actions import build_actions, undo_actions
+from .actions import build_actions, sync_class_actions, undo_actions
 from .canvas import LabelCanvas
+from .class_editor import ClassEditor
 from .committer import MaskCommitter
 from .controller import ToolController
 from .image_layer import ImageLayer
 from .loader import ImageLoader, LoadedImage
+from .marking import ImageMarker
 from .overlay import MaskOverlay
 from .palette import palette_table
 from .prelabel_layer import PreLabelLayer
@@ -74,6 +76,8 @@ class LabelWorkspace(Workspace):
         self.controller = ToolController(self.settings, self)
         self.canvas.controller = self.controller
         self.histories = UndoHistories(self._apply_history_edit, parent=self)
+        self.class_editor = ClassEditor(self.settings, self)  # the actions call these two
+        self.marker = ImageMarker(self)
         self._actions = build_actions(self)
         self._actions.update(undo_actions(self, self.histories.group))
         self.addActions(list(self._actions.values()))
@@ -91,6 +95,11 @@ class LabelWorkspace(Workspace):
         self.controller.dirty.connect(self._on_dirty)
         self.controller.edit_finished.connect(self._on_edit)
         self.controller.preview_changed.connect(self.canvas.refresh_preview)
+        self.controller.refused.connect(self.status_message)
+        self.class_editor.classes_changed.connect(self.reload_classes)
+        self.class_editor.about_to_change_masks.connect(self.flush)
+        self.class_editor.masks_changed.connect(self._masks_rewritten)
+        self.class_editor.status_message.connect(self.status_message)
         self.canvas.hovered.connect(self._show_pixel_info)
         self.canvas.view_changed.connect(lambda: self.toolbar.show_zoom(self.canvas.view.zoom))
         self.settings.changed.connect(self._on_setting)
@@ -107,6 +116,7 @@ class LabelWorkspace(Workspace):
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
         col.addWidget(self.toolbar.edit_bar)
+        col.addWidget(self.toolbar.no_class_hint)
         col.addWidget(self.canvas, 1)
         col.addWidget(self.toolbar.view_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -131,7 +141,9 @@ class LabelWorkspace(Workspace):
         if self.project is not None:
             self._close_project()
         self.project = project
+        self.class_editor.project = project
         if project is None:
+            self.reload_classes()  # no class: nothing to paint
             if self.panel is not None:
                 self.panel.set_project(None)
             return
@@ -149,6 +161,8 @@ class LabelWorkspace(Workspace):
         self.prelabel_loader.failed.connect(self._prelabels_failed)
         self.controller.editable = not project.readonly
         self.reload_classes()
+        if self._classes:  # a value left from the last project may name another class here
+            self.settings.class_value = self._classes[0].value
         self._ids = [r.id for r in project.images.list()] if self.panel is None else []
         if self.panel is not None:
             self.panel.set_project(project)
@@ -317,6 +331,8 @@ class LabelWorkspace(Workspace):
         if self.prelabel_loader is not None:  # pre-labels of deleted classes are dropped
             self.prelabel_loader.set_classes(c.value for c in self._classes)
         self.toolbar.set_classes(self._classes)
+        sync_class_actions(self._actions, self._classes,
+                           self.project is not None and not self.project.readonly)
         self._class_names = {c.value: c.name for c in self._classes}
         values = [c.value for c in self._classes]
         if values and self.settings.class_value not in values:
@@ -324,6 +340,17 @@ class LabelWorkspace(Workspace):
         if self.overlay is not None:
             self.overlay.set_table(self._table)
             self.canvas.update()
+
+    def _masks_rewritten(self, image_ids: list) -> None:
+        """A class delete wrote new revisions: drop cached masks, show the new ones."""
+        if self.loader is not None:
+            self.loader.invalidate()
+        for image_id in image_ids:
+            self.histories.forget(image_id)  # its diffs were made on the old mask
+            self._list_stale.add(image_id)
+        self._refresh_list()
+        if self.current_id in image_ids:
+            self.reload_image()
 
     def select_class_index(self, index: int) -> None:
         """Keys 1-9: the n-th defect class in project order."""

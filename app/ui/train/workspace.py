@@ -34,6 +34,7 @@ from .compare import CompareDialog
 from .jobs import probe_job, train_job
 from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
+from .readiness import ReadinessLabel
 from .spec_form import SpecForm
 
 # Errors meant for the user (nothing to train on, read-only, ...): said in the log, no dialog.
@@ -61,6 +62,7 @@ class TrainWorkspace(Workspace):
 
         self.form = SpecForm()
         self.data_label = QLabel(wordWrap=True)
+        self.readiness = ReadinessLabel()  # which images train, and why the others do not
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("Train a new model on the labeled images")
         self.stop_button = QPushButton("Stop")
@@ -113,6 +115,7 @@ class TrainWorkspace(Workspace):
         col = QVBoxLayout(left)
         col.addWidget(setup)
         col.addWidget(self.data_label)
+        col.addWidget(self.readiness)
         col.addLayout(buttons)
         col.addWidget(self.progress)
         col.addWidget(self.progress_text)
@@ -177,6 +180,7 @@ class TrainWorkspace(Workspace):
     def refresh(self) -> None:
         """Re-read data counts, models and the resumable run from the project."""
         p = self.project
+        self.readiness.show_project(p)
         if p is None:
             self.models.show_models([], None, {})
             self.data_label.clear()

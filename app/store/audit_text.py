@@ -32,7 +32,7 @@ def part_name(path: str) -> str:
     return PurePath(str(path).replace("\\", "/")).stem or str(path)
 
 
-STATUS_WORDS = {"labeled": "done", "in_progress": "in progress", "unlabeled": "not started"}
+STATUS_WORDS = {"labeled": "labeled", "in_progress": "in progress", "unlabeled": "unlabeled"}
 RUN_STATUS_WORDS = {"running": "resumed", "done": "finished", "canceled": "stopped"}
 
 
@@ -136,6 +136,8 @@ SENTENCES: dict[str, Sentence] = {
     "class.update": lambda r, n: f"changed class {r.detail.get('name', '?')}"
                                  + (f" (color {r.detail['color']})" if r.detail.get("color") else ""),
     "class.delete": _class_delete,
+    "class.reorder": lambda r, n: "put the classes in the order "
+                                  + ", ".join(str(x) for x in r.detail.get("order", [])),
     "image.import": _image_import,
     "image.split": _image_split,
     "image.status": lambda r, n: f"marked {_images(r, n)} "

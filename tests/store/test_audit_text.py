@@ -58,7 +58,7 @@ def test_sentences_from_a_real_project(project, tmp_path, monkeypatch):
     names = AuditNames.of(project)
     text = [sentence(r, names) for r in reversed(project.audit.list())]
     assert "ana added class pore" in text
-    assert "ana marked part-03 done" in text
+    assert "ana marked part-03 labeled" in text
     assert "ana marked part-07 good (no defect)" in text
     assert "ana edited the mask of part-03 (1200 defect pixels)" in text
     assert "ana set mm_per_pixel to 0.02" in text
@@ -100,6 +100,8 @@ def test_each_action_kind_reads_as_a_sentence():
             model_grade="SCRAP", grade="SCRAP", reason=""), "bo confirmed part-02 SCRAP"),
         (row("mask.revision", "image", 2, source="prelabel", defect_pixels=1),
             "bo pre-labeled the mask of part-02 (1 defect pixel)"),
+        (row("class.reorder", "defect_class", None, order=["pore", "crack"]),
+            "bo put the classes in the order pore, crack"),
     ]
     for r, expected in cases:
         assert sentence(r, names) == expected

@@ -26,6 +26,7 @@ from app.store import EXTENSION, Project, ProjectError
 from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
+from app.ui.job_status import JobStatusLabel
 from app.ui.shortcuts_dialog import ShortcutsDialog
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
             self, actions.WINDOW_ACTIONS + tuple(actions.workspace_specs(names)))
         self._build_menus()
         self.image_count = QLabel()
+        self.job_status = JobStatusLabel()
+        self.statusBar().addPermanentWidget(self.job_status)
         self.statusBar().addPermanentWidget(self.image_count)
         self.demo_runner = JobRunner(self)
         self.demo_runner.succeeded.connect(lambda path: self.open_project(path))
@@ -245,7 +248,11 @@ class MainWindow(QMainWindow):
     def _add_workspace(self, ws) -> None:
         self.tabs.addTab(ws, ws.title)
         ws.dirty_changed.connect(lambda dirty, w=ws: self._mark(self._dirty, w, dirty))
-        ws.status_message.connect(self.statusBar().showMessage)
+        # A workspace's messages show while it does; its job progress shows from anywhere.
+        ws.status_message.connect(
+            lambda text, w=ws: self.statusBar().showMessage(text)
+            if w is self.current_workspace() else None)
+        ws.job_progress.connect(lambda text, w=ws: self.job_status.show_line(w.title, text))
         saving = getattr(ws, "saving_changed", None)  # optional: workspaces that save async
         if saving is not None:
             saving.connect(lambda on, w=ws: self._mark(self._saving, w, on))
@@ -283,6 +290,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent projects").setEnabled(False)
 
     def _workspace_changed(self, _index: int) -> None:
+        self.statusBar().clearMessage()  # it was the last workspace's
         self._sync_workspace_menu()
         ws = self.current_workspace()
         if ws is not None and self._project is not None:
@@ -308,6 +316,8 @@ class MainWindow(QMainWindow):
         for panel in self.findChildren(ImageListPanel):
             panel.refresh()
         self._refresh()
+        if (ws := self.current_workspace()) is not None and self._project is not None:
+            ws.data_changed()  # the others re-read when they are shown (activated)
 
     def _settings_changed(self, key: str) -> None:
         if key == "recent/projects":

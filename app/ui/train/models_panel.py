@@ -33,7 +33,7 @@ class ModelsPanel(QWidget):
     activate_requested = Signal(int)
     compare_requested = Signal(int, int)
     predict_current_requested = Signal(int)  # model id
-    predict_unlabeled_requested = Signal(int)
+    predict_all_requested = Signal(int)
     cancel_prediction_requested = Signal()
 
     def __init__(self, parent=None):
@@ -61,7 +61,9 @@ class ModelsPanel(QWidget):
         self.compare = QPushButton("Compare")
         self.compare.setToolTip("Select two models to see their metrics side by side")
         self.predict_current = QPushButton("Predict current image")
-        self.predict_unlabeled = QPushButton("Predict all unlabeled")
+        self.predict_all = QPushButton("Predict all images")
+        self.predict_all.setToolTip("Predict every image with the selected model: the labeled "
+                                    "ones for Grade's what-if, the others as pre-labels")
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop pre-labeling; the predictions made so far are kept")
         self.cancel.hide()
@@ -69,7 +71,7 @@ class ModelsPanel(QWidget):
         for b in (self.activate, self.compare):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for b in (self.predict_current, self.predict_unlabeled, self.cancel):
+        for b in (self.predict_current, self.predict_all, self.cancel):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -82,8 +84,8 @@ class ModelsPanel(QWidget):
         self.compare.clicked.connect(self._emit_compare)
         self.predict_current.clicked.connect(
             lambda: self._emit_model(self.predict_current_requested))
-        self.predict_unlabeled.clicked.connect(
-            lambda: self._emit_model(self.predict_unlabeled_requested))
+        self.predict_all.clicked.connect(
+            lambda: self._emit_model(self.predict_all_requested))
         self.cancel.clicked.connect(self.cancel_prediction_requested)
         self._writable = True
         self._predicting = False
@@ -148,7 +150,7 @@ class ModelsPanel(QWidget):
         one = len(ids) == 1
         self.activate.setEnabled(one and self._writable and ids[0] != self.active_id)
         self.compare.setEnabled(len(ids) == 2)
-        for b in (self.predict_current, self.predict_unlabeled):
+        for b in (self.predict_current, self.predict_all):
             b.setEnabled(one and self._writable and not self._predicting)
 
     def _emit_activate(self) -> None:

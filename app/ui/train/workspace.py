@@ -168,8 +168,7 @@ class TrainWorkspace(Workspace):
         self.job_progress.emit("")
         self.progress_text.clear()
         if self.curves is not None:
-            self.curves.start([])
-            self.curves.stop()
+            self.curves.clear()
         if project is not None:
             self._apply_defaults()
             self.refresh()

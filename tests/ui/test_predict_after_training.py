@@ -47,7 +47,7 @@ def test_training_ends_with_predictions_graded_by_the_whatif(qtbot, bare_window,
 
     qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
     assert train.training
-    qtbot.waitUntil(lambda: any(s.startswith("Training: Epoch") for s in shown), timeout=30_000)
+    qtbot.waitUntil(lambda: any(s.startswith("Training epoch") for s in shown), timeout=30_000)
     window.show_workspace("Grade")  # the line stays on the status bar from another workspace
     with qtbot.waitSignal(grade.whatif_refreshed, timeout=60_000,
                           check_params_cb=lambda out: out.parts == 6) as got:
@@ -66,7 +66,7 @@ def test_training_ends_with_predictions_graded_by_the_whatif(qtbot, bare_window,
     assert f"<b>{len(labeled)}</b> labeled parts" in grade.whatif_panel.summary.text()
 
     # The progress line: training epochs, then predictions, on the status bar; gone after.
-    assert any(s.startswith("Training: Epoch 2/2") for s in shown)
+    assert any(s.startswith("Training epoch 2/2 · ETA") for s in shown)
     assert "Predicting 8/8" in shown
     assert shown.index("Predicting 8/8") > max(i for i, s in enumerate(shown)
                                                if s.startswith("Training"))

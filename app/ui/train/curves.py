@@ -17,11 +17,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 REDRAW_MS = 100
 EMA = 0.9  # smoothing of the loss line drawn over the raw one (debiased, as TensorBoard does)
-IDLE = "No training run yet: press Start to draw the loss and validation curves"
+IDLE = "Press Start to train: the loss and validation curves are drawn here as it runs"
 WAITING_LOSS = "The loss curve starts with the first training step"
 WAITING_VAL = "Validation IoU per class appears after the first epoch"
 SYMBOLS = ("o", "s", "t", "d", "star", "p", "h", "t1")
@@ -35,7 +35,7 @@ MEAN_KEY = "miou"
 
 
 class IntegerAxis(pg.AxisItem):
-    """An axis whose ticks fall on whole numbers only (epochs)."""
+    """An axis whose ticks fall on whole numbers only (steps, epochs)."""
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
         out, seen = [], set()
@@ -47,6 +47,18 @@ class IntegerAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         return [str(int(round(v * scale))) for v in values]
+
+
+def _side_legend(plot: pg.PlotWidget) -> pg.LegendItem:
+    """A legend right of the plot area, in the plot's own layout, so it never hides a line;
+    lines plotted with a name join it (PlotItem.addItem looks for `legend`)."""
+    item = plot.getPlotItem()
+    legend = pg.LegendItem(offset=None, verSpacing=-4)
+    item.layout.addItem(legend, 2, 3)
+    legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no gaps
+    item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    item.legend = legend
+    return legend
 
 
 class _PlotOrText(QStackedWidget):
@@ -110,10 +122,11 @@ class TrainingCurves(QWidget):
         self._classes: list[tuple[str, str, str]] = []  # (value, name, color)
         self._dirty = False
 
-        self.loss_plot = pg.PlotWidget(title="Training loss")
+        self.loss_plot = pg.PlotWidget(title="Training loss",
+                                       axisItems={"bottom": IntegerAxis("bottom")})
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_legend = _side_legend(self.loss_plot)
         self.loss_raw = self.loss_plot.plot(pen=pg.mkPen((120, 160, 220, 90)), name="loss")
         self.loss_line = self.loss_plot.plot(pen=pg.mkPen((60, 120, 220), width=2),
                                              name="smoothed")
@@ -126,7 +139,7 @@ class TrainingCurves(QWidget):
         self.val_plot.setLabel("bottom", "epoch")
         self.val_plot.setYRange(0, 1)
         self.val_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.val_plot.addLegend(offset=(-10, 10))
+        self.legend = _side_legend(self.val_plot)
         self.val_lines: dict[str, pg.PlotDataItem] = {}
 
         self.loss_panel = _PlotOrText(self.loss_plot, IDLE)

@@ -25,6 +25,8 @@ from . import format as fmt
 
 COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "IoU per class", "Escapes",
            "False rejects", "Status")
+PER_CLASS = "IoU per class"
+WRAPPED = {"Model": 150, "Status": 120}  # column -> width (px); text wraps in it
 NO_MODEL = "No model yet: label a few parts, then Train"
 IdRole = Qt.ItemDataRole.UserRole
 
@@ -46,8 +48,17 @@ class ModelsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fits a 1280 px window without scrolling sideways: long names and statuses wrap in
+        # fixed widths, per-class IoU (it grows with the classes) takes the room left.
+        for column, width in WRAPPED.items():
+            header.setSectionResizeMode(COLUMNS.index(column), QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(COLUMNS.index(column), width)
+        header.setSectionResizeMode(COLUMNS.index(PER_CLASS), QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setToolTip("Select one model to make it active or pre-label with it; "
                               "two to compare them")
         self.empty = QLabel(NO_MODEL, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
@@ -116,7 +127,10 @@ class ModelsPanel(QWidget):
                     item.setFont(bold)
                 if c == 1:
                     item.setToolTip(f"{fmt.architecture(row)}\n{row.rel_dir}")
+                elif COLUMNS[c] == PER_CLASS:
+                    item.setToolTip(text)
                 self.table.setItem(r, c, item)
+        self.table.resizeRowsToContents()
         self.table.clearSelection()
         for r, row in enumerate(self.rows):
             if row.id in selected:

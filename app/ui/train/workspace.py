@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.jobs.after_training import PREDICT_EVENT
-from app.jobs.training import find_resumable
+from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import app_settings, errors
 from app.ui.workers import JobRunner
@@ -265,6 +265,7 @@ class TrainWorkspace(Workspace):
         self._ensure_curves().start(classes)
         self._stopping = False
         self._phase = "train"
+        self._set_job_line("train", "Training: preparing…")
         self.progress.setRange(0, 0)  # busy until the first step says how many there are
         self.progress_text.setText("Preparing the training data…")
         self.log("Resuming the last stopped run" if resume else
@@ -281,14 +282,20 @@ class TrainWorkspace(Workspace):
         if self.training:
             self._stopping = True
             self.train_runner.cancel()
-            self.progress_text.setText("Stopping the predictions…" if self._phase == "predict"
+            predicting = self._phase == "predict"
+            self.progress_text.setText("Stopping the predictions…" if predicting
                                        else "Stopping after the current batch…")
+            self._set_job_line("train", "Stopping the predictions…" if predicting
+                               else "Training: stopping…")
             self._sync()
 
     def _on_event(self, event) -> None:
         if event.kind == PREDICT_EVENT:
             self._predicting(event.total_steps, event.text)
             return
+        if event.kind == "step" and event.epoch is not None and not self._stopping:
+            self._set_job_line("train", f"Training epoch {event.epoch + 1}/{event.epochs} · "
+                                        f"{format_eta(event.eta_s)}")
         if self.curves is None:
             return
         if event.kind == "step":
@@ -322,7 +329,6 @@ class TrainWorkspace(Workspace):
                 self._set_job_line("train", f"Predicting {done}/{total}")
             else:
                 self.progress_text.setText(message)
-                self._set_job_line("train", f"Training: {message}")
 
     def _set_job_line(self, key: str, text: str) -> None:
         """The status bar line (main window, any workspace): training and pre-labeling."""

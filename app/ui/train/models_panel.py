@@ -58,6 +58,8 @@ class ModelsPanel(QWidget):
         header.setSectionResizeMode(COLUMNS.index(PER_CLASS), QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(  # rows follow the wrapped text
+            QHeaderView.ResizeMode.ResizeToContents)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setToolTip("Select one model to make it active or pre-label with it; "
                               "two to compare them")
@@ -130,7 +132,6 @@ class ModelsPanel(QWidget):
                 elif COLUMNS[c] == PER_CLASS:
                     item.setToolTip(text)
                 self.table.setItem(r, c, item)
-        self.table.resizeRowsToContents()
         self.table.clearSelection()
         for r, row in enumerate(self.rows):
             if row.id in selected:

@@ -51,6 +51,10 @@ def test_train_then_predict(tiny, capsys):
     with Project.open(tiny, readonly=True) as p:
         probs, values = p.models.load_prediction(unlabeled[0].id, row.id)
     assert probs.shape == (1, 48, 48) and probs.dtype == np.uint8 and values == [1]
+    code = main(["predict", str(tiny), "--all", "--device", "cpu"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Predicted 10 image(s) with model 1" in out
 
 
 def test_train_no_predict_leaves_predictions_alone(tiny, capsys):

@@ -96,3 +96,21 @@ def test_predict_off_and_no_useful_model(tiny, monkeypatch):
     assert outcome.predictions is None and outcome.note == NOT_USEFUL
     assert any(NOT_USEFUL in line.lower() for line in logs)
     assert all(not tiny.models.predicted_image_ids(m.id) for m in tiny.models.list())
+
+
+def test_a_stop_while_predicting_keeps_what_was_made(tiny):
+    ctx = JobContext()
+    seen = []
+
+    def stop_at_third_image(done, total, message):
+        if message.startswith("Predicting"):
+            seen.append(done)
+            if done == 2:
+                ctx.cancel()
+
+    ctx.progress_fn = stop_at_third_image
+    outcome = train_then_predict(tiny, TINY, config(), ctx)
+    made = tiny.models.predicted_image_ids(outcome.model.id)
+    assert outcome.note == "predictions stopped: 2 of 8 made, kept"
+    assert sorted(outcome.predictions.predicted) == sorted(made) and len(made) == 2
+    assert seen == [0, 1, 2]

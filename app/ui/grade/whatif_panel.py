@@ -57,6 +57,11 @@ class ConfusionTable(QTableWidget):
                     color.setAlpha(70)
                     item.setBackground(color)
                 self.setItem(i, j, item)
+        # Every grade row stays in view (a 1280 x 800 window leaves this panel little height).
+        row = self.fontMetrics().height() + 6
+        self.verticalHeader().setMinimumSectionSize(row)
+        self.setMinimumHeight(self.horizontalHeader().sizeHint().height() + n * row
+                              + 2 * self.frameWidth())
 
 
 class OperatingChart(pg.PlotWidget):

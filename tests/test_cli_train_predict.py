@@ -31,10 +31,13 @@ def test_train_then_predict(tiny, capsys):
     assert "Epoch 1/2: loss" in out and "Epoch 2/2: loss" in out
     assert "Model 1 registered" in out and "val mIoU" in out and "escape rate" in out
     assert "Epoch 1/2" in err  # the progress bar (not a terminal: a line per phase)
+    # Then the model predicted every image (what-if and pre-labels), after the summary.
+    assert "predicted 10 image(s) with model 1" in out and "Predicting" in err
     with Project.open(tiny) as p:
         (row,) = p.models.list()
         assert row.config["spec"]["tile_size"] == 32 and row.config["spec"]["in_channels"] == 1
         unlabeled = [r for r in p.images.list(status="unlabeled")]
+        assert p.models.predicted_image_ids(row.id) == {r.id for r in p.images.list()}
 
     code = main(["predict", str(tiny), "--device", "cpu"])  # default: every unlabeled image
     out, err = capsys.readouterr()
@@ -48,6 +51,20 @@ def test_train_then_predict(tiny, capsys):
     with Project.open(tiny, readonly=True) as p:
         probs, values = p.models.load_prediction(unlabeled[0].id, row.id)
     assert probs.shape == (1, 48, 48) and probs.dtype == np.uint8 and values == [1]
+    code = main(["predict", str(tiny), "--all", "--device", "cpu"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Predicted 10 image(s) with model 1" in out
+
+
+def test_train_no_predict_leaves_predictions_alone(tiny, capsys):
+    code = main(["train", str(tiny), "--spec", json.dumps(TINY), "--epochs", "1", "--batch", "4",
+                 "--device", "cpu", "--threads", "1", "--no-predict"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Model 1 registered" in out and "predicted" not in out and "Predicting" not in err
+    with Project.open(tiny, readonly=True) as p:
+        assert p.models.predicted_image_ids(1) == set()
 
 
 def test_errors_are_one_clear_line(tiny, tmp_path, capsys):

@@ -18,8 +18,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Run a trained model over images of PROJECT and store its probability maps "
                     "as pre-labels (shown in the Label workspace).")
     p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
-    p.add_argument("--images", nargs="+", metavar="ID|PATH",
-                   help="image ids or paths of images in the project (default: all unlabeled)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--images", nargs="+", metavar="ID|PATH",
+                       help="image ids or paths of images in the project "
+                            "(default: all unlabeled)")
+    which.add_argument("--all", action="store_true",
+                       help="every image, the labeled ones too (what `grade`'s what-if and "
+                            "the Grade workspace compare with their labels)")
     p.add_argument("--model", type=int, metavar="ID",
                    help="model id (default: the active model, else the newest)")
     p.add_argument("--device", default="auto", metavar="DEV",
@@ -51,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
         except KeyError:
             known = ", ".join(str(m.id) for m in project.models.list()) or "none"
             return _fail(f"no model {model_id} in this project (models: {known})")
-        ids = resolve_images(project, args.images) if args.images else unlabeled_image_ids(project)
+        if args.all:
+            ids = [r.id for r in project.images.list()]
+        else:
+            ids = (resolve_images(project, args.images) if args.images
+                   else unlabeled_image_ids(project))
         if not ids:
             print("No images to predict (no unlabeled images; name some with --images).")
             return 0

@@ -1,7 +1,11 @@
 """``defect-studio train PROJECT``: train on the project's labeled images, register the model.
 
+Then, unless --no-predict, the active model predicts every image it has not predicted yet, so
+`grade` and the Grade workspace's what-if have predictions of the labeled set and the Label
+workspace has pre-labels (app.jobs.after_training).
+
 Exit status: 0 trained, 1 error, 130 interrupted with Ctrl-C (the best model so far is still
-registered when an epoch had finished, and `--resume` continues the run).
+registered when an epoch had finished, and `--resume` continues the run; nothing is predicted).
 """
 
 from __future__ import annotations
@@ -44,12 +48,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="start from random weights instead of ImageNet")
     p.add_argument("--resume", action="store_true",
                    help="continue the last stopped run (same model; --epochs may extend it)")
+    p.add_argument("--no-predict", action="store_true",
+                   help="do not predict the images afterwards (default: the active model "
+                        "predicts every image, for grading and pre-labels)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.jobs.after_training import train_then_predict
     from app.jobs.context import Canceled, JobContext
-    from app.jobs.training import config_from_dict, find_resumable, train_project
+    from app.jobs.training import config_from_dict, find_resumable
     from app.ml.project_data import DataError
     from app.store import Project, ProjectError
 
@@ -83,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             spec, config = _spec(project, args, device.kind), TrainConfig()
         config = _config(config, args, str(device.device))
-        row = train_project(project, spec, config, ctx, resume=args.resume)
+        outcome = train_then_predict(project, spec, config, ctx, resume=args.resume,
+                                     predict=not args.no_predict, after_stop=False,
+                                     device=config.device)
     except Canceled:
         bar.close()
         print("Interrupted before the first epoch finished: no model registered "
@@ -99,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         project.close()
     bar.close()
-    print("\n".join(summary(row)))
+    row = outcome.model
+    print("\n".join(summary(row) + predictions_summary(outcome)))
     return 130 if row.metrics.get("status") == "cancelled" else 0
 
 
@@ -193,6 +204,22 @@ def summary(row) -> list[str]:
                      f"false-reject rate {_pct(m.get('false_reject_rate'))}")
     else:
         lines.append("  no validation images: metrics are unavailable")
+    return lines
+
+
+def predictions_summary(outcome) -> list[str]:
+    """What was predicted after training, or why not (nothing with --no-predict)."""
+    report = outcome.predictions
+    if report is None:
+        return [f"  {outcome.note}"] if outcome.note else []
+    line = (f"  predicted {len(report.predicted)} image(s) with model {report.model_id} "
+            f"in {report.seconds:.1f} s, for grading and pre-labels")
+    if outcome.note:
+        line = f"  {outcome.note}"
+    elif not report.predicted and not report.failed:
+        line = f"  every image already has a prediction of model {report.model_id}"
+    lines = [line]
+    lines += [f"  image {image_id} not predicted: {reason}" for image_id, reason in report.failed]
     return lines
 
 

@@ -90,6 +90,13 @@ class AppSettings(QObject):
             raise ValueError(f"device must be one of {DEVICES}, not {device!r}")
         self._set("compute/device", device)
 
+    def predict_after_training(self) -> bool:
+        """After a training run, the active model predicts every image (Train workspace)."""
+        return bool(self._q.value("compute/predict_after_training", True, type=bool))
+
+    def set_predict_after_training(self, on: bool) -> None:
+        self._set("compute/predict_after_training", bool(on))
+
     # -- folders the file dialogs start in --------------------------------------------------
     def last_folder(self, kind: str) -> str:
         return str(self._q.value(f"folders/{kind}", ""))

@@ -26,8 +26,9 @@ from app.store import EXTENSION, Project, ProjectError
 from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
+from app.ui.job_status import JobStatusLabel
 from app.ui.shortcuts_dialog import ShortcutsDialog
-from app.ui.status_bar import WINDOW, ProgressLine, WorkspaceMessages
+from app.ui.status_bar import WINDOW, WorkspaceMessages
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -71,15 +72,15 @@ class MainWindow(QMainWindow):
             self, actions.WINDOW_ACTIONS + tuple(actions.workspace_specs(names)))
         self._build_menus()
         self.image_count = QLabel()
-        self.progress_line = ProgressLine()  # work that outlives a workspace switch (training)
-        self.statusBar().addPermanentWidget(self.progress_line)
+        self.job_status = JobStatusLabel()
+        self.statusBar().addPermanentWidget(self.job_status)
         self.statusBar().addPermanentWidget(self.image_count)
         self.demo_runner = JobRunner(self)
         self.demo_runner.succeeded.connect(lambda path: self.open_project(path))
         self.demo_runner.failed.connect(errors.report_job_failure)
         self.demo_runner.progress.connect(
-            lambda done, total, text: self.progress_line.set(f"Demo: {text}", done, total))
-        self.demo_runner.finished.connect(self.progress_line.clear)
+            lambda _done, _total, text: self.job_status.show_line("Demo", f"Demo: {text}"))
+        self.demo_runner.finished.connect(lambda: self.job_status.show_line("Demo", ""))
 
         self.welcome.new_requested.connect(self.new_project_dialog)
         self.welcome.open_requested.connect(self.open_project_dialog)
@@ -264,6 +265,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(ws, ws.title)
         ws.dirty_changed.connect(lambda dirty, w=ws: self._mark(self._dirty, w, dirty))
         ws.status_message.connect(lambda text, w=ws: self.messages.post(w.title, text))
+        ws.job_progress.connect(lambda text, w=ws: self.job_status.show_line(w.title, text))
         saving = getattr(ws, "saving_changed", None)  # optional: workspaces that save async
         if saving is not None:
             saving.connect(lambda on, w=ws: self._mark(self._saving, w, on))
@@ -332,6 +334,8 @@ class MainWindow(QMainWindow):
         for panel in self.findChildren(ImageListPanel):
             panel.refresh()
         self._refresh()
+        if (ws := self.current_workspace()) is not None and self._project is not None:
+            ws.data_changed()  # the others re-read when they are shown (activated)
 
     def _settings_changed(self, key: str) -> None:
         if key == "recent/projects":

@@ -19,6 +19,9 @@ class Workspace(QWidget):
     status_message = Signal(str)
     #: something unsaved is pending (the main window shows it in the title)
     dirty_changed = Signal(bool)
+    #: a long job's progress line (training, predicting), shown on the status bar whichever
+    #: workspace is shown; "" when it is over. status_message shows only while this one shows.
+    job_progress = Signal(str)
 
     def set_project(self, project) -> None:
         """Called with the open app.store.Project, or None when the project closes."""
@@ -33,6 +36,11 @@ class Workspace(QWidget):
     def confirm_close(self) -> bool:
         """Unsaved work that flush() does not save (a draft): ask the user; False: stay open."""
         return True
+
+    def data_changed(self) -> None:
+        """Images, masks or predictions changed elsewhere (an import, predictions after
+        training) while this workspace is shown: re-read what it shows. activated() re-reads
+        when it is shown later."""
 
     def flush(self) -> None:
         """Commit anything pending now (before close, project switch, or on an error)."""

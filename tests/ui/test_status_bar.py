@@ -1,4 +1,4 @@
-"""Status-bar messages belong to their workspace; the progress line stays across switches."""
+"""Status-bar messages belong to their workspace (see test_job_status.py for job lines)."""
 
 import pytest
 from PySide6.QtCore import Qt
@@ -52,17 +52,3 @@ def test_closing_the_project_clears_the_bar(qtbot, main_window):
     main_window.workspaces()[0].status_message.emit("zoom 200%")
     main_window.close_project()
     assert main_window.statusBar().currentMessage() == ""
-
-
-def test_progress_line_is_permanent_across_workspaces(qtbot, main_window):
-    window = main_window
-    line = window.progress_line
-    assert line.isHidden()
-    line.set("Training: epoch 3 of 30", 3, 30)
-    click_tab(qtbot, window, "Review")
-    assert line.isVisible() and line.label.text() == "Training: epoch 3 of 30"
-    assert (line.bar.value(), line.bar.maximum()) == (3, 30)
-    line.set("Training: preparing", 0, 0)
-    assert line.bar.maximum() == 0  # busy
-    line.clear()
-    assert line.isHidden()

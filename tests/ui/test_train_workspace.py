@@ -54,6 +54,9 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
 
     tiny_settings(ws, epochs=500)
     assert not ws.form.weights_note.isVisibleTo(ws)
+    assert ws.predict_after.isChecked()  # on by default; this test predicts by hand below
+    qtbot.mouseClick(ws.predict_after, Qt.MouseButton.LeftButton)
+    assert not ws.predict_after.isChecked()
     qtbot.mouseClick(ws.start_button, Qt.MouseButton.LeftButton)
     assert ws.training and not ws.start_button.isEnabled() and not ws.form.isEnabled()
     # Live curves: loss points drawn by the coalescing timer, then a validation point.
@@ -98,10 +101,12 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
     dialog.close()
 
     ws.models.select_ids([second])
+    assert window.project.models.predicted_image_ids(second) == set()  # predicting was off
     with qtbot.waitSignal(ws.predictions_changed, timeout=20_000) as got:
-        qtbot.mouseClick(ws.models.predict_unlabeled, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(ws.models.predict_all, Qt.MouseButton.LeftButton)
     ids, model_id = got.args
-    assert model_id == second and len(ids) == 2
+    assert model_id == second and sorted(ids) == [r.id for r in window.project.images.list()]
+    assert len(ids) == 10  # labeled ones too: the what-if grades them
     probs, _ = window.project.models.load_prediction(ids[0], second)
     assert probs.shape == (1, 48, 48)
 

@@ -57,8 +57,9 @@ class ConfusionTable(QTableWidget):
                     color.setAlpha(70)
                     item.setBackground(color)
                 self.setItem(i, j, item)
-        # every grade row stays readable when the window is small (1280 x 800): no scrolling
+        # Every grade row stays in view (a 1280 x 800 window leaves this panel little height).
         row = self.fontMetrics().height() + 6
+        self.verticalHeader().setMinimumSectionSize(row)
         self.setMinimumHeight(self.horizontalHeader().sizeHint().height() + n * row
                               + 2 * self.frameWidth())
 

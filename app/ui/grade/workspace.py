@@ -252,6 +252,10 @@ class GradeWorkspace(Workspace):
         if self.session.part is not None:
             self.show_image(self.session.part.row.id)
 
+    def data_changed(self) -> None:
+        """New predictions (after training) or labels: the what-if and the part re-read them."""
+        self.activated()
+
     def flush(self) -> None:
         """End slider gestures into the draft (the draft itself is saved only by Save)."""
         self.classes.flush()
@@ -519,8 +523,8 @@ class GradeWorkspace(Workspace):
         model_id = self.model_id
         if model_id is None:
             self.whatif_panel.show_message(
-                "What-if needs a trained model with predictions of the labeled images "
-                "(Train workspace: predict).")
+                "What-if needs a trained model: train one in the Train workspace; it then "
+                "predicts the labeled images.")
             return
         self.whatif.request(project, model_id, self.session.recipe, self.current_class, now)
 

@@ -429,6 +429,10 @@ class LabelWorkspace(Workspace):
         self.status_message.emit(f"Could not save the mask of image {image_id}: {message}")
 
     # pre-labels -------------------------------------------------------------------------------
+    def data_changed(self) -> None:
+        """Predictions may have landed (after training) while this image shows."""
+        self.reload_prelabels()
+
     def reload_prelabels(self) -> None:
         """Read the shown image's pre-labels again: call after predictions were stored or
         deleted elsewhere (activated() does). The old ones stay drawn until the new arrive."""

@@ -25,17 +25,18 @@ def _with_threads(fn: Callable[[], object]):
         torch.set_num_threads(before)
 
 
-def train_job(project, spec, values: dict | None, resume: bool, on_event):
-    """A JobRunner function training `project`; values are TrainConfig fields from the form
-    (None with resume: the run's own settings)."""
+def train_job(project, spec, values: dict | None, resume: bool, on_event, predict: bool = True):
+    """A JobRunner function training `project`, then (with `predict`) predicting every image
+    with the active model; returns app.jobs.after_training.TrainOutcome. values are TrainConfig
+    fields from the form (None with resume: the run's own settings)."""
 
     def job(ctx: JobContext):
-        from app.jobs.training import train_project
+        from app.jobs.after_training import train_then_predict
         from app.ml.trainer import TrainConfig
 
         config = None if values is None else TrainConfig(**values)
-        return _with_threads(lambda: train_project(project, spec, config, ctx, resume,
-                                                   on_event=on_event))
+        return _with_threads(lambda: train_then_predict(project, spec, config, ctx, resume,
+                                                        on_event=on_event, predict=predict))
 
     return job
 

@@ -25,6 +25,8 @@ from . import format as fmt
 
 COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "IoU per class", "Escapes",
            "False rejects", "Status")
+PER_CLASS = "IoU per class"
+WRAPPED = {"Model": 150, "Status": 120}  # column -> width (px); text wraps in it
 NO_MODEL = "No model yet: label a few parts, then Train"
 IdRole = Qt.ItemDataRole.UserRole
 
@@ -33,7 +35,7 @@ class ModelsPanel(QWidget):
     activate_requested = Signal(int)
     compare_requested = Signal(int, int)
     predict_current_requested = Signal(int)  # model id
-    predict_unlabeled_requested = Signal(int)
+    predict_all_requested = Signal(int)
     cancel_prediction_requested = Signal()
 
     def __init__(self, parent=None):
@@ -46,8 +48,19 @@ class ModelsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fits a 1280 px window without scrolling sideways: long names and statuses wrap in
+        # fixed widths, per-class IoU (it grows with the classes) takes the room left.
+        for column, width in WRAPPED.items():
+            header.setSectionResizeMode(COLUMNS.index(column), QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(COLUMNS.index(column), width)
+        header.setSectionResizeMode(COLUMNS.index(PER_CLASS), QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(  # rows follow the wrapped text
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setToolTip("Select one model to make it active or pre-label with it; "
                               "two to compare them")
         self.empty = QLabel(NO_MODEL, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
@@ -61,7 +74,9 @@ class ModelsPanel(QWidget):
         self.compare = QPushButton("Compare")
         self.compare.setToolTip("Select two models to see their metrics side by side")
         self.predict_current = QPushButton("Predict current image")
-        self.predict_unlabeled = QPushButton("Predict all unlabeled")
+        self.predict_all = QPushButton("Predict all images")
+        self.predict_all.setToolTip("Predict every image with the selected model: the labeled "
+                                    "ones for Grade's what-if, the others as pre-labels")
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop pre-labeling; the predictions made so far are kept")
         self.cancel.hide()
@@ -69,7 +84,7 @@ class ModelsPanel(QWidget):
         for b in (self.activate, self.compare):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for b in (self.predict_current, self.predict_unlabeled, self.cancel):
+        for b in (self.predict_current, self.predict_all, self.cancel):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -82,8 +97,8 @@ class ModelsPanel(QWidget):
         self.compare.clicked.connect(self._emit_compare)
         self.predict_current.clicked.connect(
             lambda: self._emit_model(self.predict_current_requested))
-        self.predict_unlabeled.clicked.connect(
-            lambda: self._emit_model(self.predict_unlabeled_requested))
+        self.predict_all.clicked.connect(
+            lambda: self._emit_model(self.predict_all_requested))
         self.cancel.clicked.connect(self.cancel_prediction_requested)
         self._writable = True
         self._predicting = False
@@ -114,6 +129,8 @@ class ModelsPanel(QWidget):
                     item.setFont(bold)
                 if c == 1:
                     item.setToolTip(f"{fmt.architecture(row)}\n{row.rel_dir}")
+                elif COLUMNS[c] == PER_CLASS:
+                    item.setToolTip(text)
                 self.table.setItem(r, c, item)
         self.table.clearSelection()
         for r, row in enumerate(self.rows):
@@ -148,7 +165,7 @@ class ModelsPanel(QWidget):
         one = len(ids) == 1
         self.activate.setEnabled(one and self._writable and ids[0] != self.active_id)
         self.compare.setEnabled(len(ids) == 2)
-        for b in (self.predict_current, self.predict_unlabeled):
+        for b in (self.predict_current, self.predict_all):
             b.setEnabled(one and self._writable and not self._predicting)
 
     def _emit_activate(self) -> None:

@@ -1,5 +1,5 @@
-"""Pre-labels from the Train workspace: run a model over the current image or every unlabeled
-one on a worker (app.jobs.prediction), with progress and cancel. Predictions are stored in the
+"""Pre-labels from the Train workspace: run a model over the current image or every image
+on a worker (app.jobs.prediction), with progress and cancel. Predictions are stored in the
 project; showing them on the canvas is the Label workspace's business, so this only announces
 which images changed (`done`)."""
 

@@ -1,6 +1,11 @@
 """TrainWorkspace: set up a model, train it on a worker thread with live curves, pick the active
 model, compare two, and pre-label images.
 
+When a run ends (or is stopped with a model kept) the same job goes on to predict every image
+with the active model (app.jobs.after_training), unless "Predict all images after training" is
+off: Grade's what-if and Label's pre-labels are then ready. Progress shows here and, as one line,
+on the main window's status bar from any workspace (`job_progress`).
+
 Training, device detection and prediction run through JobRunner (app/ui/train/jobs.py); the UI
 thread only draws. torch is first imported by the device probe when this workspace is first
 shown, or by a job; pyqtgraph when the curves are first needed.
@@ -12,6 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -23,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.jobs.prediction import unlabeled_image_ids
-from app.jobs.training import find_resumable
+from app.jobs.after_training import PREDICT_EVENT
+from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
-from app.ui import errors
+from app.ui import app_settings, errors
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
@@ -59,6 +65,8 @@ class TrainWorkspace(Workspace):
         self._resumable = None  # training.RunInfo of a stopped run
         self._stopping = False
         self._shown_defaults = None  # (spec, train values) as the defaults filled the form
+        self._phase = ""  # while the train job runs: "train", then "predict"
+        self._job_lines: dict[str, str] = {}  # "train" / "prelabel" -> status bar text
 
         self.form = SpecForm()
         self.data_label = QLabel(wordWrap=True)
@@ -69,6 +77,13 @@ class TrainWorkspace(Workspace):
         self.stop_button.setToolTip("Stop after the current batch; the best model so far is kept")
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue the last stopped training run")
+        settings = app_settings.shared()
+        self.predict_after = QCheckBox("Predict all images after training")
+        self.predict_after.setToolTip(
+            "When a run ends or is stopped, the active model predicts every image: Grade's "
+            "what-if and Label's pre-labels are then ready")
+        self.predict_after.setChecked(settings.predict_after_training())
+        self.predict_after.toggled.connect(settings.set_predict_after_training)
         self.progress = QProgressBar(textVisible=True)
         self.progress_text = QLabel(wordWrap=True)
         self.models = ModelsPanel()
@@ -94,6 +109,10 @@ class TrainWorkspace(Workspace):
         self.prelabel.failed.connect(self._failed)
         self.prelabel.done.connect(self._announce)
         self.prelabel.running_changed.connect(self.models.set_predicting)
+        self.prelabel.runner.progress.connect(
+            lambda done, total, _m: self._set_job_line("prelabel", f"Pre-labeling {done}/{total}"))
+        self.prelabel.running_changed.connect(
+            lambda on: None if on else self._set_job_line("prelabel", ""))
 
         self.start_button.clicked.connect(lambda: self.start_training())
         self.resume_button.clicked.connect(lambda: self.start_training(resume=True))
@@ -101,7 +120,7 @@ class TrainWorkspace(Workspace):
         self.models.activate_requested.connect(self.set_active_model)
         self.models.compare_requested.connect(self.compare_models)
         self.models.predict_current_requested.connect(self.predict_current)
-        self.models.predict_unlabeled_requested.connect(self.predict_unlabeled)
+        self.models.predict_all_requested.connect(self.predict_all)
         self.models.cancel_prediction_requested.connect(self.prelabel.cancel)
         self._sync()
 
@@ -117,6 +136,7 @@ class TrainWorkspace(Workspace):
         col.addWidget(self.data_label)
         col.addWidget(self.readiness)
         col.addLayout(buttons)
+        col.addWidget(self.predict_after)
         col.addWidget(self.progress)
         col.addWidget(self.progress_text)
         col.addStretch(1)
@@ -147,10 +167,11 @@ class TrainWorkspace(Workspace):
         self.prelabel.project = project
         self.log_view.clear()
         self.progress.reset()
+        self._job_lines.clear()
+        self.job_progress.emit("")
         self.progress_text.clear()
         if self.curves is not None:
-            self.curves.start([])
-            self.curves.stop()
+            self.curves.clear()
         if project is not None:
             self._apply_defaults()
             self.refresh()
@@ -214,6 +235,7 @@ class TrainWorkspace(Workspace):
         self.resume_button.setEnabled(can_train and not training and run is not None)
         self.resume_button.setText(f"Resume (after epoch {run.epochs_done})" if run else "Resume")
         self.form.setEnabled(not training)
+        self.predict_after.setEnabled(not training)
 
     def _apply_defaults(self) -> None:
         device = self.machine.device if self.machine else "cpu"
@@ -246,24 +268,38 @@ class TrainWorkspace(Workspace):
                    sorted(self.project.classes.list(), key=lambda c: c.value)]
         self._ensure_curves().start(classes)
         self._stopping = False
+        self._phase = "train"
+        self._set_job_line("train", "Training: preparing…")
         self.progress.setRange(0, 0)  # busy until the first step says how many there are
         self.progress_text.setText("Preparing the training data…")
         self.log("Resuming the last stopped run" if resume else
                  f"Training {spec.architecture}/{spec.encoder}, tile {spec.tile_size}, "
                  f"{values['epochs']} epochs")
         self.train_runner.start(train_job(self.project, spec, values, resume,
-                                          self.train_event.emit))
+                                          self.train_event.emit,
+                                          predict=self.predict_after.isChecked()))
         self._sync()
         return True
 
     def stop_training(self) -> None:
+        """Stops training (the best model so far is kept, then predicts), or the predictions."""
         if self.training:
             self._stopping = True
             self.train_runner.cancel()
-            self.progress_text.setText("Stopping after the current batch…")
+            predicting = self._phase == "predict"
+            self.progress_text.setText("Stopping the predictions…" if predicting
+                                       else "Stopping after the current batch…")
+            self._set_job_line("train", "Stopping the predictions…" if predicting
+                               else "Training: stopping…")
             self._sync()
 
     def _on_event(self, event) -> None:
+        if event.kind == PREDICT_EVENT:
+            self._predicting(event.total_steps, event.text)
+            return
+        if event.kind == "step" and event.epoch is not None and not self._stopping:
+            self._set_job_line("train", f"Training epoch {event.epoch + 1}/{event.epochs} · "
+                                        f"{format_eta(event.eta_s)}")
         if self.curves is None:
             return
         if event.kind == "step":
@@ -273,16 +309,42 @@ class TrainWorkspace(Workspace):
         elif event.kind == "message" and "random weights" in event.text.lower():
             self.form.show_weights_note(event.text)
 
+    def _predicting(self, n: int, model: str) -> None:
+        """Training is over; the same job predicts `n` images with model `model`."""
+        self._phase, self._stopping = "predict", False  # a stop now stops the predictions
+        if self.curves is not None:
+            self.curves.stop()
+        self.progress.setRange(0, max(n, 1))
+        self.progress.setValue(0)
+        if n:
+            self.progress_text.setText(f"Predicting {n} images with model {model}…")
+            self._set_job_line("train", f"Predicting 0/{n}")
+        self.stop_button.setToolTip("Stop predicting; the predictions made so far are kept")
+        self._sync()
+
     def _on_progress(self, done: int, total: int, message: str) -> None:
         if total > 0:
             if self.progress.maximum() != total:
                 self.progress.setRange(0, total)
             self.progress.setValue(done)
         if message and not self._stopping:
-            self.progress_text.setText(message)
-            self.status_message.emit(f"Training: {message}")
+            if self._phase == "predict":
+                self.progress_text.setText(f"{message} ({done}/{total})")
+                self._set_job_line("train", f"Predicting {done}/{total}")
+            else:
+                self.progress_text.setText(message)
 
-    def _trained(self, row) -> None:
+    def _set_job_line(self, key: str, text: str) -> None:
+        """The status bar line (main window, any workspace): training and pre-labeling."""
+        if text:
+            self._job_lines[key] = text
+        else:
+            self._job_lines.pop(key, None)
+        self.job_progress.emit(" · ".join(self._job_lines[k] for k in ("train", "prelabel")
+                                          if k in self._job_lines))
+
+    def _trained(self, outcome) -> None:
+        row = outcome.model
         m = row.metrics
         how = "stopped, best so far" if m.get("status") == "cancelled" else "trained"
         miou = m.get("miou")
@@ -290,6 +352,17 @@ class TrainWorkspace(Workspace):
                  + (f": val mIoU {miou:.3f}" if miou is not None else ""))
         self.progress_text.setText(f"Model {row.name} registered")
         self.model_trained.emit(row)
+        report = outcome.predictions
+        if report is not None and report.predicted:
+            if not outcome.note:  # a note (stopped) was logged by the job
+                self.log(f"Predicted {len(report.predicted)} image(s) with model "
+                         f"{report.model_id} in {report.seconds:.1f} s: Grade's what-if and "
+                         "the pre-labels are ready")
+            self.progress_text.setText(f"Model {row.name} registered · "
+                                       f"{len(report.predicted)} images predicted")
+            self._announce(report.predicted, report.model_id)
+        elif outcome.note:
+            self.progress_text.setText(f"Model {row.name} registered · {outcome.note}")
 
     def _train_canceled(self) -> None:
         self.log("Stopped before the first epoch finished: no model kept (Resume continues)")
@@ -297,6 +370,9 @@ class TrainWorkspace(Workspace):
 
     def _train_finished(self) -> None:
         self._stopping = False
+        self._phase = ""
+        self._set_job_line("train", "")
+        self.stop_button.setToolTip("Stop after the current batch; the best model so far is kept")
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
         if self.curves is not None:
@@ -346,12 +422,13 @@ class TrainWorkspace(Workspace):
             return False
         return self.prelabel.predict(model_id, [image_id])
 
-    def predict_unlabeled(self, model_id: int) -> bool:
+    def predict_all(self, model_id: int) -> bool:
+        """Every image of the project: labeled ones feed the what-if, the others pre-labels."""
         if self.project is None:
             return False
-        ids = unlabeled_image_ids(self.project)
+        ids = [r.id for r in self.project.images.list()]
         if not ids:
-            self.status_message.emit("No unlabeled images to pre-label")
+            self.status_message.emit("No images to predict")
             return False
         return self.prelabel.predict(model_id, ids)
 

@@ -71,7 +71,7 @@ class _FolderField(QWidget):
         self.edit = QLineEdit(placeholderText=placeholder)
         self.edit.setClearButtonEnabled(True)
         self._caption = caption
-        browse = QPushButton("Browse…")
+        self.button = browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

@@ -46,6 +46,7 @@ class CheckpointConfig:
     torch_version: str = field(default_factory=lambda: torch.__version__)
     weights_sha256: str = ""
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # settings of non-network kinds
 
     def __post_init__(self) -> None:
         self.classes = sorted(self.classes, key=lambda c: c.value)
@@ -71,6 +72,7 @@ class CheckpointConfig:
             "torch_version": self.torch_version,
             "weights_sha256": self.weights_sha256,
             "notes": list(self.notes),
+            **({"extra": self.extra} if self.extra else {}),
         }
 
     @classmethod
@@ -88,6 +90,7 @@ class CheckpointConfig:
                 torch_version=d.get("torch_version", ""),
                 weights_sha256=d.get("weights_sha256", ""),
                 notes=list(d.get("notes", [])),
+                extra=dict(d.get("extra", {})),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise CheckpointError(f"bad checkpoint config: {e}") from e

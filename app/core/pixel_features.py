@@ -79,16 +79,19 @@ class FilterBank:
             level = _level(s)
             while len(pyramid) <= level:
                 pyramid.append(cv2.pyrDown(pyramid[-1], borderType=_BORDER))
-            if level == 0:
-                _scale_features(gray, s, s, out[i * n:(i + 1) * n])
-                continue
-            small = pyramid[level]
-            planes = np.empty((n, *small.shape), np.float32)
             f = 2 ** level
             residual = math.sqrt(max(s * s - _PYR_VAR[level], (0.5 * f) ** 2)) / f
-            _scale_features(small, residual, s / f, planes)
-            for j in range(n):
-                cv2.resize(planes[j], (w, h), dst=out[i * n + j], interpolation=cv2.INTER_LINEAR)
+            planes = _linear_planes(pyramid[level], residual, s / f)
+            if level:
+                # Only linear, smooth quantities are upsampled; magnitudes and eigenvalues
+                # are taken after, at full size, so they do not depend on where a thin
+                # defect falls on the coarse grid. pyrDown's pixel i sits on full-size pixel
+                # f * i: full-size x reads level x / f.
+                back = np.array([[1 / f, 0, 0], [0, 1 / f, 0]], np.float64)
+                planes = [cv2.warpAffine(p, back, (w, h), flags=cv2.INTER_LINEAR
+                                         | cv2.WARP_INVERSE_MAP,
+                                         borderMode=cv2.BORDER_REPLICATE) for p in planes]
+            _combine(planes, out[i * n:(i + 1) * n])
         k = len(self.sigmas) * n
         if self.channels == 3:
             for s in self.sigmas:
@@ -126,27 +129,31 @@ def _as_float(image: np.ndarray, channels: int) -> np.ndarray:
     return img
 
 
-def _hypot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sqrt(a^2 + b^2) in numpy: cv2.magnitude's result varies in the last bit with the
-    arrays' alignment, and the features must not vary between runs."""
-    out = a * a
+def _hypot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """sqrt(a^2 + b^2) into out, in numpy: cv2.magnitude's result varies in the last bit with
+    the arrays' alignment, and the features must not vary between runs."""
+    np.multiply(a, a, out=out)
     out += b * b
     return np.sqrt(out, out=out)
 
 
 def _eig2(a: np.ndarray, b: np.ndarray, c: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> None:
     """Eigenvalues of the symmetric [[a, c], [c, b]] per pixel, larger into hi, smaller into lo."""
-    half = (a + b) * 0.5
-    d = _hypot((a - b) * 0.5, c)
-    np.add(half, d, out=hi)
-    np.subtract(half, d, out=lo)
+    np.subtract(a, b, out=lo)
+    lo *= 0.5
+    _hypot(lo, c, lo)  # d: half the eigenvalues' difference
+    np.add(a, b, out=hi)
+    hi *= 0.5  # their mean
+    hi += lo  # mean + d
+    lo *= -2
+    lo += hi  # mean - d
 
 
 def _level(sigma: float) -> int:
-    """Pyramid level a sigma is computed at: blurs of 3.5 px cost 16x less at a quarter of the
-    size, and what they keep is smooth enough to upsample linearly."""
+    """Pyramid level a sigma is computed at: blurs of 3.5 px cost 4x less at half the size,
+    and at 1.6 level pixels or more what they keep is smooth enough to upsample linearly."""
     level = 0
-    while level < len(_PYR_VAR) - 1 and 2 ** (level + 1) * 0.8 <= sigma:
+    while level < len(_PYR_VAR) - 1 and 2 ** (level + 1) * 1.6 <= sigma:
         level += 1
     return level
 
@@ -156,26 +163,35 @@ def _level(sigma: float) -> int:
 _PYR_VAR = (0.0, 1.0, 5.0, 21.0)
 
 
-def _scale_features(gray: np.ndarray, blur: float, s: float, out: np.ndarray) -> None:
-    """The PER_SIGMA planes of one sigma into out (8, h, w). ``blur``: the Gaussian still to
-    apply (in the pixels of ``gray``); ``s``: the sigma in those pixels, which scales the
-    derivatives (s for first, s^2 for second) so that every scale compares."""
-    g = cv2.GaussianBlur(gray, (0, 0), blur, dst=out[0], borderType=_BORDER)
+def _linear_planes(gray: np.ndarray, blur: float, s: float) -> list[np.ndarray]:
+    """G, its difference of Gaussians, first and second derivatives, and the structure
+    tensor's entries for one sigma. ``blur``: the Gaussian still to apply (in the pixels of
+    ``gray``); ``s``: the sigma in those pixels, which scales the derivatives (s for first,
+    s^2 for second) so that every scale compares."""
+    g = cv2.GaussianBlur(gray, (0, 0), blur, borderType=_BORDER)
     # Sobel 3x3 kernels carry a [1, 2, 1] smoothing: 1/8 and 1/4 make them unit derivatives.
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3, scale=s / 8, borderType=_BORDER)
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3, scale=s / 8, borderType=_BORDER)
-    np.copyto(out[1], _hypot(gx, gy))
     s2 = s * s
     gxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3, scale=s2 / 4, borderType=_BORDER)
     gyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3, scale=s2 / 4, borderType=_BORDER)
     gxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3, scale=s2 / 4, borderType=_BORDER)
-    np.add(gxx, gyy, out=out[2])
-    wider = cv2.GaussianBlur(g, (0, 0), s * math.sqrt(DOG_RATIO ** 2 - 1), borderType=_BORDER)
-    np.subtract(g, wider, out=out[3])
-    _eig2(gxx, gyy, gxy, out[4], out[5])
+    dog = cv2.GaussianBlur(g, (0, 0), s * math.sqrt(DOG_RATIO ** 2 - 1), borderType=_BORDER)
+    np.subtract(g, dog, out=dog)
     jxx = cv2.GaussianBlur(gx * gx, (0, 0), s, borderType=_BORDER)
     jyy = cv2.GaussianBlur(gy * gy, (0, 0), s, borderType=_BORDER)
     jxy = cv2.GaussianBlur(gx * gy, (0, 0), s, borderType=_BORDER)
+    return [g, dog, gx, gy, gxx, gyy, gxy, jxx, jyy, jxy]
+
+
+def _combine(planes: list[np.ndarray], out: np.ndarray) -> None:
+    """The PER_SIGMA planes into out (8, h, w)."""
+    g, dog, gx, gy, gxx, gyy, gxy, jxx, jyy, jxy = planes
+    out[0] = g
+    _hypot(gx, gy, out[1])
+    np.add(gxx, gyy, out=out[2])
+    out[3] = dog
+    _eig2(gxx, gyy, gxy, out[4], out[5])
     _eig2(jxx, jyy, jxy, out[6], out[7])
 
 

@@ -1,6 +1,6 @@
 """Per-pixel features for the pixel classifier (the live model): an OpenCV filter bank.
 
-    bank = FilterBank()                      # sigmas 0.7, 1.6, 3.5, 5; at most 1 MP of features
+    bank = FilterBank()                      # sigmas 0.7, 1.6, 3.5, 5; at most 0.5 MP of features
     feats = bank.compute(image)              # float32 (F, h, w), h x w = bank.work_shape(H, W)
     bank.names(channels=1)                   # what each of the F planes is
 
@@ -11,8 +11,12 @@ derivatives are scaled by s (first) and s^2 (second) so the scales compare. A co
 adds each channel's Gaussian per sigma. ilastik's pixel classification uses the same family.
 
 Large images are first shrunk (INTER_AREA) so the features hold at most ``max_pixels`` pixels
-each: 32 float32 planes of 1 MP are 128 MB, and the classifier's probabilities are upsampled
-back. Pure numpy + OpenCV, deterministic (no randomness, fixed border mode).
+each (default 0.5 MP: 32 float32 planes of it are 64 MB, and a 2 MP part gets its pre-labels
+in well under a second; bench/bench_live_model.py); the classifier's probabilities are
+upsampled back. Sigmas of 3.2 px and more are computed at half size (pyrDown), upsampled
+before any magnitude or eigenvalue is taken, so that a thin defect gives the same features
+wherever it falls on the coarse grid. Pure numpy + OpenCV, deterministic (fixed border mode,
+no cv2.magnitude).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ _BORDER = cv2.BORDER_REFLECT_101
 @dataclass(frozen=True)
 class FilterBank:
     sigmas: tuple[float, ...] = SIGMAS
-    max_pixels: int = 1_000_000  # features are computed at a scale holding at most this many
+    max_pixels: int = 500_000  # features are computed at a scale holding at most this many
     channels: int = 1  # 1: gray features; 3: plus each colour channel's Gaussians
 
     def __post_init__(self) -> None:

@@ -67,15 +67,22 @@ class LiveTrainer:
 
         return self.features.get(image_id, compute)
 
-    def rows_of(self, image_id: int, mask: np.ndarray, complete: bool) -> TrainingRows:
-        key = (zlib.crc32(mask), mask.shape, complete)
+    def rows_of(self, image_id: int, key: tuple, mask, complete: bool) -> TrainingRows:
+        """The image's sampled pixels, kept while ``key`` (what identifies its mask) holds;
+        ``mask``: the mask, or a function that reads it (called only when not kept)."""
+        key = (*key, complete)
         cached = self._rows.get(image_id)
         if cached is not None and cached[0] == key:
             return cached[1]
-        rng = np.random.default_rng([image_id, key[0]])  # same mask, same sample
+        mask = mask() if callable(mask) else mask
+        rng = np.random.default_rng([image_id, zlib.crc32(mask)])  # same mask, same sample
         rows = training_rows(self.features_of(image_id), mask, complete=complete, rng=rng)
         self._rows[image_id] = (key, rows)
         return rows
+
+    def _stored_mask(self, row) -> np.ndarray:
+        mask = self.project.masks.load(row.id)
+        return np.zeros((row.height, row.width), np.uint8) if mask is None else mask
 
     def train(self, current: tuple[int, np.ndarray] | None = None,
               ctx: JobContext | None = None) -> LiveResult:
@@ -86,17 +93,19 @@ class LiveTrainer:
         images = {r.id: r for r in self.project.images.list() if r.status in TRAIN_STATUSES}
         if current is not None and current[0] not in images:
             images[current[0]] = self.project.images.get(current[0])
+        revisions = self.project.masks.current_revisions()
         rows = []
         for i, (image_id, row) in enumerate(sorted(images.items())):
             ctx.check()
             ctx.progress(i, len(images), f"Live model: features of {row.name}")
+            complete = row.status == "labeled"
             if current is not None and image_id == current[0]:
-                mask = current[1]
+                key = ("painted", zlib.crc32(current[1]), current[1].shape)
+                rows.append(self.rows_of(image_id, key, current[1], complete))
             else:
-                mask = self.project.masks.load(image_id)
-                if mask is None:
-                    mask = np.zeros((row.height, row.width), np.uint8)
-            rows.append(self.rows_of(image_id, mask, row.status == "labeled"))
+                key = ("stored", revisions.get(image_id))
+                rows.append(self.rows_of(image_id, key, lambda r=row: self._stored_mask(r),
+                                         complete))
         for image_id in set(self._rows) - set(images):  # unmarked since: forget
             del self._rows[image_id]
         known = {c.value for c in self.project.classes.list()}

@@ -78,7 +78,7 @@ def bench_speed(n_images: int, repeat: int) -> None:
             masks.append(mask * value)
         project.images.add_many(items)
         ids = [r.id for r in project.images.list()]
-        for image_id, mask in zip(ids[:n_images], masks):
+        for image_id, mask in zip(ids[:n_images], masks[:n_images], strict=True):
             project.masks.save(image_id, mask)
         project.images.set_status(ids[:n_images], "labeled")
         shown = ids[n_images]  # the part being painted: in progress

@@ -160,7 +160,7 @@ class PixelClassifier:
         for t in range(1, iterations + 1):
             grads = _gradients(z, onehot, sample_w, params)
             lr = learning_rate * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-            for p, g, mi, vi in zip(params, grads, m, v):
+            for p, g, mi, vi in zip(params, grads, m, v, strict=True):
                 if p.ndim == 2:
                     g = g + weight_decay * p
                 mi *= b1
@@ -246,7 +246,7 @@ def _gradients(z, onehot, sample_w, params):
             d2 = (_softmax(hid @ w2 + b2) - ob) * wb
             d1 = (d2 @ w2.T) * (pre > 0)
             parts = [zb.T @ d1, d1.sum(0), hid.T @ d2, d2.sum(0)]
-        for g, part in zip(grads, parts):
+        for g, part in zip(grads, parts, strict=True):
             g += part
     return grads
 

@@ -30,7 +30,7 @@ def add_parts(project, tmp_path, seeds) -> list[tuple[int, np.ndarray, np.ndarra
         truth.append((img, mask))
     project.images.add_many(items)
     rows = sorted(project.images.list(), key=lambda r: r.id)[-len(seeds):]
-    return [(r.id, img, mask) for r, (img, mask) in zip(rows, truth)]
+    return [(r.id, img, mask) for r, (img, mask) in zip(rows, truth, strict=True)]
 
 
 @pytest.fixture

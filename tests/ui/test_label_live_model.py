@@ -99,3 +99,29 @@ def test_live_model_prelabels_the_unpainted_scratch(qtbot, bare_window, live_pro
     probs, _values = window.project.models.load_prediction(other, row.id)
     assert report.predicted == [other]
     assert (probs[0, OTHER_Y, 20:124] >= 128).mean() > 0.8
+
+
+def test_live_model_off_trains_nothing_and_on_asks_for_paint(qtbot, bare_window, live_project):
+    window = bare_window
+    assert window.open_project(live_project)
+    (ws,) = window.workspaces()
+    qtbot.waitUntil(lambda: ws.current is not None, timeout=10_000)
+    messages = []
+    ws.status_message.connect(messages.append)
+    ws.canvas.setFocus()
+    drive.key(ws.canvas, Qt.Key.Key_B)
+    drive.stroke(ws.canvas, [(20, PAINTED_Y), (40, PAINTED_Y)])  # live model off
+    ws.flush()
+    qtbot.wait(400)
+    assert not ws.live.busy and ws.live._result is None and ws.prelabels is None
+
+    drive.key(ws.canvas, Qt.Key.Key_E)  # erase it: nothing painted now
+    drive.stroke(ws.canvas, [(16, PAINTED_Y), (44, PAINTED_Y)])
+    ws.flush()
+    assert not ws.doc.mask.any()
+    drive.key(ws.canvas, Qt.Key.Key_L, SHIFT)
+    qtbot.waitUntil(lambda: not ws.live.busy and "paint a defect first" in messages[-1],
+                    timeout=30_000)
+    drive.key(ws.canvas, Qt.Key.Key_L, SHIFT)  # off again: no model was trained, none saved
+    assert not ws.live.busy
+    assert window.project.models.list() == []

@@ -34,6 +34,7 @@ class LiveOutcome:
     shown: ShownPreLabels
     result: object | None  # LiveResult when it trained, None when it only predicted
     predict_seconds: float
+    generation: int
 
 
 class LiveModel(QObject):
@@ -52,6 +53,7 @@ class LiveModel(QObject):
         self._unsaved = False
         self._train_wanted = False
         self._shown_for: int | None = None  # image whose pre-labels are the current model's
+        self._generation = 0  # bumped per project: results of a closed one are dropped
         self._runner = JobRunner(self)
         self._runner.succeeded.connect(self._done)
         self._runner.failed.connect(self._failed)
@@ -73,9 +75,11 @@ class LiveModel(QObject):
 
     def set_project(self, project) -> None:
         self.shutdown()
+        self._generation += 1
         self.project = project
-        self._trainer = self._result = None
+        self._trainer = self._result = self._shown_for = None
         self._unsaved = False
+        self._train_wanted = self.enabled
 
     def set_enabled(self, on: bool) -> None:
         if on == self.enabled:
@@ -129,7 +133,8 @@ class LiveModel(QObject):
 
         if self._trainer is None:
             self._trainer = LiveTrainer(self.project)
-        trainer, project, last = self._trainer, self.project, self._result
+        trainer, project, last, generation = (self._trainer, self.project, self._result,
+                                              self._generation)
         classes = frozenset(c.value for c in project.classes.list())
         threshold = float(project.settings.get(THRESHOLD_SETTING, DEFAULT_THRESHOLD))
 
@@ -142,11 +147,14 @@ class LiveModel(QObject):
                                              classes)
             seconds = time.perf_counter() - started
             shown = ShownPreLabels(0, LIVE_NAME, prelabels, threshold, build_outlines(prelabels))
-            return LiveOutcome(image_id, shown, result if train else None, seconds)
+            return LiveOutcome(image_id, shown, result if train else None, seconds, generation)
 
         self._runner.start(job)
 
     def _done(self, outcome: LiveOutcome) -> None:
+        if outcome.generation != self._generation:  # trained on a project closed since
+            self._kick()
+            return
         if outcome.result is not None:
             self._result = outcome.result
             self._unsaved = True
@@ -175,6 +183,9 @@ class LiveModel(QObject):
             return
         if self.project.readonly:
             self.message.emit("live model off (read-only project: not saved)")
+            return
+        if self._saver.running:  # saving the one before: this one is saved when off again
+            self.message.emit("live model off; the previous one is still being saved")
             return
         from app.jobs.live_model import save_live_model
 

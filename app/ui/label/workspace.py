@@ -297,7 +297,7 @@ class LabelWorkspace(Workspace):
 
     def _close_project(self) -> None:
         self.flush()
-        self.live.shutdown()
+        self.live.set_project(None)  # stops and waits for its work
         self._leave_current()
         self._wanted = None
         if self.committer is not None:
@@ -448,6 +448,10 @@ class LabelWorkspace(Workspace):
             return
         if self.project.readonly:
             self.status_message.emit("The project is read-only")
+            return
+        if self.live.showing:
+            self.status_message.emit("These pre-labels are the live model's: Shift+L turns it "
+                                     "off and brings the stored ones back")
             return
         self.project.models.clear_prediction(self.current_id, shown.model_id)
         self.status_message.emit(f"Cleared the pre-labels of model {shown.model_name}; "

@@ -115,3 +115,21 @@ def test_a_damaged_pixel_checkpoint_is_refused(project, parts):
     weights.write_bytes(weights.read_bytes()[:-4] + b"abcd")
     with pytest.raises(CheckpointError, match="sha256"):
         load_model_for_inference(project.models.path(row))
+
+
+def test_a_pixel_model_grades_parts_in_the_inspector(project, parts):
+    """Inspection (and grading) take the pixel classifier as they take a network."""
+    from app.core.grading import ClassSetting, Recipe, Rule
+    from app.jobs.inspection import PartInspector
+    from app.ml.inference import load_model_for_inference
+
+    parts, value = parts
+    row = save_live_model(project, LiveTrainer(project).train())
+    recipe = Recipe(classes=(ClassSetting(value, "scratch", 0.5),),
+                    rules=(Rule(value, grade="SCRAP", max_area_mm2=20),))
+    inspector = PartInspector(load_model_for_inference(project.models.path(row)), recipe)
+    _image_id, img, _mask = parts[4]
+    scratched = inspector.inspect_image(img)
+    clean = np.random.default_rng(7).normal(100, 15, img.shape).clip(0, 255).astype(np.uint8)
+    assert scratched.verdict.grade == "SCRAP"
+    assert inspector.inspect_image(clean).verdict.grade == "OK"

@@ -18,6 +18,7 @@ import datetime as _dt
 import time
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -67,13 +68,16 @@ class LiveTrainer:
 
         return self.features.get(image_id, compute)
 
+    def kept(self, image_id: int, key: tuple, complete: bool) -> bool:
+        cached = self._rows.get(image_id)
+        return cached is not None and cached[0] == (*key, complete)
+
     def rows_of(self, image_id: int, key: tuple, mask, complete: bool) -> TrainingRows:
         """The image's sampled pixels, kept while ``key`` (what identifies its mask) holds;
         ``mask``: the mask, or a function that reads it (called only when not kept)."""
+        if self.kept(image_id, key, complete):
+            return self._rows[image_id][1]
         key = (*key, complete)
-        cached = self._rows.get(image_id)
-        if cached is not None and cached[0] == key:
-            return cached[1]
         mask = mask() if callable(mask) else mask
         rng = np.random.default_rng([image_id, zlib.crc32(mask)])  # same mask, same sample
         rows = training_rows(self.features_of(image_id), mask, complete=complete, rng=rng)
@@ -97,15 +101,15 @@ class LiveTrainer:
         rows = []
         for i, (image_id, row) in enumerate(sorted(images.items())):
             ctx.check()
-            ctx.progress(i, len(images), f"Live model: features of {row.name}")
             complete = row.status == "labeled"
             if current is not None and image_id == current[0]:
-                key = ("painted", zlib.crc32(current[1]), current[1].shape)
-                rows.append(self.rows_of(image_id, key, current[1], complete))
+                key, mask = ("painted", zlib.crc32(current[1]), current[1].shape), current[1]
             else:
-                key = ("stored", revisions.get(image_id))
-                rows.append(self.rows_of(image_id, key, lambda r=row: self._stored_mask(r),
-                                         complete))
+                key, mask = ("stored", revisions.get(image_id)), partial(self._stored_mask, row)
+            if not self.kept(image_id, key, complete) and image_id not in self.features:
+                # only what is slow is reported: the first training computes every image's
+                ctx.progress(i, len(images), f"live model: features of {row.name}")
+            rows.append(self.rows_of(image_id, key, mask, complete))
         for image_id in set(self._rows) - set(images):  # unmarked since: forget
             del self._rows[image_id]
         known = {c.value for c in self.project.classes.list()}

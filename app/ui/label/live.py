@@ -57,6 +57,8 @@ class LiveModel(QObject):
         self._runner = JobRunner(self)
         self._runner.succeeded.connect(self._done)
         self._runner.failed.connect(self._failed)
+        self._runner.progress.connect(
+            lambda done, total, text: self.message.emit(f"{text} ({done + 1} of {total})"))
         self._saver = JobRunner(self)
         self._saver.succeeded.connect(self._on_saved)
         self._saver.failed.connect(

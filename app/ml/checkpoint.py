@@ -114,12 +114,16 @@ def save_checkpoint(folder: str | Path, model: nn.Module, config: CheckpointConf
     """Write weights, then config (a config therefore always describes complete weights)."""
     from safetensors.torch import save
 
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    return write_checkpoint(folder, save(state, metadata={"format": "pt"}), config)
+
+
+def write_checkpoint(folder: str | Path, weights: bytes, config: CheckpointConfig) -> CheckpointConfig:
+    """Write safetensors bytes, then the config with their sha256 (hashed in memory)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    blob = save(state, metadata={"format": "pt"})  # in memory: hashed without reading it back
-    config.weights_sha256 = hashlib.sha256(blob).hexdigest()
-    _write_atomic(folder / WEIGHTS_NAME, lambda p: p.write_bytes(blob))
+    config.weights_sha256 = hashlib.sha256(weights).hexdigest()
+    _write_atomic(folder / WEIGHTS_NAME, lambda p: p.write_bytes(weights))
     text = json.dumps(config.to_dict(), indent=2)
     _write_atomic(folder / CONFIG_NAME, lambda p: p.write_text(text, encoding="utf-8"))
     return config

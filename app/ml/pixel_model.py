@@ -11,7 +11,6 @@ grading and inspection use it as they use a network.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +20,7 @@ import numpy as np
 
 from app.core.pixel_classifier import PixelClassifier
 from app.core.pixel_features import FilterBank
-from app.ml.checkpoint import (
-    CONFIG_NAME,
-    WEIGHTS_NAME,
-    CheckpointConfig,
-    CheckpointError,
-    ClassInfo,
-    _write_atomic,
-)
+from app.ml.checkpoint import CheckpointConfig, CheckpointError, ClassInfo, write_checkpoint
 from app.ml.spec import ModelSpec, Normalization
 
 ARCHITECTURE = "PixelClassifier"
@@ -57,20 +49,11 @@ def pixel_config(clf: PixelClassifier, classes: list[ClassInfo],
 
 def save_pixel_classifier(folder: str | Path, clf: PixelClassifier, classes: list[ClassInfo],
                           metrics: dict[str, Any] | None = None) -> CheckpointConfig:
-    """Weights, then config (as app.ml.checkpoint.save_checkpoint)."""
-    import json
-
+    """Weights, then config, as every checkpoint (app.ml.checkpoint.write_checkpoint)."""
     from safetensors.numpy import save
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    config = pixel_config(clf, classes, metrics)
     blob = save(clf.state(), metadata={"format": "np"})
-    config.weights_sha256 = hashlib.sha256(blob).hexdigest()
-    _write_atomic(folder / WEIGHTS_NAME, lambda p: p.write_bytes(blob))
-    text = json.dumps(config.to_dict(), indent=2)
-    _write_atomic(folder / CONFIG_NAME, lambda p: p.write_text(text, encoding="utf-8"))
-    return config
+    return write_checkpoint(folder, blob, pixel_config(clf, classes, metrics))
 
 
 def classifier_from(config: CheckpointConfig, state: dict) -> PixelClassifier:

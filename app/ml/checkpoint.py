@@ -46,6 +46,7 @@ class CheckpointConfig:
     torch_version: str = field(default_factory=lambda: torch.__version__)
     weights_sha256: str = ""
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # settings of non-network kinds
 
     def __post_init__(self) -> None:
         self.classes = sorted(self.classes, key=lambda c: c.value)
@@ -71,6 +72,7 @@ class CheckpointConfig:
             "torch_version": self.torch_version,
             "weights_sha256": self.weights_sha256,
             "notes": list(self.notes),
+            **({"extra": self.extra} if self.extra else {}),
         }
 
     @classmethod
@@ -88,6 +90,7 @@ class CheckpointConfig:
                 torch_version=d.get("torch_version", ""),
                 weights_sha256=d.get("weights_sha256", ""),
                 notes=list(d.get("notes", [])),
+                extra=dict(d.get("extra", {})),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise CheckpointError(f"bad checkpoint config: {e}") from e
@@ -111,12 +114,16 @@ def save_checkpoint(folder: str | Path, model: nn.Module, config: CheckpointConf
     """Write weights, then config (a config therefore always describes complete weights)."""
     from safetensors.torch import save
 
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    return write_checkpoint(folder, save(state, metadata={"format": "pt"}), config)
+
+
+def write_checkpoint(folder: str | Path, weights: bytes, config: CheckpointConfig) -> CheckpointConfig:
+    """Write safetensors bytes, then the config with their sha256 (hashed in memory)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    blob = save(state, metadata={"format": "pt"})  # in memory: hashed without reading it back
-    config.weights_sha256 = hashlib.sha256(blob).hexdigest()
-    _write_atomic(folder / WEIGHTS_NAME, lambda p: p.write_bytes(blob))
+    config.weights_sha256 = hashlib.sha256(weights).hexdigest()
+    _write_atomic(folder / WEIGHTS_NAME, lambda p: p.write_bytes(weights))
     text = json.dumps(config.to_dict(), indent=2)
     _write_atomic(folder / CONFIG_NAME, lambda p: p.write_text(text, encoding="utf-8"))
     return config

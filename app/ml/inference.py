@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from app.ml import pixel_model
 from app.ml.augment import window
 from app.ml.checkpoint import CheckpointConfig, build_model, load_checkpoint
 from app.ml.device import DeviceConfig, pick_device
@@ -147,9 +148,17 @@ class InferenceModel:
         return predict_image(self.model, image, self.config.spec, self.config.normalization, device=self.device, **kwargs)
 
 
+# Model kinds that are not segmentation networks, by spec.architecture: each builds its own
+# predictor from (config, state, device): anything with .config and .predict(image, cancel=)
+# -> uint8 (C, H, W).
+PREDICTOR_LOADERS = {pixel_model.ARCHITECTURE: pixel_model.load_predictor}
+
+
 def load_model_for_inference(checkpoint_dir: str | Path, device: str | DeviceConfig | None = None) -> InferenceModel:
     """Rebuild a checkpoint's model on `device` (default: the best available), in eval mode."""
     config, state = load_checkpoint(checkpoint_dir)
+    if config.spec.architecture in PREDICTOR_LOADERS:
+        return PREDICTOR_LOADERS[config.spec.architecture](config, state, device)
     dev = device if isinstance(device, DeviceConfig) else pick_device(device)
     model = dev.prepare(build_model(config, state)).eval()
     return InferenceModel(model, config, dev)

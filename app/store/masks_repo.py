@@ -122,6 +122,11 @@ class MasksRepo:
             mask = decode_mask_png(old.mask_png)
             return write_revision(s, image, old.mask_png, mask, "restore")
 
+    def current_revisions(self) -> dict[int, int]:
+        """image id -> id of its current mask revision (changes whenever the mask does)."""
+        with self._db.session() as s:
+            return dict(s.execute(select(Annotation.image_id, Annotation.revision_id)).all())
+
     def labeled_image_ids(self) -> list[int]:
         with self._db.session() as s:
             return list(s.scalars(select(Annotation.image_id).order_by(Annotation.image_id)))

@@ -2,9 +2,9 @@
 
 Keys (tooltips show them): B brush, E eraser, P polygon, F fill, K accept pre-labels (a click
 accepts the one under the cursor), X subtract (cut holes), H hide the mask, Shift+H hide the
-pre-labels, Shift+A accept all pre-labels, Shift+Del clear pre-labels, [ and ] brush size,
-1-9 defect class, Ctrl+Enter mark labeled and go on, Ctrl+G mark a good part and go on,
-Page Down / D next image, Page Up / A previous image, Ctrl+0 fit,
+pre-labels, Shift+A accept all pre-labels, Shift+Del clear pre-labels, Shift+L live model,
+[ and ] brush size, 1-9 defect class, Ctrl+Enter mark labeled and go on, Ctrl+G mark a good
+part and go on, Page Down / D next image, Page Up / A previous image, Ctrl+0 fit,
 Ctrl+Alt+0 100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. In the canvas: Backspace drops
 the last polygon vertex, Enter (or a double-click) closes it, Escape cancels it, Space+drag or
 middle-drag pans.
@@ -61,6 +61,10 @@ PRELABEL_SPECS = (
          "to get it back)", "clear_prelabels"),
     Spec("label.prelabels.hide", "Hide &pre-labels", ("Shift+H",),
          "Hide the model's pre-label outlines", "set_prelabels_hidden", checkable=True),
+    Spec("label.live_model", "&Live model", ("Shift+L",),
+         "Retrain a fast pixel classifier after each stroke and show its pre-labels for this "
+         "image; turning it off saves it as a project model", "set_live_model",
+         checkable=True),
 )
 
 CLASS_EDIT_SPECS = (

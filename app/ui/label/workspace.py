@@ -28,6 +28,7 @@ from .class_editor import ClassEditor
 from .committer import MaskCommitter
 from .controller import ToolController
 from .image_layer import ImageLayer
+from .live import LiveModel
 from .loader import ImageLoader, LoadedImage
 from .marking import ImageMarker
 from .overlay import MaskOverlay
@@ -82,6 +83,11 @@ class LabelWorkspace(Workspace):
         self._actions.update(undo_actions(self, self.histories.group))
         self.addActions(list(self._actions.values()))
         self.toolbar = LabelToolBar(self.settings, self._actions, self)
+        self.toolbar.edit_bar.addAction(self._actions["label.live_model"])
+        self.live = LiveModel(self._live_current, self)
+        self.live.shown.connect(self._present_prelabels)
+        self.live.message.connect(self.status_message)
+        self.image_shown.connect(self.live.on_image_shown)
         self.panel = ImageListPanel() if ImageListPanel is not None else None
         self._window_timer = QTimer(self, singleShot=True, interval=0)
         self._window_timer.timeout.connect(self._apply_window)
@@ -152,6 +158,8 @@ class LabelWorkspace(Workspace):
             lambda image_id, mask, png: save_to(image_id, mask, source="edit", png=png), self)
         self.committer.pending_changed.connect(self.dirty_changed)
         self.committer.committed.connect(self._on_committed)
+        self.committer.committed.connect(self.live.on_committed)
+        self.live.set_project(project)
         self.committer.failed.connect(self._on_commit_failed)
         self.loader = ImageLoader(project, parent=self)
         self.loader.loaded.connect(self._install)
@@ -303,6 +311,7 @@ class LabelWorkspace(Workspace):
 
     def _close_project(self) -> None:
         self.flush()
+        self.live.set_project(None)  # stops and waits for its work
         self._leave_current()
         self._wanted = None
         if self.committer is not None:
@@ -471,6 +480,10 @@ class LabelWorkspace(Workspace):
         if self.project.readonly:
             self.status_message.emit("The project is read-only")
             return
+        if self.live.showing:
+            self.status_message.emit("These pre-labels are the live model's: Shift+L turns it "
+                                     "off and brings the stored ones back")
+            return
         self.project.models.clear_prediction(self.current_id, shown.model_id)
         self.status_message.emit(f"Cleared the pre-labels of model {shown.model_name}; "
                                  "predict the image again to get them back")
@@ -479,7 +492,21 @@ class LabelWorkspace(Workspace):
     def set_prelabels_hidden(self, hidden: bool) -> None:
         self.settings.prelabels_visible = not hidden
 
+    def set_live_model(self, on: bool) -> None:
+        """Shift+L: the live model (app/ui/label/live.py) retrains after each stroke and its
+        pre-labels replace the stored ones; off, it is saved and the stored ones come back."""
+        self.live.set_enabled(on)
+        if not on:
+            self.reload_prelabels()
+
+    def _live_current(self):
+        return None if self.doc is None else (self.current_id, self.doc.mask.copy())
+
     def _prelabels_loaded(self, image_id: int, shown: ShownPreLabels | None) -> None:
+        if not self.live.showing:  # the live model's pre-labels replace the stored ones
+            self._present_prelabels(image_id, shown)
+
+    def _present_prelabels(self, image_id: int, shown: ShownPreLabels | None) -> None:
         if image_id != self.current_id:
             return
         self._show_prelabels(shown)
@@ -491,7 +518,7 @@ class LabelWorkspace(Workspace):
         self.prelabels_shown.emit(image_id, count)
 
     def _prelabels_failed(self, image_id: int, message: str) -> None:
-        if image_id == self.current_id:
+        if image_id == self.current_id and not self.live.showing:
             self._show_prelabels(None)
             self.status_message.emit(f"Cannot show the pre-labels: {message}")
             self.prelabels_shown.emit(image_id, 0)

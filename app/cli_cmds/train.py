@@ -193,6 +193,9 @@ def summary(row) -> list[str]:
                      f"false-reject rate {_pct(m.get('false_reject_rate'))}")
     else:
         lines.append("  no validation images: metrics are unavailable")
+    verdict = row.verdict
+    if verdict.useful is False:
+        lines.append(f"  {verdict.text}")
     return lines
 
 

@@ -12,8 +12,10 @@ Layout beside the project (`project.models.folder`, i.e. `<project>.models/`):
 
 Stopping (ctx.cancel()) ends training within a batch; the best checkpoint so far is registered
 and returned (its metrics say "status": "cancelled"), and the run stays resumable. Stopping
-before the first epoch finished raises Canceled. The first model of a project becomes its active
-model. Registration writes the audit entry (app.store).
+before the first epoch finished raises Canceled. A model earns its place: it becomes the active
+model only when it beats the active one on the validation split (app.core.model_quality); a
+model that finds nothing is stored as "not useful yet" with the reason and what to do, and
+the run's last log line says which. Registration writes the audit entry (app.store).
 
 torch is imported when training starts, not when this module is imported.
 """
@@ -32,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.model_quality import VERDICT_KEY, assess
 from app.ml.project_data import ProjectData, build_project_data, default_project_spec
 from app.ml.spec import ModelSpec
 from app.store.errors import ReadOnlyError
@@ -301,13 +304,40 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
                     reuse=run is not None)
     if result.status != "cancelled":
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
-    if project.settings.get("active_model_id") is None:
-        project.settings.set("active_model_id", row.id)
+    ctx.log(promote(project, row))
     ctx.progress(forward.total, forward.total, f"Model {row.name} registered")
     if on_event:
         on_event(TrainEvent("done", forward.step, forward.total, result.best_epoch,
                             config.epochs, metrics=dict(row.metrics), text=row.name))
     return row
+
+
+def promote(project, row) -> str:
+    """Make `row` the active model when it beats the active one on validation (a person's
+    choice is beaten the same way); returns the sentence that says what happened and why."""
+    from app.core.model_quality import is_better
+
+    active = project.models.active()
+    verdict = row.verdict
+    if active is not None and active.id == row.id:
+        return f"Model {row.id} stays the active model"
+    if verdict.useful is False:
+        return (f"Model {row.id} is {verdict.text}. It is kept but not made active: it will not "
+                "pre-label or inspect unless you make it active")
+    if not is_better(row.metrics, active.metrics if active else None):
+        why = (f"its validation mIoU {_num(row.metrics.get('miou'))} does not beat "
+               f"{_num(active.metrics.get('miou'))} of model {active.id}, the active one"
+               if row.metrics.get("miou") is not None else "no validation images to compare on")
+        return (f"Model {row.id} is kept but not made active: {why}. Make it active in the "
+                "models list to use it anyway")
+    project.models.set_active(row.id, chosen=False)
+    if active is None:
+        how = (f"validation mIoU {_num(row.metrics.get('miou'))}" if verdict.useful
+               else verdict.reason)
+        return f"Model {row.id} is now the active model ({how})"
+    return (f"Model {row.id} is now the active model: its validation mIoU "
+            f"{_num(row.metrics.get('miou'))} beats {_num(active.metrics.get('miou'))} of "
+            f"model {active.id}")
 
 
 def _auto_device() -> str:
@@ -335,5 +365,6 @@ def _register(project, name: str, result, data: ProjectData, config, reuse: bool
                    train_images=len(data.train), val_images=len(data.val),
                    good_train_images=data.good_train,
                    classes={str(c.value): c.name for c in data.classes})
+    metrics[VERDICT_KEY] = assess(metrics).to_dict()
     return project.models.register(name, dst, ckpt.to_dict(), metrics, ckpt.weights_sha256,
                                    len(data.train))

@@ -59,6 +59,13 @@ def status(m: dict) -> str:
     return text
 
 
+def verdict(v) -> str:
+    """A ModelVerdict in the models list: blank when useful, else what is wrong and what to do."""
+    if v.useful is False:
+        return f"Not useful yet: {v.reason}. Try: {v.suggestion}"
+    return v.reason
+
+
 def architecture(row) -> str:
     spec = row.config.get("spec", {})
     return (f"{spec.get('architecture', '?')} / {spec.get('encoder', '?')}, "

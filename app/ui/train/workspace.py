@@ -194,7 +194,7 @@ class TrainWorkspace(Workspace):
                                     f"classes: {names}")
         else:
             self.data_label.setText(NO_LABELS)
-        self.models.show_models(p.models.list(), p.settings.get("active_model_id"),
+        self.models.show_models(p.models.list(), p.models.active_id(),
                                 self._class_names, NO_MODEL if rows else NO_LABELS,
                                 writable=not p.readonly)
         self._resumable = find_resumable(p) if not p.readonly else None
@@ -284,7 +284,14 @@ class TrainWorkspace(Workspace):
         miou = m.get("miou")
         self.log(f"Model {row.id} ({row.name}) {how}"
                  + (f": val mIoU {miou:.3f}" if miou is not None else ""))
-        self.progress_text.setText(f"Model {row.name} registered")
+        # The final word: active or not, and why (the job logged the full sentence above).
+        if self.project is not None and self.project.models.active_id() == row.id:
+            self.progress_text.setText(f"Model {row.name} registered and now active")
+        elif row.verdict.useful is False:
+            self.progress_text.setText(f"Model {row.name} registered: {row.verdict.text}")
+        else:
+            self.progress_text.setText(f"Model {row.name} registered, not made active "
+                                       "(it does not beat the active model)")
         self.model_trained.emit(row)
 
     def _train_canceled(self) -> None:
@@ -321,7 +328,8 @@ class TrainWorkspace(Workspace):
     def set_active_model(self, model_id: int) -> None:
         if self.project is None or self.project.readonly:
             return
-        self.project.settings.set("active_model_id", int(model_id))
+        self.project.models.set_active(int(model_id), chosen=True)
+        self.log(f"Model {model_id} is now the active model (chosen by you)")
         self.status_message.emit(f"Model {model_id} is now the active model")
         self.refresh()
 
@@ -340,6 +348,7 @@ class TrainWorkspace(Workspace):
         if image_id is None:
             self.status_message.emit("Open an image in the Label workspace first")
             return False
+        self._note_not_shown(model_id)
         return self.prelabel.predict(model_id, [image_id])
 
     def predict_unlabeled(self, model_id: int) -> bool:
@@ -349,7 +358,15 @@ class TrainWorkspace(Workspace):
         if not ids:
             self.status_message.emit("No unlabeled images to pre-label")
             return False
+        self._note_not_shown(model_id)
         return self.prelabel.predict(model_id, ids)
+
+    def _note_not_shown(self, model_id: int) -> None:
+        row = self.project.models.get(model_id) if self.project is not None else None
+        if row is not None and row.verdict.useful is False and \
+                self.project.models.active_id() != model_id:
+            self.log(f"Model {model_id} is not useful yet: its pre-labels are stored but shown "
+                     "only once you make it active")
 
     def _announce(self, ids: list[int], model_id: int) -> None:
         """Predictions changed: listeners (and the main window's images_changed) redraw."""

@@ -317,10 +317,12 @@ def promote(project, row) -> str:
     choice is beaten the same way); returns the sentence that says what happened and why."""
     from app.core.model_quality import is_better
 
-    active = project.models.active()
-    verdict = row.verdict
-    if active is not None and active.id == row.id:
+    if project.models.active_id() == row.id and \
+            project.settings.get("active_model_id") == row.id:  # a resumed run's same model
         return f"Model {row.id} stays the active model"
+    # The model in use before this one (the newest useful one stands in when none is set).
+    active = next((m for m in project.models.ranked() if m.id != row.id), None)
+    verdict = row.verdict
     if verdict.useful is False:
         return (f"Model {row.id} is {verdict.text}. It is kept but not made active: it will not "
                 "pre-label or inspect unless you make it active")

@@ -442,13 +442,14 @@ class Trainer:
                 self._plan_deadline()
             self.cb.on_epoch(epoch, metrics)
             if self.time_up:
-                self.cb.on_message(f"Time budget of {_minutes(self.budget_s)} used: stopped "
-                                   f"after {epoch + 1} epochs ({round(self.elapsed())} s)")
                 break
             if cfg.patience and meta["bad_epochs"] >= cfg.patience:
                 status = "early_stopped"
                 self._message(f"No better validation score for {cfg.patience} epochs: stopped")
                 break
+        if self.time_up:
+            self.cb.on_message(f"Time budget of {_minutes(self.budget_s)} used: stopped after "
+                               f"{meta['epoch']} epochs in {round(self.elapsed())} s")
         best = self.best_dir if meta["best_epoch"] is not None else None
         score = meta["best_score"]
         return TrainResult(

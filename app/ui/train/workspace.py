@@ -30,6 +30,7 @@ from app.ui import errors
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
+from .budget_note import MEASURING, BudgetNote
 from .compare import CompareDialog
 from .jobs import probe_job, train_job
 from .models_panel import NO_MODEL, ModelsPanel
@@ -79,6 +80,7 @@ class TrainWorkspace(Workspace):
 
         self.train_runner = JobRunner(self)
         self.probe_runner = JobRunner(self)
+        self.budget = BudgetNote(self.form, lambda: self.training, self)
         self.train_event.connect(self._on_event)
         self.train_runner.progress.connect(self._on_progress)
         self.train_runner.log.connect(self.log)
@@ -151,6 +153,7 @@ class TrainWorkspace(Workspace):
         if project is not None:
             self._apply_defaults()
             self.refresh()
+        self.budget.set_context(project, self.machine.device if self.machine else None)
         self._sync()
 
     def activated(self) -> None:
@@ -168,6 +171,7 @@ class TrainWorkspace(Workspace):
         self.train_runner.cancel()
         self.train_runner.wait()
         self.prelabel.stop()
+        self.budget.stop()
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -198,6 +202,7 @@ class TrainWorkspace(Workspace):
                                 self._class_names, NO_MODEL if rows else NO_LABELS,
                                 writable=not p.readonly)
         self._resumable = find_resumable(p) if not p.readonly else None
+        self.budget.schedule()  # a finished run brings its measured speed
         self._sync()
 
     def _sync(self) -> None:
@@ -244,9 +249,17 @@ class TrainWorkspace(Workspace):
         self._stopping = False
         self.progress.setRange(0, 0)  # busy until the first step says how many there are
         self.progress_text.setText("Preparing the training data…")
-        self.log("Resuming the last stopped run" if resume else
-                 f"Training {spec.architecture}/{spec.encoder}, tile {spec.tile_size}, "
-                 f"{values['epochs']} epochs")
+        self.budget.pause()
+        if resume:
+            self.log("Resuming the last stopped run")
+        else:
+            how_long = (f"{values['minutes']:g} minutes" if values["minutes"]
+                        else f"{values['epochs']} epochs")
+            self.log(f"Training {spec.architecture}/{spec.encoder}, tile {spec.tile_size}, "
+                     f"{how_long}")
+            note = self.form.budget_note.text() if self.form.budget_note.isVisibleTo(self) else ""
+            if values["minutes"] and note and note != MEASURING:
+                self.log(f"The budget buys {note}")
         self.train_runner.start(train_job(self.project, spec, values, resume,
                                           self.train_event.emit))
         self._sync()
@@ -320,6 +333,7 @@ class TrainWorkspace(Workspace):
     def _probed(self, info) -> None:
         self.machine = info
         self.form.set_machine(info.label, info.weights_notes)
+        self.budget.set_context(self.project, info.device)
         # The device's defaults replace the form's, unless the user has edited them meanwhile.
         if self.project is not None and not self.training and self._form_untouched():
             self._apply_defaults()

@@ -215,3 +215,35 @@ def test_train_for_a_time_budget_set_in_the_form(qtbot, bare_window, tmp_path):
                     in ws.form.budget_note.text(), timeout=5_000)
     print(f"GUI budget run: {took:.1f} s from Start to done, run {m['run_seconds']:.1f} s, "
           f"{m['epochs_done']} epochs, {m['crops_trained']} crops")
+
+
+def test_make_active_uses_a_model_that_is_not_useful_yet_only_when_chosen(qtbot, tmp_path):
+    with Project.create(tmp_path / "m.dsproj") as p:
+        p.classes.add("crack")
+        good = p.models.register("good", p.models.folder / "good", {}, {
+            "miou": 0.4, "false_reject_rate": 0.0, "verdict": {"useful": True}}, "a", 30)
+        bad = p.models.register("bad", p.models.folder / "bad", {}, {
+            "miou": 0.002, "false_reject_rate": 1.0, "verdict": {
+                "useful": False, "reason": "it finds almost nothing (validation mIoU 0.002)",
+                "suggestion": "label more images (it learned from 6), or train longer"}}, "b", 6)
+        ws = TrainWorkspace()
+        qtbot.addWidget(ws)
+        ws.set_project(p)
+        table = ws.models.table
+        # Newest first: the useless model is listed, says why, and is not the active one.
+        assert [table.item(r, 1).text() for r in range(2)] == ["bad", "good"]
+        assert table.item(0, 9).text() == ("Not useful yet: it finds almost nothing (validation "
+                                           "mIoU 0.002). Try: label more images (it learned "
+                                           "from 6), or train longer")
+        assert table.item(1, 0).text() == "●" and p.models.active_id() == good.id
+        assert ws.models.activate.text() == "Make active"
+
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=table.visualItemRect(table.item(0, 1)).center())
+        assert ws.models.selected_ids() == [bad.id] and ws.models.activate.isEnabled()
+        qtbot.mouseClick(ws.models.activate, Qt.MouseButton.LeftButton)
+        assert p.models.active_id() == bad.id  # chosen by a person: used after all
+        assert p.settings.get("active_model_chosen") is True
+        assert table.item(0, 0).text() == "●" and not ws.models.activate.isEnabled()
+        assert "chosen by you" in ws.log_view.toPlainText()
+        ws.set_project(None)

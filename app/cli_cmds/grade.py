@@ -120,13 +120,13 @@ def load_recipe(project, ref: str):
 
 
 def pick_model(project, model_id: int | None):
-    from app.jobs.prediction import default_model_id
+    from app.jobs.prediction import default_model_id, no_model_reason
 
     if model_id is None:
         model_id = default_model_id(project)
         if model_id is None:
-            raise ValueError("the project has no trained model yet: run `defect-studio train` "
-                             "first, or name one with --model")
+            raise ValueError(no_model_reason(project) + (
+                "" if project.models.list() else ", or name one with --model"))
     try:
         return project.models.get(model_id)
     except KeyError:

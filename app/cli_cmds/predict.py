@@ -35,7 +35,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.jobs.context import Canceled, JobContext
-    from app.jobs.prediction import default_model_id, predict_images, unlabeled_image_ids
+    from app.jobs.prediction import (
+        default_model_id,
+        no_model_reason,
+        predict_images,
+        unlabeled_image_ids,
+    )
     from app.store import Project, ProjectError
 
     from .progress import TextProgress, cancel_on_ctrl_c
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         model_id = args.model if args.model is not None else default_model_id(project)
         if model_id is None:
-            return _fail("the project has no trained model yet: run `defect-studio train` first")
+            return _fail(no_model_reason(project))
         try:
             row = project.models.get(model_id)
         except KeyError:

@@ -16,12 +16,22 @@ import signal
 import sys
 from pathlib import Path
 
+from .numbers import float_above, int_at_least
+
 EPILOG = """\
 the model: the default for the device (a slim U-Net/ResNet-18 at 256 px tiles on CPU,
 U-Net/ResNet-34 at 512 px on CUDA), changed by --arch/--encoder/--tile, or given whole with
 --spec as JSON text or a .json file, e.g. --spec '{"architecture": "FPN", "encoder":
 "mobilenet_v2", "tile_size": 384}' (missing keys keep the default). Images with status
 "labeled" train; the train/val split is stratified by class and stored in the project.
+
+how long: --epochs N (default 50), or --minutes M: train for M minutes (fractions allowed), the
+learning rate decaying over the budget; the last epoch is still validated so the best model is
+kept. Before a budgeted run starts it says what the budget buys (from the last such run's
+measured speed, else from a few training steps timed on the spot).
+
+which model becomes active: the new one only when it beats the active model on the validation
+images; a model that finds nothing is kept as "not useful yet" and not used unless chosen.
 """
 
 
@@ -35,15 +45,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--spec", metavar="JSON", help="model spec as JSON text or a .json file")
     p.add_argument("--arch", metavar="NAME", help="architecture (Unet, FPN, ...)")
     p.add_argument("--encoder", metavar="NAME", help="encoder (resnet18, mobilenet_v2, ...)")
-    p.add_argument("--tile", type=int, metavar="PX", help="training tile size (multiple of 32)")
-    p.add_argument("--epochs", type=int, metavar="N", help="epochs (default 50)")
-    p.add_argument("--batch", type=int, metavar="N", help="batch size (default 8)")
-    p.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.001)")
-    p.add_argument("--patience", type=int, metavar="N",
+    p.add_argument("--tile", type=int_at_least(32), metavar="PX",
+                   help="training tile size (multiple of 32)")
+    how_long = p.add_mutually_exclusive_group()
+    how_long.add_argument("--epochs", type=int_at_least(1), metavar="N",
+                          help="epochs (default 50)")
+    how_long.add_argument("--minutes", type=float_above(0), metavar="M",
+                          help="train for M minutes instead of a number of epochs (e.g. 10, 0.5)")
+    p.add_argument("--batch", type=int_at_least(1), metavar="N", help="batch size (default 8)")
+    p.add_argument("--lr", type=float_above(0), metavar="X", help="learning rate (default 0.001)")
+    p.add_argument("--patience", type=int_at_least(0), metavar="N",
                    help="stop after N epochs without a better val score (0: never; default 10)")
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     p.add_argument("--no-pretrained", action="store_true",
                    help="start from random weights instead of ImageNet")
     p.add_argument("--resume", action="store_true",
@@ -91,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             spec, config = _spec(project, args, device.kind), TrainConfig()
         config = _config(config, args, str(device.device))
+        if config.minutes:
+            print(f"Budget: {_what_it_buys(project, spec or run_info.spec, config, device)}",
+                  flush=True)
         outcome = train_then_predict(project, spec, config, ctx, resume=args.resume,
                                      predict=not args.no_predict, after_stop=False,
                                      device=config.device)
@@ -161,10 +179,21 @@ def _config(config, args, device: str):
 
     changes = {"device": device}
     for key, value in (("epochs", args.epochs), ("batch_size", args.batch), ("lr", args.lr),
-                       ("patience", args.patience)):
+                       ("patience", args.patience), ("minutes", args.minutes)):
         if value is not None:
             changes[key] = value
+    if args.epochs is not None:
+        changes["minutes"] = 0.0  # epochs given: not a budgeted run (even when resuming one)
     return dataclasses.replace(config, **changes)
+
+
+def _what_it_buys(project, spec, config, device) -> str:
+    from app.jobs.budget import budget_text, measure_speed, stored_speed
+
+    speed = stored_speed(project, spec, device.kind)
+    if speed is None:
+        speed = measure_speed(spec, config.batch_size, str(device.device))
+    return budget_text(speed, config.minutes, spec.tile_size)
 
 
 class _EpochPrinter:
@@ -191,9 +220,11 @@ def summary(row) -> list[str]:
     names = m.get("classes", {})
     status = {"completed": "finished", "early_stopped": "stopped early (no better val score)",
               "cancelled": "interrupted"}.get(m.get("status"), m.get("status", ""))
+    planned = (f"budget {m['budget_minutes']:g} min, {m.get('run_seconds', 0):.0f} s used"
+               if m.get("budget_minutes") else f"planned {m.get('epochs_planned')}")
     lines = [f"Model {row.id} registered: {row.name}",
              f"  {status}; best epoch {(m.get('best_epoch') or 0) + 1} of "
-             f"{m.get('epochs_done')} (planned {m.get('epochs_planned')}); "
+             f"{m.get('epochs_done')} ({planned}); "
              f"{row.train_images} train / {m.get('val_images', 0)} val images"]
     if m.get("miou") is not None:
         per = ", ".join(f"{names.get(k, k)} {_num(v)}" for k, v in m.get("iou", {}).items())
@@ -204,6 +235,9 @@ def summary(row) -> list[str]:
                      f"false-reject rate {_pct(m.get('false_reject_rate'))}")
     else:
         lines.append("  no validation images: metrics are unavailable")
+    verdict = row.verdict
+    if verdict.useful is False:
+        lines.append(f"  {verdict.text}")
     return lines
 
 

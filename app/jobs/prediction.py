@@ -29,12 +29,18 @@ class PredictReport:
 
 
 def default_model_id(project) -> int | None:
-    """The active model, else the newest one, else None."""
-    active = project.settings.get("active_model_id")
+    """The active model (the store's one rule, ModelsRepo.active_id), else None."""
+    return project.models.active_id()
+
+
+def no_model_reason(project) -> str:
+    """Why default_model_id is None, for a message ending "...; name one with --model"."""
     models = project.models.list()
-    if active is not None and any(m.id == active for m in models):
-        return int(active)
-    return models[-1].id if models else None
+    if not models:
+        return "the project has no trained model yet: run `defect-studio train` first"
+    newest = models[-1]
+    return (f"no model is usable yet: model {newest.id} is {newest.verdict.text}; "
+            f"name it with --model {newest.id} to use it anyway")
 
 
 def unlabeled_image_ids(project) -> list[int]:

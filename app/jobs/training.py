@@ -12,8 +12,10 @@ Layout beside the project (`project.models.folder`, i.e. `<project>.models/`):
 
 Stopping (ctx.cancel()) ends training within a batch; the best checkpoint so far is registered
 and returned (its metrics say "status": "cancelled"), and the run stays resumable. Stopping
-before the first epoch finished raises Canceled. The first model of a project becomes its active
-model. Registration writes the audit entry (app.store).
+before the first epoch finished raises Canceled. A model earns its place: it becomes the active
+model only when it beats the active one on the validation split (app.core.model_quality); a
+model that finds nothing is stored as "not useful yet" with the reason and what to do, and
+the run's last log line says which. Registration writes the audit entry (app.store).
 
 torch is imported when training starts, not when this module is imported.
 """
@@ -32,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.model_quality import VERDICT_KEY, assess
 from app.ml.project_data import ProjectData, build_project_data, default_project_spec
 from app.ml.spec import ModelSpec
 from app.store.errors import ReadOnlyError
@@ -159,35 +162,52 @@ class _Forward:
     """Trainer callbacks -> ctx (progress with ETA, log) and the structured event hook."""
 
     def __init__(self, ctx: JobContext, on_event: EventFn | None, epochs: int,
-                 steps_per_epoch: int, classes):
+                 steps_per_epoch: int, classes, budget_s: float = 0.0):
+        """budget_s > 0: a time budget; progress then counts seconds (of `elapsed`, the
+        trainer's clock) instead of steps, and epochs are not numbered out of a total."""
         self.ctx, self.on_event = ctx, on_event or (lambda e: None)
-        self.epochs, self.spe = epochs, max(1, steps_per_epoch)
-        self.total = epochs * self.spe
+        self.budget_s = budget_s
+        self.epochs, self.spe = (0 if budget_s else epochs), max(1, steps_per_epoch)
+        self.total = int(round(budget_s)) if budget_s else epochs * self.spe
         self.names = {str(c.value): c.name for c in classes}
+        self.elapsed: Callable[[], float] | None = None
         self.t0: float | None = None
         self.step0 = 0
         self.step = 0
 
     def eta(self) -> float | None:
+        if self.budget_s and self.elapsed is not None:
+            return max(self.budget_s - self.elapsed(), 0.0)
         if self.t0 is None or self.step <= self.step0:
             return None
         rate = (time.monotonic() - self.t0) / (self.step - self.step0)
         return max(self.total - self.step, 0) * rate
 
+    def done(self) -> int:
+        if self.budget_s and self.elapsed is not None:
+            return min(int(self.elapsed()), self.total)
+        return min(self.step, self.total)
+
+    def _epoch_name(self, epoch: int) -> str:
+        return f"Epoch {epoch + 1}" + (f"/{self.epochs}" if self.epochs else "")
+
     def on_step(self, step: int, loss: float) -> None:
         if self.t0 is None:  # time from the first step: setup and warm-up are not typical
             self.t0, self.step0 = time.monotonic(), step - 1
         self.step = step
-        epoch = min((step - 1) // self.spe, self.epochs - 1)
+        epoch = (step - 1) // self.spe
+        if self.epochs:
+            epoch = min(epoch, self.epochs - 1)
         eta = self.eta()
-        text = f"Epoch {epoch + 1}/{self.epochs} · loss {loss:.4f} · {format_eta(eta)}"
+        left = format_eta(eta).replace("ETA", "left") if self.budget_s else format_eta(eta)
+        text = f"{self._epoch_name(epoch)} · loss {loss:.4f} · {left}"
         if step % self.spe == 0:
-            text = f"Epoch {epoch + 1}/{self.epochs}: validating · {format_eta(eta)}"
-        self.ctx.progress(min(step, self.total), self.total, text)
+            text = f"{self._epoch_name(epoch)}: validating · {left}"
+        self.ctx.progress(self.done(), self.total, text)
         self.on_event(TrainEvent("step", step, self.total, epoch, self.epochs, loss, eta_s=eta))
 
     def on_epoch(self, epoch: int, metrics: dict[str, Any]) -> None:
-        self.ctx.log(f"Epoch {epoch + 1}/{self.epochs}: {epoch_line(metrics, self.names)}")
+        self.ctx.log(f"{self._epoch_name(epoch)}: {epoch_line(metrics, self.names)}")
         self.on_event(TrainEvent("epoch", self.step, self.total, epoch, self.epochs,
                                  metrics.get("train_loss"), dict(metrics), eta_s=self.eta()))
 
@@ -275,12 +295,14 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
 
     crops = crops_per_image(config, data.train, spec.tile_size)
     steps = steps_per_epoch(len(data.train) * crops, config.batch_size)
-    forward = _Forward(ctx, on_event, config.epochs, steps, data.classes)
+    budget_s = max(0.0, float(config.minutes or 0.0)) * 60
+    forward = _Forward(ctx, on_event, config.epochs, steps, data.classes, budget_s)
     trainer = Trainer(spec, data.classes, data.train, data.val, folder, config,
                       callbacks=[forward], cancel=ctx.cancel_event,
                       data_fingerprint=data.fingerprint)
+    forward.elapsed = trainer.elapsed
     if on_event:
-        on_event(TrainEvent("start", forward.step, forward.total, None, config.epochs,
+        on_event(TrainEvent("start", forward.step, forward.total, None, forward.epochs,
                             text=f"{spec.architecture}/{spec.encoder}"))
     try:
         result = trainer.fit(resume=resume)
@@ -296,18 +318,50 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
             raise Canceled()
         from app.ml.trainer import TrainingError
 
+        if result.time_up:
+            raise TrainingError(f"The time budget ({config.minutes:g} min) ran out before a "
+                                "first epoch was trained and validated: give it more minutes")
         raise TrainingError("Training ended without a model (no epoch finished)")
     row = _register(project, name if not run else _new_name(project, spec), result, data, config,
                     reuse=run is not None)
     if result.status != "cancelled":
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
-    if project.settings.get("active_model_id") is None:
-        project.settings.set("active_model_id", row.id)
+    ctx.log(promote(project, row))
     ctx.progress(forward.total, forward.total, f"Model {row.name} registered")
     if on_event:
         on_event(TrainEvent("done", forward.step, forward.total, result.best_epoch,
-                            config.epochs, metrics=dict(row.metrics), text=row.name))
+                            forward.epochs, metrics=dict(row.metrics), text=row.name))
     return row
+
+
+def promote(project, row) -> str:
+    """Make `row` the active model when it beats the active one on validation (a person's
+    choice is beaten the same way); returns the sentence that says what happened and why."""
+    from app.core.model_quality import is_better
+
+    if project.models.active_id() == row.id and \
+            project.settings.get("active_model_id") == row.id:  # a resumed run's same model
+        return f"Model {row.id} stays the active model"
+    # The model in use before this one (the newest useful one stands in when none is set).
+    active = next((m for m in project.models.ranked() if m.id != row.id), None)
+    verdict = row.verdict
+    if verdict.useful is False:
+        return (f"Model {row.id} is {verdict.text}. It is kept but not made active: it will not "
+                "pre-label or inspect unless you make it active")
+    if not is_better(row.metrics, active.metrics if active else None):
+        why = (f"its validation mIoU {_num(row.metrics.get('miou'))} does not beat "
+               f"{_num(active.metrics.get('miou'))} of model {active.id}, the active one"
+               if row.metrics.get("miou") is not None else "no validation images to compare on")
+        return (f"Model {row.id} is kept but not made active: {why}. Make it active in the "
+                "models list to use it anyway")
+    project.models.set_active(row.id, chosen=False)
+    if active is None:
+        how = (f"validation mIoU {_num(row.metrics.get('miou'))}" if verdict.useful
+               else verdict.reason)
+        return f"Model {row.id} is now the active model ({how})"
+    return (f"Model {row.id} is now the active model: its validation mIoU "
+            f"{_num(row.metrics.get('miou'))} beats {_num(active.metrics.get('miou'))} of "
+            f"model {active.id}")
 
 
 def _auto_device() -> str:
@@ -331,9 +385,14 @@ def _register(project, name: str, result, data: ProjectData, config, reuse: bool
     ckpt = read_config(dst)
     metrics = dict(ckpt.metrics)
     metrics.update(status=result.status, best_epoch=result.best_epoch,
-                   epochs_done=result.epochs_done, epochs_planned=config.epochs,
+                   epochs_done=result.epochs_done,
+                   epochs_planned=None if config.minutes else config.epochs,
+                   budget_minutes=config.minutes or None, time_up=result.time_up,
+                   crops_trained=result.crops_trained, run_seconds=result.seconds,
+                   crops_per_s=result.crops_per_s, device=result.device,
                    train_images=len(data.train), val_images=len(data.val),
                    good_train_images=data.good_train,
                    classes={str(c.value): c.name for c in data.classes})
+    metrics[VERDICT_KEY] = assess(metrics).to_dict()
     return project.models.register(name, dst, ckpt.to_dict(), metrics, ckpt.weights_sha256,
                                    len(data.train))

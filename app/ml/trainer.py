@@ -1,17 +1,21 @@
 """The training loop: plain PyTorch, reporting through callbacks, no Qt.
 
 The UI runs `Trainer.fit` on a worker thread and forwards callbacks as signals; `cancel` is a
-threading.Event checked between batches. Output folder layout:
+threading.Event checked between batches. With a time budget (TrainConfig.minutes) the run trains
+until the budget is spent instead of for a number of epochs: the learning rate follows the share
+of the budget used, the last (partial) epoch is still validated and checkpointed, and training
+steps end early enough to leave time for that. Output folder layout:
     out_dir/best/  the checkpoint with the best validation mIoU (config.json + weights.safetensors)
     out_dir/last/  the latest epoch, plus train_state.* to resume from
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,6 +83,7 @@ class TrainConfig:
     val_overlap: int | None = None
     val_batch_size: int = 4
     step_every: int = 1  # on_step every N steps (each report syncs the GPU)
+    minutes: float = 0.0  # >0: train for this long (epochs is then ignored); 0: by epochs
 
 
 @dataclass
@@ -91,10 +96,39 @@ class TrainResult:
     epochs_done: int  # epochs finished, counting those before a resume
     history: list[dict[str, Any]]
     batch_size: int  # after any out-of-memory halving
+    crops_trained: int = 0  # training crops seen, counting those before a resume
+    seconds: float = 0.0  # wall time of the run (setup, training, validation), ditto
+    device: str = ""  # "cpu", "cuda", "mps"
+    time_up: bool = False  # a time budget ended the run
+
+    @property
+    def crops_per_s(self) -> float | None:
+        """The run's measured speed, validation included: what a budget buys next time."""
+        return self.crops_trained / self.seconds if self.seconds > 0 and self.crops_trained \
+            else None
 
 
 class _Cancelled(Exception):
     pass
+
+
+class _TimeUp(Exception):
+    """The time budget is spent: end the epoch here, then validate and stop."""
+
+
+class _StopFlag:
+    """What the interrupt hooks check: the user's cancel, or the training deadline passed."""
+
+    def __init__(self, cancel: threading.Event, clock: Callable[[], float]) -> None:
+        self.cancel, self.clock = cancel, clock
+        self.deadline: float | None = None  # clock() value at which training steps must end
+
+    def is_set(self) -> bool:
+        return self.cancel.is_set() or (self.deadline is not None and
+                                        self.clock() >= self.deadline)
+
+    def error(self) -> Exception:
+        return _Cancelled() if self.cancel.is_set() else _TimeUp()
 
 
 class _Callbacks:
@@ -133,6 +167,7 @@ class Trainer:
         callbacks: Sequence[object] = (),
         cancel: threading.Event | None = None,
         data_fingerprint: str = "",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`model` lets the caller bring a model with imported weights; default create_model(spec)."""
         self.spec, self.config = spec, config or TrainConfig()
@@ -148,6 +183,21 @@ class Trainer:
         self.data_fingerprint = data_fingerprint
         self.notes: list[str] = []
         self.crops_per_image = crops_per_image(self.config, self.train_samples, spec.tile_size)
+        self.clock = clock
+        self.stop = _StopFlag(self.cancel, clock)
+        self._started = clock()
+        self._elapsed_before = 0.0  # seconds spent before a resume
+        self._reserve = 0.0  # seconds kept at the end of a budget for validating and saving
+        self._reserve_measured = False
+        self.time_up = False
+
+    @property
+    def budget_s(self) -> float:
+        return max(0.0, float(self.config.minutes or 0.0)) * 60.0
+
+    def elapsed(self) -> float:
+        """Seconds this run has used so far, counting those before a resume."""
+        return self._elapsed_before + self.clock() - self._started
 
     @property
     def best_dir(self) -> Path:
@@ -169,7 +219,8 @@ class Trainer:
         self._message(f"Training on {self.dev.describe()}")
         torch.manual_seed(cfg.seed)
         meta: dict[str, Any] = {"epoch": 0, "step": 0, "best_score": None, "best_epoch": None,
-                                "bad_epochs": 0, "batch_size": cfg.batch_size, "history": []}
+                                "bad_epochs": 0, "batch_size": cfg.batch_size, "history": [],
+                                "elapsed_s": 0.0, "crops": 0}
         if resume:
             if not train_state.has_train_state(self.last_dir):
                 raise TrainingError(f"nothing to resume in {self.out_dir}")
@@ -201,12 +252,13 @@ class Trainer:
         self.draw_weights = None if weights is None else weights * self.crops_per_image
         return meta
 
-    def lr_at(self, epoch: int) -> float:
-        """Cosine decay to 1 % of lr over the epochs. A function of the epoch alone, so a resumed
-        run (even one given more epochs) needs no scheduler state."""
-        cfg = self.config
-        floor = cfg.lr * 0.01
-        return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * epoch / max(cfg.epochs, 1)))
+    def lr_at(self, epoch: int, elapsed_s: float = 0.0) -> float:
+        """Cosine decay to 1 % of lr over the epochs, or with a time budget over the share of
+        the budget used. A function of the epoch (or the time) alone, so a resumed run (even one
+        given more epochs or minutes) needs no scheduler state."""
+        budget = self.budget_s
+        done = elapsed_s / budget if budget else epoch / max(self.config.epochs, 1)
+        return cosine_lr(self.config.lr, done)
 
     def _loader(self, epoch: int, batch_size: int) -> DataLoader:
         n = len(self.dataset)
@@ -246,25 +298,51 @@ class Trainer:
                 self._message(f"Out of memory: batch size lowered to {meta['batch_size']}")
 
     def _run_batches(self, epoch: int, meta: dict[str, Any]) -> float:
+        """Mean loss of the epoch's steps (nan: none). With a time budget the learning rate is
+        set before every step, and the epoch ends early when time is up (self.time_up)."""
         self.model.train()
         self.dataset.set_epoch(epoch)
         total = torch.zeros((), device=self.dev.device)
         since = torch.zeros((), device=self.dev.device)
         count = since_count = 0
-        for x, y in self._loader(epoch, meta["batch_size"]):
-            if self.cancel.is_set():
-                raise _Cancelled()
-            loss = self.train_step(x, y)
-            total += loss
-            since += loss
-            count += 1
-            since_count += 1
-            meta["step"] += 1
-            if meta["step"] % self.config.step_every == 0:
-                self.cb.on_step(meta["step"], float(since) / since_count)
-                since.zero_()
-                since_count = 0
-        return float(total) / max(count, 1)
+        try:
+            for x, y in self._loader(epoch, meta["batch_size"]):
+                if self.stop.is_set():
+                    raise self.stop.error()
+                if self.budget_s:
+                    self._set_lr(self.lr_at(epoch, self.elapsed()))
+                t0 = self.clock()
+                loss = self.train_step(x, y)
+                total += loss
+                since += loss
+                count += 1
+                since_count += 1
+                meta["step"] += 1
+                meta["crops"] = meta.get("crops", 0) + len(x)
+                if self.budget_s:
+                    self._plan_deadline(self.clock() - t0, len(x))
+                if meta["step"] % self.config.step_every == 0:
+                    self.cb.on_step(meta["step"], float(since) / since_count)
+                    since.zero_()
+                    since_count = 0
+        except _TimeUp:
+            self.time_up = True
+        return float(total) / count if count else float("nan")
+
+    def _set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def _plan_deadline(self, step_s: float = 0.0, crops: int = 0) -> None:
+        """Training steps end `_reserve` seconds before the budget does: time for the last
+        validation and checkpoint. Until a validation has been timed, its time is guessed from
+        the training speed (inference costs about a third of a training step per pixel; tiles
+        overlap, so count the validation pixels one and a half times)."""
+        if not self._reserve_measured and step_s > 0 and crops:
+            px_per_s = crops * self.spec.tile_size ** 2 / step_s
+            val_px = sum(s.pixels or self.spec.tile_size ** 2 for s in self.val_samples)
+            self._reserve = 1.5 * val_px / (3 * px_per_s)
+        self.stop.deadline = self._started + self.budget_s - self._elapsed_before - self._reserve
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """One optimizer step; returns the detached loss (kept on the device)."""
@@ -280,6 +358,7 @@ class Trainer:
         return loss.detach()
 
     def _validate(self) -> dict[str, Any]:
+        self.stop.deadline = None  # the budget ends training steps, never a validation
         batch = self.config.val_batch_size
         while True:
             try:
@@ -302,9 +381,14 @@ class Trainer:
         )
 
     def fit(self, resume: bool = False) -> TrainResult:
-        """Train until the epochs run out, patience runs out, or `cancel` is set."""
+        """Train until the epochs (or the minutes) run out, patience runs out, or `cancel` is
+        set."""
+        self._started, self.time_up, self._reserve_measured = self.clock(), False, False
         meta = self._setup(resume)
-        hooks = interrupt_on(self.model, self.cancel, _Cancelled)  # Stop within a step
+        self._elapsed_before = float(meta.get("elapsed_s") or 0.0)
+        if self.budget_s:
+            self._plan_deadline()
+        hooks = interrupt_on(self.model, self.stop, self.stop.error)  # Stop within a step
         try:
             return self._fit(meta)
         finally:
@@ -314,12 +398,18 @@ class Trainer:
         cfg = self.config
         status = "completed"
         start = meta["epoch"]
-        for epoch in range(start, cfg.epochs):
+        epochs = itertools.count(start) if self.budget_s else range(start, cfg.epochs)
+        for epoch in epochs:
+            if self.budget_s and self.stop.is_set() and not self.cancel.is_set():
+                self.time_up = True  # no time left for another epoch
+                break
             t0 = time.perf_counter()
-            for group in self.optimizer.param_groups:
-                group["lr"] = self.lr_at(epoch)
+            self._set_lr(self.lr_at(epoch, self.elapsed()))
             try:
                 train_loss = self._train_epoch(epoch, meta)
+                if math.isnan(train_loss) and self.time_up:
+                    break  # not one step in this epoch: the weights are those already saved
+                t_val = self.clock()
                 metrics = self._validate() if self.val_samples else {}
             except _Cancelled:
                 status = "cancelled"
@@ -343,20 +433,43 @@ class Trainer:
             if improved:  # the same weights: copy rather than serialize twice
                 copy_checkpoint(self.last_dir, self.best_dir)
                 self.cb.on_checkpoint(self.best_dir)
+            meta["elapsed_s"] = round(self.elapsed(), 3)
             # Written last: resume state never points at a best model that is not on disk.
             train_state.save_train_state(self.last_dir, self.optimizer, None, meta)
+            if self.budget_s:  # validating and saving, timed: what the end of the budget keeps
+                self._reserve = 1.2 * (self.clock() - t_val)
+                self._reserve_measured = True
+                self._plan_deadline()
             self.cb.on_epoch(epoch, metrics)
+            if self.time_up:
+                break
             if cfg.patience and meta["bad_epochs"] >= cfg.patience:
                 status = "early_stopped"
                 self._message(f"No better validation score for {cfg.patience} epochs: stopped")
                 break
+        if self.time_up:
+            self.cb.on_message(f"Time budget of {_minutes(self.budget_s)} used: stopped after "
+                               f"{meta['epoch']} epochs in {round(self.elapsed())} s")
         best = self.best_dir if meta["best_epoch"] is not None else None
         score = meta["best_score"]
         return TrainResult(
             status, best, self.last_dir if meta["epoch"] else None, meta["best_epoch"],
             None if score is None or not math.isfinite(score) else score,
-            meta["epoch"], meta["history"], meta["batch_size"],
+            meta["epoch"], meta["history"], meta["batch_size"], int(meta.get("crops", 0)),
+            round(self.elapsed(), 3), self.dev.kind, self.time_up,
         )
+
+
+def cosine_lr(lr: float, done: float) -> float:
+    """Cosine from `lr` down to 1 % of it as `done` (the share of the schedule used) goes 0..1."""
+    floor = lr * 0.01
+    done = min(max(done, 0.0), 1.0)
+    return floor + (lr - floor) * 0.5 * (1 + math.cos(math.pi * done))
+
+
+def _minutes(seconds: float) -> str:
+    m = seconds / 60
+    return f"{m:g} min" if m >= 1 else f"{seconds:g} s"
 
 
 def _better(score: float, tiebreak: float, best: float | None, best_tiebreak: float | None) -> bool:

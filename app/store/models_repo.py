@@ -1,4 +1,11 @@
-"""Trained models (checkpoint folders beside the project) and their stored predictions."""
+"""Trained models (checkpoint folders beside the project), the active-model rule, and their
+stored predictions.
+
+The active model (`active_id()`, the one rule every front end asks): the model named by the
+project setting ``active_model_id`` when it is useful or a person chose it (``set_active(id,
+chosen=True)``); otherwise the newest useful model; otherwise none. A model whose verdict says
+"not useful yet" (app.core.model_quality) never pre-labels or inspects unless chosen.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,10 @@ from .database import Database, utcnow
 from .rows import ModelRow
 from .schema import Model, Prediction
 from .user import current_user
+from .settings_repo import SettingsRepo
+
+ACTIVE = "active_model_id"
+CHOSEN = "active_model_chosen"  # True when a person made the active model active
 
 
 def _row(m: Model) -> ModelRow:
@@ -23,9 +34,10 @@ def _row(m: Model) -> ModelRow:
 
 
 class ModelsRepo:
-    def __init__(self, db: Database, root: Path):
+    def __init__(self, db: Database, root: Path, settings: SettingsRepo | None = None):
         self._db = db
         self.root = root
+        self._settings = settings or SettingsRepo(db)
 
     @property
     def folder(self) -> Path:
@@ -58,6 +70,37 @@ class ModelsRepo:
 
     def path(self, row: ModelRow) -> Path:
         return self.root / row.rel_dir
+
+    # the active model --------------------------------------------------------------------
+    def ranked(self) -> list[ModelRow]:
+        """Models that may be used without naming one, in order: the active model (when it is
+        useful or a person chose it), then the other useful models, newest first."""
+        active, chosen = self._settings.get(ACTIVE), bool(self._settings.get(CHOSEN, False))
+        out = []
+        for m in reversed(self.list()):
+            usable = m.verdict.useful is not False
+            if m.id == active and (usable or chosen):
+                out.insert(0, m)
+            elif usable:
+                out.append(m)
+        return out
+
+    def active_id(self) -> int | None:
+        """THE active-model rule (see the module docstring): pre-labels, inspection, grading and
+        the CLI all ask this."""
+        ranked = self.ranked()
+        return ranked[0].id if ranked else None
+
+    def active(self) -> ModelRow | None:
+        ranked = self.ranked()
+        return ranked[0] if ranked else None
+
+    def set_active(self, model_id: int, chosen: bool) -> None:
+        """Make `model_id` active; `chosen`: a person asked for it (even a model that is not
+        useful yet is then used). KeyError for an unknown model, nothing changed."""
+        self.get(model_id)
+        self._settings.set(ACTIVE, int(model_id))
+        self._settings.set(CHOSEN, bool(chosen))
 
     # predictions -------------------------------------------------------------------------
     def save_prediction(self, image_id: int, model_id: int, probs: np.ndarray,

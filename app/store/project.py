@@ -38,7 +38,7 @@ class Project:
         self.classes = ClassesRepo(db)
         self.images = ImagesRepo(db, self.root)
         self.masks = MasksRepo(db)
-        self.models = ModelsRepo(db, self.root)
+        self.models = ModelsRepo(db, self.root, self.settings)
         self.recipes = RecipesRepo(db)
         self.runs = RunsRepo(db)
         self.audit = AuditRepo(db)

@@ -88,6 +88,13 @@ class ModelRow:
     created_at: str
     author: str
 
+    @property
+    def verdict(self):
+        """app.core.model_quality.ModelVerdict: stored with the model, else assessed now."""
+        from app.core.model_quality import verdict_of
+
+        return verdict_of(self.metrics)
+
 
 @dataclass(frozen=True)
 class RecipeRow:

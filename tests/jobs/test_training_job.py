@@ -63,7 +63,11 @@ def test_train_registers_a_model_that_reloads_identically(tiny):
         assert key in row.metrics
     assert row.metrics["status"] == "completed" and row.train_images == 6
     assert row.metrics["classes"] == {"1": "spot"}
-    assert tiny.models.list() == [row] and tiny.settings.get("active_model_id") == row.id
+    assert tiny.models.list() == [row]
+    assert tiny.settings.get("active_model_id") == row.id  # useful, and no active one yet
+    assert row.metrics["verdict"]["useful"] is True
+    assert logs[-1] == f"Model {row.id} is now the active model (validation mIoU " \
+                       f"{row.metrics['miou']:.3f})"
     assert any(a.action == "model.register" for a in tiny.audit.list())
     assert any("ETA" in m for _, _, m in progress) and progress[-1][0] == progress[-1][1]
     assert any(line.startswith("Epoch 2/2: loss") for line in logs)
@@ -113,7 +117,43 @@ def test_stop_keeps_the_best_so_far_and_resume_finishes(tiny):
     assert len({m.weights_sha256 for m in models}) == len(models)
     assert [e.epoch for e in events if e.kind == "epoch"] == [1]  # only the missing epoch
     assert find_resumable(tiny) is None
-    assert tiny.settings.get("active_model_id") == row.id  # the first model stays active
+    # One epoch on six parts rejected every good part: kept, not made active. The resumed run
+    # is better on validation, so it earns the place.
+    assert row.verdict.useful is False and "good parts" in row.verdict.reason
+    assert again.id != row.id and again.verdict.useful is True
+    assert tiny.models.active_id() == again.id == tiny.settings.get("active_model_id")
+
+
+def test_a_model_that_learned_nothing_is_not_useful_yet_and_not_active(tiny):
+    logs = []
+    row = train_project(tiny, TINY, config(epochs=1, lr=1e-9), JobContext(log_fn=logs.append))
+    verdict = row.verdict
+    assert verdict.useful is False and tiny.models.get(row.id).metrics["verdict"] == {
+        "useful": False, "reason": verdict.reason, "suggestion": verdict.suggestion}
+    assert "label more images (it learned from 6)" in verdict.suggestion
+    assert "train longer" in verdict.suggestion  # one epoch
+    assert tiny.models.active_id() is None and default_model_id(tiny) is None
+    assert tiny.settings.get("active_model_id") is None
+    assert logs[-1] == (f"Model {row.id} is not useful yet: {verdict.reason}; "
+                        f"{verdict.suggestion}. It is kept but not made active: it will not "
+                        "pre-label or inspect unless you make it active")
+    tiny.models.set_active(row.id, chosen=True)  # a person's choice
+    assert default_model_id(tiny) == row.id
+
+
+def test_a_worse_model_is_kept_but_not_made_active(tiny):
+    folder = tiny.models.folder / "perfect"
+    perfect = tiny.models.register("perfect", folder, {}, {
+        "miou": 1.0, "soft_dice": 1.0, "false_reject_rate": 0.0}, "sha", 6)
+    tiny.models.set_active(perfect.id, chosen=False)
+    logs = []
+    row = train_project(tiny, TINY, config(epochs=2), JobContext(log_fn=logs.append))
+    assert row.verdict.useful is True  # useful, only not better than the active one
+    assert tiny.models.active_id() == perfect.id
+    miou = f"{row.metrics['miou']:.3f}"
+    assert logs[-1] == (f"Model {row.id} is kept but not made active: its validation mIoU "
+                        f"{miou} does not beat 1.000 of model {perfect.id}, the active one. "
+                        "Make it active in the models list to use it anyway")
 
 
 def test_stop_before_the_first_epoch_raises_canceled(tiny):

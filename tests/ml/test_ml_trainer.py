@@ -11,7 +11,7 @@ from app.ml.checkpoint import ClassInfo, build_model, load_checkpoint
 from app.ml.inference import load_model_for_inference
 from app.ml.spec import ModelSpec
 from app.ml.synthetic import synthetic_samples
-from app.ml.trainer import BaseCallback, TrainConfig, Trainer, TrainingError
+from app.ml.trainer import BaseCallback, TrainConfig, Trainer, TrainingError, cosine_lr
 
 SPEC = ModelSpec("Unet", "resnet18", (16, 8, 8, 8, 8), 1, 2, 32, None)
 CLASSES = [ClassInfo(1, "scratch")]
@@ -190,3 +190,52 @@ def test_interrupt_hooks_raise_in_forward_and_backward():
     hooks.remove()
     cancel.set()
     model(x)  # hooks gone: nothing raises
+
+
+def test_the_learning_rate_follows_the_time_budget(tmp_path):
+    """With minutes set, the cosine runs over the share of the budget used, not over epochs."""
+    t = trainer(tmp_path, minutes=10, epochs=3, lr=1e-3)
+    floor = 1e-5
+    assert t.lr_at(0, 0.0) == pytest.approx(1e-3)
+    assert t.lr_at(0, 150.0) == pytest.approx(floor + (1e-3 - floor) * 0.5 * (1 + 2 ** -0.5))
+    assert t.lr_at(2, 300.0) == t.lr_at(50, 300.0) == pytest.approx((1e-3 + floor) / 2)
+    assert t.lr_at(0, 600.0) == pytest.approx(floor)
+    assert t.lr_at(9, 900.0) == pytest.approx(floor)  # past the budget: stays at the floor
+    by_epochs = trainer(tmp_path / "e", epochs=4, lr=1e-3)
+    assert by_epochs.lr_at(2, 300.0) == pytest.approx((1e-3 + floor) / 2)  # time ignored
+
+
+class LrRecord(Record):
+    def __init__(self):
+        super().__init__()
+        self.trainer, self.lrs = None, []
+
+    def on_step(self, step, loss):
+        super().on_step(step, loss)
+        self.lrs.append((self.trainer.elapsed(), self.trainer.optimizer.param_groups[0]["lr"]))
+
+
+def test_a_time_budget_ends_the_run_on_time_and_keeps_the_best(tmp_path):
+    budget_s = 6.0
+    trainer(tmp_path / "warm", epochs=1)._setup(False)  # imports: not this test's business
+    rec = LrRecord()
+    t = trainer(tmp_path, [rec], minutes=budget_s / 60, epochs=1, patience=0)
+    rec.trainer = t
+    started = time.perf_counter()
+    result = t.fit()
+    took = time.perf_counter() - started
+    assert result.status == "completed" and result.time_up
+    assert budget_s - 2.0 < took < budget_s + 2.0, took
+    assert result.epochs_done == len(result.history) and "miou" in result.history[-1]
+    assert (result.best_dir / "weights.safetensors").is_file()
+    assert any(m.startswith("Time budget of 6 s used") for m in rec.messages)
+    # Each step's learning rate was set from the budget's clock just before the step: between
+    # the cosine at the end of the step and at the end of the step before.
+    lrs = [lr for _, lr in rec.lrs]
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] < lrs[0]
+    previous = 0.0
+    for elapsed, lr in rec.lrs:
+        assert cosine_lr(3e-3, elapsed / budget_s) <= lr <= cosine_lr(3e-3, previous / budget_s)
+        previous = elapsed
+    assert result.crops_trained == 4 * len(rec.steps) and result.crops_per_s > 0
+    assert result.seconds == pytest.approx(took, abs=0.5)

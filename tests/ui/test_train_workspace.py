@@ -32,10 +32,12 @@ def train_of(window) -> TrainWorkspace:
     return next(ws for ws in window.workspaces() if isinstance(ws, TrainWorkspace))
 
 
-def tiny_settings(ws: TrainWorkspace, epochs: int) -> None:
+def tiny_settings(ws: TrainWorkspace, epochs: int | None = None) -> None:
     ws.form.tile.setValue(32)
     ws.form.batch.setValue(4)
-    ws.form.epochs.setValue(epochs)
+    if epochs is not None:
+        ws.form.by_epochs.setChecked(True)
+        ws.form.epochs.setValue(epochs)
     ws.form.lr.setValue(0.003)
     ws.form.pretrained.setChecked(False)
 
@@ -75,10 +77,17 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
 
     (row,) = window.project.models.list()
     assert row.metrics["status"] == "cancelled"
-    assert window.project.settings.get("active_model_id") == row.id  # the first model
     assert ws.models.table.rowCount() == 1
-    assert ws.models.table.item(0, 0).text() == "●"
     assert "stopped" in ws.models.table.item(0, 8).text()
+    if row.verdict.useful is False:  # one epoch seldom makes a model: it earns no place
+        assert window.project.models.active_id() is None
+        assert ws.models.table.item(0, 0).text() == ""
+        assert ws.models.table.item(0, 9).text() == (
+            f"Not useful yet: {row.verdict.reason}. Try: {row.verdict.suggestion}")
+        assert "is not useful yet" in ws.log_view.toPlainText()
+    else:  # the first useful model becomes active
+        assert window.project.models.active_id() == row.id
+        assert ws.models.table.item(0, 0).text() == "●"
     assert ws.resume_button.isEnabled() and "after epoch" in ws.resume_button.text()
 
     # A second, complete run; then make it active, compare, and pre-label with it.
@@ -163,3 +172,83 @@ def test_torch_waits_for_the_train_workspace(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:3] == ["after import False", "after open False",
                                           "after train True True"], out.stdout + out.stderr
+
+
+def test_train_for_a_time_budget_set_in_the_form(qtbot, bare_window, tmp_path):
+    window = bare_window
+    assert window.open_project(make_tiny_project(tmp_path))
+    ws = train_of(window)
+    window.show_workspace("Train")
+    qtbot.waitUntil(lambda: ws.machine is not None, timeout=30_000)
+    # On a CPU the form trains for a time budget by default; epochs are the alternative.
+    assert ws.form.by_time.isChecked() and ws.form.minutes.value() == 10.0
+    assert ws.form.minutes.isEnabled() and not ws.form.epochs.isEnabled()
+    tiny_settings(ws)
+    qtbot.mouseClick(ws.form.by_epochs, Qt.MouseButton.LeftButton)
+    assert ws.form.epochs.isEnabled() and not ws.form.minutes.isEnabled()
+    assert not ws.form.budget_note.isVisibleTo(ws)
+    qtbot.mouseClick(ws.form.by_time, Qt.MouseButton.LeftButton)
+    ws.form.minutes.setFocus()
+    qtbot.keyClick(ws.form.minutes, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(ws.form.minutes, "0.1")
+    qtbot.keyClick(ws.form.minutes, Qt.Key.Key_Return)
+    assert ws.form.minutes.value() == pytest.approx(0.1)
+    assert ws.form.train_values()["minutes"] == pytest.approx(0.1)
+    # Told up front what the budget buys: no run yet, so from a probe measured just now.
+    qtbot.waitUntil(lambda: "crops of 32 px in 0.1 minutes" in ws.form.budget_note.text(),
+                    timeout=60_000)
+    assert "measured just now" in ws.form.budget_note.text()
+    qtbot.waitUntil(lambda: not ws.budget.runner.running, timeout=10_000)
+
+    started = time.perf_counter()
+    qtbot.mouseClick(ws.start_button, Qt.MouseButton.LeftButton)
+    assert ws.training
+    qtbot.waitUntil(lambda: not ws.training, timeout=60_000)
+    took = time.perf_counter() - started
+    (row,) = window.project.models.list()
+    m = row.metrics
+    assert m["budget_minutes"] == pytest.approx(0.1) and m["time_up"]
+    assert m["status"] == "completed" and m["crops_per_s"] > 0
+    assert 4.0 < m["run_seconds"] < 8.0, m["run_seconds"]
+    assert took < 6.0 + 8.0, took  # data, setup, the last validation, registration
+    log = ws.log_view.toPlainText()
+    assert "tile 32, 0.1 minutes" in log and "The budget buys about" in log
+    assert "Time budget of 6 s used" in log
+    assert "(0.1 min budget)" in ws.models.table.item(0, 8).text()
+    # The next estimate comes from this run's measured speed, no probe needed.
+    qtbot.waitUntil(lambda: f"the last such run's speed, model {row.id}"
+                    in ws.form.budget_note.text(), timeout=5_000)
+    print(f"GUI budget run: {took:.1f} s from Start to done, run {m['run_seconds']:.1f} s, "
+          f"{m['epochs_done']} epochs, {m['crops_trained']} crops")
+
+
+def test_make_active_uses_a_model_that_is_not_useful_yet_only_when_chosen(qtbot, tmp_path):
+    with Project.create(tmp_path / "m.dsproj") as p:
+        p.classes.add("crack")
+        good = p.models.register("good", p.models.folder / "good", {}, {
+            "miou": 0.4, "false_reject_rate": 0.0, "verdict": {"useful": True}}, "a", 30)
+        bad = p.models.register("bad", p.models.folder / "bad", {}, {
+            "miou": 0.002, "false_reject_rate": 1.0, "verdict": {
+                "useful": False, "reason": "it finds almost nothing (validation mIoU 0.002)",
+                "suggestion": "label more images (it learned from 6), or train longer"}}, "b", 6)
+        ws = TrainWorkspace()
+        qtbot.addWidget(ws)
+        ws.set_project(p)
+        table = ws.models.table
+        # Newest first: the useless model is listed, says why, and is not the active one.
+        assert [table.item(r, 1).text() for r in range(2)] == ["bad", "good"]
+        assert table.item(0, 9).text() == ("Not useful yet: it finds almost nothing (validation "
+                                           "mIoU 0.002). Try: label more images (it learned "
+                                           "from 6), or train longer")
+        assert table.item(1, 0).text() == "●" and p.models.active_id() == good.id
+        assert ws.models.activate.text() == "Make active"
+
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=table.visualItemRect(table.item(0, 1)).center())
+        assert ws.models.selected_ids() == [bad.id] and ws.models.activate.isEnabled()
+        qtbot.mouseClick(ws.models.activate, Qt.MouseButton.LeftButton)
+        assert p.models.active_id() == bad.id  # chosen by a person: used after all
+        assert p.settings.get("active_model_chosen") is True
+        assert table.item(0, 0).text() == "●" and not ws.models.activate.isEnabled()
+        assert "chosen by you" in ws.log_view.toPlainText()
+        ws.set_project(None)

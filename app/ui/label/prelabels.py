@@ -1,7 +1,8 @@
 """PreLabelLoader: the shown image's pre-labels, read and computed on a worker thread.
 
-Which prediction: the active model's (project setting ``active_model_id``); when it has none
-for the image, the newest model's that has one. The threshold is the project setting
+Which prediction: the active model's (ModelsRepo.active_id); when it has none for the image,
+the newest useful model's that has one (ModelsRepo.ranked: a model that is not useful yet shows
+only once a person makes it active). The threshold is the project setting
 ``prelabel_threshold`` (0..1, default 0.5). Decoding a 50 MP prediction and finding its
 components takes a second or more, so it never runs on the UI thread; the cache keeps the last
 few results so going back and forth between images shows them at once.
@@ -36,9 +37,7 @@ class ShownPreLabels:
 
 def find_prediction(project, image_id: int):
     """(model row, probs, class_values) of the prediction to show for an image, or None."""
-    active = project.settings.get("active_model_id")
-    models = sorted(project.models.list(), key=lambda m: (m.id != active, -m.id))
-    for model in models:
+    for model in project.models.ranked():
         stored = project.models.load_prediction(image_id, model.id)
         if stored is not None:
             return (model, *stored)

@@ -40,15 +40,6 @@ def images_in(folder: str | Path) -> list[Path]:
     return [c.image for c in discover(folder).candidates]
 
 
-def default_model_id(project) -> int | None:
-    try:
-        from app.jobs.prediction import default_model_id as pick
-    except ImportError:  # pragma: no cover - depends on the build
-        models = project.models.list()
-        return models[-1].id if models else None
-    return pick(project)
-
-
 class NewRunDialog(QDialog):
     def __init__(self, project, parent=None):
         super().__init__(parent)
@@ -67,9 +58,10 @@ class NewRunDialog(QDialog):
         picks.addWidget(files)
         self.model = QComboBox()
         for m in project.models.list():
-            self.model.addItem(f"{m.name} (#{m.id})", m.id)
-        if (active := default_model_id(project)) is not None:
-            self.model.setCurrentIndex(self.model.findData(active))
+            useless = " (not useful yet)" if m.verdict.useful is False else ""
+            self.model.addItem(f"{m.name} (#{m.id}){useless}", m.id)
+        # No usable model: none is preselected; a person picks one (even one not useful yet).
+        self.model.setCurrentIndex(self.model.findData(project.models.active_id()))
         self.recipe = QComboBox()
         for name in project.recipes.names():
             versions = project.recipes.versions(name)
@@ -93,6 +85,7 @@ class NewRunDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.buttons)
         self.name.textChanged.connect(self._update)
+        self.model.currentIndexChanged.connect(self._update)
         self._update()
 
     def set_images(self, paths) -> None:
@@ -120,7 +113,7 @@ class NewRunDialog(QDialog):
             self.set_images(files)
 
     def _update(self) -> None:
-        missing = ("part images" if not self.images else "a model" if self.model.count() == 0
+        missing = ("part images" if not self.images else "a model" if self.model.currentData() is None
                    else "a recipe" if self.recipe.count() == 0
                    else "a name" if not self.name.text().strip() else "")
         self.hint.setText(f"Needs {missing}." if missing else "")

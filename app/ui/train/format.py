@@ -53,10 +53,19 @@ def escapes(m: dict) -> str:
 
 def status(m: dict) -> str:
     text = STATUS_TEXT.get(m.get("status"), m.get("status") or "")
+    if m.get("budget_minutes"):
+        text += f" ({m['budget_minutes']:g} min budget)"
     best, done = m.get("best_epoch"), m.get("epochs_done")
     if best is not None and done is not None:
         text += f", best epoch {best + 1} of {done}"
     return text
+
+
+def verdict(v) -> str:
+    """A ModelVerdict in the models list: blank when useful, else what is wrong and what to do."""
+    if v.useful is False:
+        return f"Not useful yet: {v.reason}. Try: {v.suggestion}"
+    return v.reason
 
 
 def architecture(row) -> str:

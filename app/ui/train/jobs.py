@@ -54,3 +54,14 @@ def probe_job(ctx: JobContext):
     from .probe import probe
 
     return probe()
+
+
+def speed_job(spec, batch_size: int, device: str):
+    """Times a few training steps (app.jobs.budget.measure_speed) for the budget note."""
+
+    def job(ctx: JobContext):
+        from app.jobs.budget import measure_speed
+
+        return _with_threads(lambda: measure_speed(spec, batch_size, device, ctx.cancel_event))
+
+    return job

@@ -7,7 +7,7 @@ through signals; the workspace does the work (the project is the source of truth
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from . import format as fmt
 
 COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "IoU per class", "Escapes",
-           "False rejects", "Status")
+           "False rejects", "Status", "Verdict")
 PER_CLASS = "IoU per class"
-WRAPPED = {"Model": 150, "Status": 120}  # column -> width (px); text wraps in it
+WRAPPED = {"Model": 150, "Status": 120, "Verdict": 160}  # column -> width (px); text wraps in it
 NO_MODEL = "No model yet: label a few parts, then Train"
 IdRole = Qt.ItemDataRole.UserRole
 
@@ -69,8 +69,10 @@ class ModelsPanel(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.table)
 
-        self.activate = QPushButton("Set active")
-        self.activate.setToolTip("The active model pre-labels images and grades parts")
+        self.activate = QPushButton("Make active")
+        self.activate.setToolTip("The active model pre-labels images and grades parts. A new "
+                                 "model becomes active by itself only when it beats the active "
+                                 "one on the validation images")
         self.compare = QPushButton("Compare")
         self.compare.setToolTip("Select two models to see their metrics side by side")
         self.predict_current = QPushButton("Predict current image")
@@ -116,17 +118,23 @@ class ModelsPanel(QWidget):
         self.table.setRowCount(len(self.rows))
         bold = QFont()
         bold.setBold(True)
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText)
         for r, row in enumerate(self.rows):
             m = row.metrics
             cls = fmt.class_names(row, names)
+            verdict = row.verdict
             cells = ("●" if row.id == active_id else "", row.name, fmt.date(row),
                      fmt.data_size(row), fmt.num(m.get("miou")), fmt.per_class_iou(row, cls),
-                     fmt.escapes(m), fmt.pct(m.get("false_reject_rate")), fmt.status(m))
+                     fmt.escapes(m), fmt.pct(m.get("false_reject_rate")), fmt.status(m),
+                     fmt.verdict(verdict))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(IdRole, row.id)
                 if row.id == active_id:
                     item.setFont(bold)
+                if verdict.useful is False:
+                    item.setForeground(muted)
+                    item.setToolTip(verdict.text)
                 if c == 1:
                     item.setToolTip(f"{fmt.architecture(row)}\n{row.rel_dir}")
                 elif COLUMNS[c] == PER_CLASS:

@@ -17,6 +17,7 @@ from app.ml.registry import ENCODERS
 
 _TRUE = ("1", "true", "yes", "on")
 PROBE_TIMEOUT_S = 3.0
+CPU_BUDGET_MINUTES = 10.0  # on a CPU the form trains for a time budget by default
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class MachineInfo:
     device: str  # "cuda", "mps" or "cpu": what "auto" picks
     label: str  # for people: "NVIDIA H100 80GB HBM3 (bf16 AMP)", "CPU, 8 cores (7 for training)"
     weights_notes: dict[str, str | None]  # encoder -> None when ImageNet weights are usable
-    train_defaults: dict[str, float | int]  # TrainConfig's epochs, batch_size, lr
+    train_defaults: dict[str, float | int]  # TrainConfig's epochs, batch_size, lr, minutes
 
 
 def available_cores() -> int:
@@ -50,6 +51,7 @@ def probe() -> MachineInfo:
         label = dev.describe()
     defaults = {k: v for k, v in dataclasses.asdict(TrainConfig()).items()
                 if k in ("epochs", "batch_size", "lr")}
+    defaults["minutes"] = CPU_BUDGET_MINUTES if dev.kind == "cpu" else 0.0
     return MachineInfo(dev.kind, label, imagenet_notes(list(ENCODERS)), defaults)
 
 

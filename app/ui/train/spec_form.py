@@ -1,5 +1,6 @@
-"""The training settings form: architecture and encoder (from the registries), epochs, learning
-rate, batch, tile and ImageNet weights; the device and the weights note beside them.
+"""The training settings form: architecture and encoder (from the registries), how long (a time
+budget in minutes, the default on CPU, or a number of epochs), learning rate, batch, tile and
+ImageNet weights; the device, the weights note and what the budget buys beside them.
 
 It edits a ModelSpec and a dict of TrainConfig values; both are plain data (no torch), built by
 `spec()` and `train_values()`. Defaults come from app.ml default_spec for the detected device.
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QRadioButton,
     QSpinBox,
     QWidget,
 )
@@ -21,7 +24,8 @@ from PySide6.QtWidgets import (
 from app.ml.registry import ARCHITECTURES, ENCODERS
 from app.ml.spec import STRIDE, ModelSpec
 
-FALLBACK_TRAIN = {"epochs": 50, "batch_size": 8, "lr": 1e-3}  # until the probe reports
+# Until the probe reports (then its train_defaults: a time budget on CPU, epochs elsewhere).
+FALLBACK_TRAIN = {"epochs": 50, "batch_size": 8, "lr": 1e-3, "minutes": 10.0}
 
 
 class SpecForm(QWidget):
@@ -41,11 +45,25 @@ class SpecForm(QWidget):
             self.encoder.addItem(entry.name, entry.name)
             self.encoder.setItemData(self.encoder.count() - 1, entry.description,
                                      Qt.ItemDataRole.ToolTipRole)
+        self.by_time = QRadioButton("Minutes")
+        self.by_time.setToolTip("Train for this long; the last epoch is still validated and the "
+                                "best model kept")
+        self.by_epochs = QRadioButton("Epochs")
+        self.by_epochs.setToolTip("Train for a number of passes over the training images")
+        self._how_long = QButtonGroup(self)
+        for b in (self.by_time, self.by_epochs):
+            self._how_long.addButton(b)
+        self.minutes = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=10_000, singleStep=1.0)
+        self.minutes.setToolTip("Time budget in minutes (setup and validation included)")
         self.epochs = QSpinBox(minimum=1, maximum=10_000)
         self.epochs.setToolTip("Passes over the training images; training also stops after 10 "
                                "epochs without a better validation score")
+        self.budget_note = QLabel(wordWrap=True)
+        self.budget_note.setObjectName("budgetNote")
+        self.budget_note.hide()
         self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=1.0, singleStep=1e-4)
-        self.lr.setToolTip("Learning rate at the start (it decays to 1 % over the epochs)")
+        self.lr.setToolTip("Learning rate at the start (it decays to 1 % over the minutes or "
+                           "the epochs)")
         self.batch = QSpinBox(minimum=1, maximum=512)
         self.batch.setToolTip("Tiles per step; halved automatically if the GPU runs out of memory")
         self.tile = QSpinBox(minimum=STRIDE, maximum=4096, singleStep=STRIDE)
@@ -63,7 +81,9 @@ class SpecForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Architecture", self.architecture)
         form.addRow("Encoder", self.encoder)
-        form.addRow("Epochs", self.epochs)
+        form.addRow(self.by_time, self.minutes)
+        form.addRow(self.by_epochs, self.epochs)
+        form.addRow(self.budget_note)
         form.addRow("Learning rate", self.lr)
         form.addRow("Batch", self.batch)
         form.addRow("Tile (px)", self.tile)
@@ -77,7 +97,10 @@ class SpecForm(QWidget):
         for w in (self.epochs, self.batch, self.tile):
             w.valueChanged.connect(self._changed)
         self.lr.valueChanged.connect(self._changed)
+        self.minutes.valueChanged.connect(self._changed)
+        self.by_time.toggled.connect(self._how_long_changed)
         self.pretrained.toggled.connect(self._changed)
+        self._enable_how_long()
 
     # values -----------------------------------------------------------------------------------
     def set_spec(self, spec: ModelSpec) -> None:
@@ -90,6 +113,12 @@ class SpecForm(QWidget):
         self._update_note()
 
     def set_train_values(self, values: dict) -> None:
+        """TrainConfig fields; "minutes" > 0 picks the time budget, 0 the epochs."""
+        if "minutes" in values:
+            minutes = float(values["minutes"] or 0.0)
+            if minutes > 0:
+                self.minutes.setValue(minutes)
+            (self.by_time if minutes > 0 else self.by_epochs).setChecked(True)
         self.epochs.setValue(int(values.get("epochs", self.epochs.value())))
         self.batch.setValue(int(values.get("batch_size", self.batch.value())))
         self.lr.setValue(float(values.get("lr", self.lr.value())))
@@ -110,7 +139,16 @@ class SpecForm(QWidget):
     def train_values(self) -> dict:
         """TrainConfig fields the form sets (TrainConfig itself needs torch)."""
         return {"epochs": self.epochs.value(), "batch_size": self.batch.value(),
-                "lr": self.lr.value()}
+                "lr": self.lr.value(), "minutes": self.budget_minutes()}
+
+    def budget_minutes(self) -> float:
+        """The time budget, or 0.0 when training by epochs."""
+        return self.minutes.value() if self.by_time.isChecked() else 0.0
+
+    def set_budget_note(self, text: str | None) -> None:
+        """What the budget buys ("about 900 crops of 192 px in 10 minutes (...)"); None hides."""
+        self.budget_note.setText(text or "")
+        self.budget_note.setVisible(bool(text))
 
     # device and weights -----------------------------------------------------------------------
     def set_machine(self, label: str, weights_notes: dict[str, str | None]) -> None:
@@ -131,6 +169,14 @@ class SpecForm(QWidget):
                                    "Expect to need more labeled parts and epochs.")
         else:
             self.show_weights_note(None)
+
+    def _how_long_changed(self) -> None:
+        self._enable_how_long()
+        self._changed()
+
+    def _enable_how_long(self) -> None:
+        self.minutes.setEnabled(self.by_time.isChecked())
+        self.epochs.setEnabled(not self.by_time.isChecked())
 
     def _changed(self) -> None:
         self._update_note()

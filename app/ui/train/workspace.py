@@ -36,6 +36,7 @@ from app.ui import app_settings, errors
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
+from .budget_note import MEASURING, BudgetNote
 from .compare import CompareDialog
 from .jobs import probe_job, train_job
 from .models_panel import NO_MODEL, ModelsPanel
@@ -96,6 +97,7 @@ class TrainWorkspace(Workspace):
 
         self.train_runner = JobRunner(self)
         self.probe_runner = JobRunner(self)
+        self.budget = BudgetNote(self.form, lambda: self.training, self)
         self.train_event.connect(self._on_event)
         self.train_runner.progress.connect(self._on_progress)
         self.train_runner.log.connect(self.log)
@@ -175,6 +177,7 @@ class TrainWorkspace(Workspace):
         if project is not None:
             self._apply_defaults()
             self.refresh()
+        self.budget.set_context(project, self.machine.device if self.machine else None)
         self._sync()
 
     def activated(self) -> None:
@@ -192,6 +195,7 @@ class TrainWorkspace(Workspace):
         self.train_runner.cancel()
         self.train_runner.wait()
         self.prelabel.stop()
+        self.budget.stop()
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -219,10 +223,11 @@ class TrainWorkspace(Workspace):
                                     f"classes: {names}")
         else:
             self.data_label.setText(NO_LABELS)
-        self.models.show_models(p.models.list(), p.settings.get("active_model_id"),
+        self.models.show_models(p.models.list(), p.models.active_id(),
                                 self._class_names, NO_MODEL if rows else NO_LABELS,
                                 writable=not p.readonly)
         self._resumable = find_resumable(p) if not p.readonly else None
+        self.budget.schedule()  # a finished run brings its measured speed
         self._sync()
 
     def _sync(self) -> None:
@@ -272,9 +277,17 @@ class TrainWorkspace(Workspace):
         self._set_job_line("train", "Training: preparing…")
         self.progress.setRange(0, 0)  # busy until the first step says how many there are
         self.progress_text.setText("Preparing the training data…")
-        self.log("Resuming the last stopped run" if resume else
-                 f"Training {spec.architecture}/{spec.encoder}, tile {spec.tile_size}, "
-                 f"{values['epochs']} epochs")
+        self.budget.pause()
+        if resume:
+            self.log("Resuming the last stopped run")
+        else:
+            how_long = (f"{values['minutes']:g} minutes" if values["minutes"]
+                        else f"{values['epochs']} epochs")
+            self.log(f"Training {spec.architecture}/{spec.encoder}, tile {spec.tile_size}, "
+                     f"{how_long}")
+            note = self.form.budget_note.text() if self.form.budget_note.isVisibleTo(self) else ""
+            if values["minutes"] and note and note != MEASURING:
+                self.log(f"The budget buys {note}")
         self.train_runner.start(train_job(self.project, spec, values, resume,
                                           self.train_event.emit,
                                           predict=self.predict_after.isChecked()))
@@ -350,7 +363,14 @@ class TrainWorkspace(Workspace):
         miou = m.get("miou")
         self.log(f"Model {row.id} ({row.name}) {how}"
                  + (f": val mIoU {miou:.3f}" if miou is not None else ""))
-        self.progress_text.setText(f"Model {row.name} registered")
+        # The final word: active or not, and why (the job logged the full sentence above).
+        if self.project is not None and self.project.models.active_id() == row.id:
+            self.progress_text.setText(f"Model {row.name} registered and now active")
+        elif row.verdict.useful is False:
+            self.progress_text.setText(f"Model {row.name} registered: {row.verdict.text}")
+        else:
+            self.progress_text.setText(f"Model {row.name} registered, not made active "
+                                       "(it does not beat the active model)")
         self.model_trained.emit(row)
         report = outcome.predictions
         if report is not None and report.predicted:
@@ -393,6 +413,7 @@ class TrainWorkspace(Workspace):
     def _probed(self, info) -> None:
         self.machine = info
         self.form.set_machine(info.label, info.weights_notes)
+        self.budget.set_context(self.project, info.device)
         # The device's defaults replace the form's, unless the user has edited them meanwhile.
         if self.project is not None and not self.training and self._form_untouched():
             self._apply_defaults()
@@ -401,7 +422,8 @@ class TrainWorkspace(Workspace):
     def set_active_model(self, model_id: int) -> None:
         if self.project is None or self.project.readonly:
             return
-        self.project.settings.set("active_model_id", int(model_id))
+        self.project.models.set_active(int(model_id), chosen=True)
+        self.log(f"Model {model_id} is now the active model (chosen by you)")
         self.status_message.emit(f"Model {model_id} is now the active model")
         self.refresh()
 
@@ -420,6 +442,7 @@ class TrainWorkspace(Workspace):
         if image_id is None:
             self.status_message.emit("Open an image in the Label workspace first")
             return False
+        self._note_not_shown(model_id)
         return self.prelabel.predict(model_id, [image_id])
 
     def predict_all(self, model_id: int) -> bool:
@@ -430,7 +453,15 @@ class TrainWorkspace(Workspace):
         if not ids:
             self.status_message.emit("No images to predict")
             return False
+        self._note_not_shown(model_id)
         return self.prelabel.predict(model_id, ids)
+
+    def _note_not_shown(self, model_id: int) -> None:
+        row = self.project.models.get(model_id) if self.project is not None else None
+        if row is not None and row.verdict.useful is False and \
+                self.project.models.active_id() != model_id:
+            self.log(f"Model {model_id} is not useful yet: its pre-labels are stored but shown "
+                     "only once you make it active")
 
     def _announce(self, ids: list[int], model_id: int) -> None:
         """Predictions changed: listeners (and the main window's images_changed) redraw."""

@@ -84,7 +84,7 @@ def test_errors_are_one_clear_line(tiny, tmp_path, capsys):
 
 
 def test_train_for_minutes_stops_on_time_and_keeps_a_model(tiny, capsys, monkeypatch):
-    import app.jobs.training as training
+    import app.jobs.after_training as training  # the CLI trains through train_then_predict
 
     runs = []  # seconds of each training job: data, training, validation, registration
 

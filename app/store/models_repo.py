@@ -21,8 +21,8 @@ from .audit_repo import record
 from .database import Database, utcnow
 from .rows import ModelRow
 from .schema import Model, Prediction
-from .user import current_user
 from .settings_repo import SettingsRepo
+from .user import current_user
 
 ACTIVE = "active_model_id"
 CHOSEN = "active_model_chosen"  # True when a person made the active model active

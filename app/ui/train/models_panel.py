@@ -26,7 +26,7 @@ from . import format as fmt
 COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "IoU per class", "Escapes",
            "False rejects", "Status", "Verdict")
 PER_CLASS = "IoU per class"
-WRAPPED = {"Model": 150, "Status": 120, "Verdict": 160}  # column -> width (px); text wraps in it
+WRAPPED = {"Model": 130, "Status": 100, "Verdict": 140}  # column -> width (px); text wraps in it
 NO_MODEL = "No model yet: label a few parts, then Train"
 IdRole = Qt.ItemDataRole.UserRole
 

@@ -156,3 +156,18 @@ def test_round_trip_any_recipe(r):
     assert back == r
     assert back.content_hash == r.content_hash
     assert back.to_dict() == r.to_dict()
+
+
+def test_starter_recipe_flags_any_defect_of_each_class_as_rework():
+    import numpy as np
+
+    from app.core.grading import grade_mask, starter_recipe
+
+    recipe = starter_recipe("default", [(1, "crack"), (2, "pore")], 0.05)
+    assert [c.name for c in recipe.classes] == ["crack", "pore"]
+    mask = np.zeros((40, 40), np.uint8)
+    assert grade_mask(mask, [1, 2], recipe).grade == "OK"  # nothing found: the part passes
+    mask[10:14, 10:14] = 2
+    verdict = grade_mask(mask, [1, 2], recipe)
+    assert verdict.grade == "REWORK"
+    assert [(r.class_value, r.kind) for r in verdict.reasons] == [(2, "count")]

@@ -18,7 +18,7 @@ from .components import (
 )
 from .overlay import class_image, component_index_image, grade_image
 from .pipeline import grade, grade_mask
-from .recipe import ClassSetting, Recipe
+from .recipe import ClassSetting, Recipe, starter_recipe
 from .rules import GradeScale, Reason, Rule
 from .verdict import ComponentResult, Verdict, ZoneOverlap
 from .zones import WHOLE_IMAGE, Polygon, Zone, ZoneCache, ZoneRaster, ZoneSet
@@ -49,5 +49,6 @@ __all__ = [
     "grade_image",
     "grade_mask",
     "mask_components",
+    "starter_recipe",
     "threshold_components",
 ]

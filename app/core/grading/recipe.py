@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -143,3 +144,13 @@ class Recipe:
             d, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def starter_recipe(name: str, classes: Sequence[tuple[int, str]],
+                   mm_per_pixel: float = 1.0) -> Recipe:
+    """A new project's first recipe: every class at the default threshold, and one rule each,
+    "any <class> on the part -> REWORK", so a fresh inspection flags what the model finds
+    (a recipe without rules passes everything). The engineer tightens or relaxes from there."""
+    settings = tuple(ClassSetting(value, class_name) for value, class_name in classes)
+    rules = tuple(Rule(value, grade="REWORK", max_count=0) for value, _ in classes)
+    return Recipe(name=name, classes=settings, rules=rules).with_mm_per_pixel(mm_per_pixel)

@@ -20,7 +20,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.grading import ClassSetting, Recipe, ZoneCache, grade, grade_mask
+from app.core.grading import ClassSetting, Recipe, ZoneCache, grade, grade_mask, starter_recipe
 from app.core.grading.components import mask_components, threshold_components
 from app.store.errors import ReadOnlyError
 
@@ -133,7 +133,7 @@ class GradeSession(QObject):
         mmpp = 1.0
         if self.project is not None and self.project.settings.get("calibrated"):
             mmpp = float(self.project.settings.get("mm_per_pixel"))
-        return with_class_names(Recipe(name=name), self.classes).with_mm_per_pixel(mmpp)
+        return starter_recipe(name, [(c.value, c.name) for c in self.classes], mmpp)
 
     def _show(self, row, recipe: Recipe) -> None:
         self.row = row

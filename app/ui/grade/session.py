@@ -82,6 +82,8 @@ class GradeSession(QObject):
     def reload_classes(self) -> None:
         if self.project is not None:
             self.classes = self.project.classes.list()
+            if self.row is None and not self.dirty:  # the starter recipe follows the classes
+                self._show(None, self._blank(self.name))
 
     @property
     def editable(self) -> bool:

@@ -50,6 +50,7 @@ class NewRunDialog(QDialog):
         self.name = QLineEdit(time.strftime("Inspection %Y-%m-%d %H:%M"))
         self.image_count = QLabel("No images chosen")
         folder, files = QPushButton("Folder…"), QPushButton("Files…")
+        self.folder_button, self.files_button = folder, files
         folder.clicked.connect(self._pick_folder)
         files.clicked.connect(self._pick_files)
         picks = QHBoxLayout()

@@ -19,3 +19,11 @@ class ProjectLockedError(ProjectError):
 
 class ReadOnlyError(ProjectError):
     """A write was attempted on a project opened read-only."""
+
+
+class ProjectLinkedError(ProjectError):
+    """The project file has more than one name (hard links): writing it would be unsafe."""
+
+
+class DamagedProjectError(ProjectError):
+    """The project file is damaged (truncated, malformed, an impossible header)."""

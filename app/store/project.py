@@ -70,6 +70,7 @@ class Project:
         try:
             db = Database(path, readonly=False)
             with db.engine.connect() as conn:
+                lock.lock_identity()  # the connection made the file: it has an inode now
                 migrate(conn)
             # Put the header (application_id, user_version) into the main file now, so another
             # process reading only the header sees a project of ours while we hold the WAL.

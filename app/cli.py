@@ -23,6 +23,7 @@ COMMANDS = (
     "app.cli_cmds.deploy",
     "app.cli_cmds.grade",
     "app.cli_cmds.recipe",
+    "app.cli_cmds.recover",
 )
 
 

@@ -1,6 +1,7 @@
 """The project store: SQLAlchemy over one SQLite file. No Qt, no torch."""
 
 from .errors import (
+    DamagedProjectError,
     ForeignFileError,
     NewerSchemaError,
     ProjectError,
@@ -22,7 +23,7 @@ from .rows import (
 )
 
 __all__ = [
-    "EXTENSION", "AuditRow", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
+    "EXTENSION", "AuditRow", "DamagedProjectError", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLockedError",
     "ReadOnlyError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
 ]

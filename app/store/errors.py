@@ -26,4 +26,9 @@ class ProjectLinkedError(ProjectError):
 
 
 class DamagedProjectError(ProjectError):
-    """The project file is damaged (truncated, malformed, an impossible header)."""
+    """The project file is damaged (truncated, malformed); `path` names it for a salvage copy."""
+
+    def __init__(self, message: str, path=None, salvageable: bool = False):
+        super().__init__(message)
+        self.path = path
+        self.salvageable = salvageable  # a copy of what can be read can be saved

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from .audit_repo import AuditRepo
 from .classes_repo import ClassesRepo
 from .database import Database
-from .errors import ForeignFileError, NewerSchemaError, ProjectError
+from .errors import (
+    DamagedProjectError,
+    ForeignFileError,
+    NewerSchemaError,
+    ProjectError,
+)
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
 from .lock import WriterLock
@@ -99,10 +106,19 @@ class Project:
                 version = current_version(conn)
                 if version > SCHEMA_VERSION:
                     raise NewerSchemaError(_newer_message(path, version))
+                if version < 1:
+                    raise ForeignFileError(f"{path.name} is not a Defect Studio project (project "
+                                           f"format {version}); it was left as it is")
                 migrated = not readonly and migrate(conn) != version
             if migrated:
                 db.checkpoint()
             return cls(path, db, lock)
+        except DBAPIError as e:
+            if lock:
+                lock.release()
+            if is_damage(e):
+                raise damaged(path, str(e.orig)) from None
+            raise
         except BaseException:
             if lock:
                 lock.release()
@@ -137,6 +153,32 @@ def check_file(path: Path) -> None:
         )
     if header.user_version > SCHEMA_VERSION:
         raise NewerSchemaError(_newer_message(path, header.user_version))
+    if header.user_version < 1:  # we never write 0 or a negative version: not a file of ours
+        raise ForeignFileError(
+            f"{path.name} is not a Defect Studio project (its project format number "
+            f"{header.user_version} is not one Defect Studio writes); it was left as it is")
+    if header.truncated:
+        raise damaged(path, f"{header.file_bytes} of its {header.size_bytes} bytes are there: "
+                            "it was cut short")
+
+
+def damaged(path: Path, detail: str) -> DamagedProjectError:
+    from .salvage import can_save_copy
+
+    text = f"This project file is damaged: {path.name} ({detail}). It was left as it is."
+    salvageable = can_save_copy(path)
+    if salvageable:
+        text += (" Defect Studio can save a copy of what can still be read beside it (the "
+                 f"open dialog offers it; on the command line: defect-studio recover \"{path}\").")
+    else:
+        text += " Not even its list of tables can be read: restore it from a backup."
+    return DamagedProjectError(text, path, salvageable)
+
+
+def is_damage(error: BaseException) -> bool:
+    """SQLite's own words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    orig = getattr(error, "orig", error)
+    return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in (11, 26)
 
 
 def _newer_message(path: Path, version: int) -> str:

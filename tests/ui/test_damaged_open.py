@@ -1,0 +1,59 @@
+"""Opening a damaged project in the window: a sentence, the file untouched, and a copy of what
+can still be read saved by a button of the message."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.store import Project
+from tests.store.test_damaged_files import make_project
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_truncated_project_is_called_damaged(bare_window, tmp_path):
+    path = make_project(tmp_path)
+    os.truncate(path, 61440)
+    before = digest(path)
+    assert not bare_window.open_project(path)
+    box = bare_window.last_message
+    assert box.isVisible() and "This project file is damaged" in box.text()
+    assert bare_window.project is None and digest(path) == before
+    assert not (tmp_path / "part.dsproj-wal").exists()
+
+
+def test_user_version_minus_one_is_refused_as_foreign(bare_window, tmp_path):
+    path = make_project(tmp_path, images=1)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = -1")
+    con.close()
+    before = digest(path)
+    assert not bare_window.open_project(path)
+    assert "not a Defect Studio project" in bare_window.last_message.text()
+    assert digest(path) == before
+
+
+def test_the_message_saves_a_copy_of_what_can_be_read(bare_window, qtbot, tmp_path):
+    path = make_project(tmp_path, vacuum=True)
+    os.truncate(path, path.stat().st_size // 2)
+    before = digest(path)
+    assert not bare_window.open_project(path)
+    box = bare_window.last_message
+    button = next(b for b in box.buttons() if b.text().startswith("Save a Copy"))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    done = bare_window.last_message
+    assert done is not box and done.icon() == QMessageBox.Icon.Information
+    assert "part-recovered.dsproj" in done.text() and "cut short by damage" in done.text()
+    assert digest(path) == before
+    assert bare_window.open_project(tmp_path / "part-recovered.dsproj")  # the copy opens
+    assert bare_window.project.images.count() == 20
+    bare_window.close_project()
+    with Project.open(tmp_path / "part-recovered.dsproj", readonly=True) as p:
+        assert p.images.count() == 20

@@ -24,6 +24,7 @@ COMMANDS = (
     "app.cli_cmds.grade",
     "app.cli_cmds.recipe",
     "app.cli_cmds.recover",
+    "app.cli_cmds.audit",
 )
 
 

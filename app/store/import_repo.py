@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from . import audit_chain
 from .audit_repo import record
 from .database import Database, utcnow
 from .images_repo import STATUSES, AddResult, ImagesRepo
 from .rows import NewImage
-from .schema import Annotation, AuditEntry, Image, MaskRevision
+from .schema import Annotation, Image, MaskRevision
 from .user import current_user
 
 CHUNK = 500  # rows per INSERT batch: bounded statement size, few round trips
@@ -89,7 +90,7 @@ class ImportRepo:
                       author=author, created_at=now) for i, it in masked]))
             s.execute(insert(Annotation), [dict(image_id=i, revision_id=r, updated_at=now)
                                            for (i, _), r in zip(masked, revs, strict=True)])
-            s.execute(insert(AuditEntry), [
+            audit_chain.append(s, [
                 dict(at=now, author=author, action="mask.revision", entity="image", entity_id=i,
                      detail=json.dumps({"revision": r, "source": "import",
                                         "defect_pixels": it.defect_pixels}))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from .audit_chain import ChainCheck
+from .audit_chain import verify as verify_chain
 from .audit_repo import AuditRepo
 from .classes_repo import ClassesRepo
 from .database import Database
@@ -24,7 +26,7 @@ from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
 from .lock import WriterLock
 from .masks_repo import MasksRepo
-from .migrations import SCHEMA_VERSION, current_version, migrate
+from .migrations import CHAIN_VERSION, SCHEMA_VERSION, current_version, migrate
 from .models_repo import ModelsRepo
 from .recipes_repo import RecipesRepo
 from .runs_repo import RunsRepo
@@ -36,8 +38,9 @@ EXTENSION = ".dsproj"
 class Project:
     """Composes the repositories over one open project file. Use as a context manager."""
 
-    def __init__(self, path: Path, db: Database, lock: WriterLock | None):
+    def __init__(self, path: Path, db: Database, lock: WriterLock | None, warning: str = ""):
         self.path = path
+        self.warning = warning  # why a project asked for writing opened read-only ("": none)
         self.root = path.parent
         self._db = db
         self._lock = lock
@@ -112,7 +115,9 @@ class Project:
                 migrated = not readonly and migrate(conn) != version
             if migrated:
                 db.checkpoint()
-            return cls(path, db, lock)
+            check = check_audit_chain(db)
+            if check.ok:
+                return cls(path, db, lock)
         except DBAPIError as e:
             if lock:
                 lock.release()
@@ -123,6 +128,13 @@ class Project:
             if lock:
                 lock.release()
             raise
+        warning = check.sentence() + (" The project opens read-only: keep this file as evidence "
+                                      "and continue from a backup." if not readonly else "")
+        if readonly:
+            return cls(path, db, lock, warning)
+        db.dispose()
+        lock.release()
+        return cls(path, Database(path, readonly=True), None, warning)
 
     def close(self) -> None:
         if self._db is None:
@@ -139,6 +151,14 @@ class Project:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def check_audit_chain(db: Database) -> ChainCheck:
+    """The audit chain of a project at v5 or later (older files have none yet: nothing to check)."""
+    with db.engine.connect() as conn, conn.begin():
+        if current_version(conn) < CHAIN_VERSION:
+            return ChainCheck(0)
+        return verify_chain(conn)
 
 
 def check_file(path: Path) -> None:

@@ -122,7 +122,11 @@ class MainWindow(QMainWindow):
         except ProjectError as e:
             self.show_message("Cannot open the project", str(e))
             return False
-        return self._install(project)
+        if not self._install(project):
+            return False
+        if project.warning:  # e.g. an altered audit trail: opened read-only, and why
+            self.show_message("Opened read-only", project.warning)
+        return True
 
     def _offer_readable_copy(self, error: DamagedProjectError) -> None:
         """A damaged file: say so and, where it still reads, offer a copy of what can be read."""

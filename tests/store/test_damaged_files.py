@@ -19,7 +19,7 @@ def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_project(tmp_path, name="part.dsproj", images=20, vacuum=False):
+def make_project(tmp_path, name="part.dsproj", images=20):
     path = tmp_path / name
     rng = np.random.default_rng(3)
     with Project.create(path) as p:
@@ -27,10 +27,6 @@ def make_project(tmp_path, name="part.dsproj", images=20, vacuum=False):
                                  for i in range(images)]).added
         for i in ids:
             p.masks.save(i, rng.integers(0, 2, (150, 200), dtype=np.uint8))
-    if vacuum:  # tables first, blobs after: a cut-short file keeps its list of tables
-        con = sqlite3.connect(path)
-        con.execute("VACUUM")
-        con.close()
     return path
 
 
@@ -86,7 +82,7 @@ def test_cli_user_version_minus_one(tmp_path, capsys):
 
 
 def test_readable_copy_of_a_cut_short_project(tmp_path, capsys):
-    path = make_project(tmp_path, vacuum=True)
+    path = make_project(tmp_path)  # its list of tables sits in the first pages, masks after
     os.truncate(path, path.stat().st_size // 2)
     before = digest(path)
     with pytest.raises(DamagedProjectError) as e:

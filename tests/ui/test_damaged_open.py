@@ -41,7 +41,7 @@ def test_user_version_minus_one_is_refused_as_foreign(bare_window, tmp_path):
 
 
 def test_the_message_saves_a_copy_of_what_can_be_read(bare_window, qtbot, tmp_path):
-    path = make_project(tmp_path, vacuum=True)
+    path = make_project(tmp_path)
     os.truncate(path, path.stat().st_size // 2)
     before = digest(path)
     assert not bare_window.open_project(path)
@@ -57,3 +57,17 @@ def test_the_message_saves_a_copy_of_what_can_be_read(bare_window, qtbot, tmp_pa
     bare_window.close_project()
     with Project.open(tmp_path / "part-recovered.dsproj", readonly=True) as p:
         assert p.images.count() == 20
+
+
+def test_altered_audit_trail_opens_read_only_with_a_warning(bare_window, tmp_path):
+    path = make_project(tmp_path, images=1)
+    con = sqlite3.connect(path)
+    con.executescript("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;")
+    con.close()
+    assert bare_window.open_project(path)
+    box = bare_window.last_message
+    assert box.isVisible() and box.windowTitle() == "Opened read-only"
+    assert "audit trail was altered" in box.text() and "audit_log_no_delete" in box.text()
+    assert bare_window.project.readonly
+    assert "(read-only)" in bare_window.windowTitle()
+    assert not bare_window.action_map["file.import"].isEnabled()

@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+from .numbers import int_at_least
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -20,11 +22,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
     p.add_argument("--images", nargs="+", metavar="ID|PATH",
                    help="image ids or paths of images in the project (default: all unlabeled)")
-    p.add_argument("--model", type=int, metavar="ID",
+    p.add_argument("--model", type=int_at_least(1), metavar="ID",
                    help="model id (default: the active model, else the newest)")
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     return p
 
 

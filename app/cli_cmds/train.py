@@ -12,6 +12,8 @@ import signal
 import sys
 from pathlib import Path
 
+from .numbers import float_above, int_at_least
+
 EPILOG = """\
 the model: the default for the device (a slim U-Net/ResNet-18 at 256 px tiles on CPU,
 U-Net/ResNet-34 at 512 px on CUDA), changed by --arch/--encoder/--tile, or given whole with
@@ -31,15 +33,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--spec", metavar="JSON", help="model spec as JSON text or a .json file")
     p.add_argument("--arch", metavar="NAME", help="architecture (Unet, FPN, ...)")
     p.add_argument("--encoder", metavar="NAME", help="encoder (resnet18, mobilenet_v2, ...)")
-    p.add_argument("--tile", type=int, metavar="PX", help="training tile size (multiple of 32)")
-    p.add_argument("--epochs", type=int, metavar="N", help="epochs (default 50)")
-    p.add_argument("--batch", type=int, metavar="N", help="batch size (default 8)")
-    p.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.001)")
-    p.add_argument("--patience", type=int, metavar="N",
+    p.add_argument("--tile", type=int_at_least(32), metavar="PX", help="training tile size (multiple of 32)")
+    p.add_argument("--epochs", type=int_at_least(1), metavar="N", help="epochs (default 50)")
+    p.add_argument("--batch", type=int_at_least(1), metavar="N", help="batch size (default 8)")
+    p.add_argument("--lr", type=float_above(0), metavar="X", help="learning rate (default 0.001)")
+    p.add_argument("--patience", type=int_at_least(0), metavar="N",
                    help="stop after N epochs without a better val score (0: never; default 10)")
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     p.add_argument("--no-pretrained", action="store_true",
                    help="start from random weights instead of ImageNet")
     p.add_argument("--resume", action="store_true",

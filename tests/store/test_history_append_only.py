@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from app.cli import main
 from app.store import Project
@@ -107,7 +108,7 @@ def test_rewritten_row_is_named(project_file, capsys):
     assert "at row 2: its content was changed" in capsys.readouterr().out
     with Project.open(project_file) as p:
         assert p.readonly and "at row 2" in p.warning
-        with pytest.raises(Exception):  # read-only: nothing more is written over the evidence
+        with pytest.raises(OperationalError, match="readonly"):  # evidence stays as found
             p.settings.set("mm_per_pixel", 0.2)
 
 

@@ -42,17 +42,21 @@ class ImportRepo:
         self._images = images
 
     def write(self, items: Sequence[ImportItem],
-              before_commit: Callable[[], None] | None = None) -> AddResult:
+              before_commit: Callable[[], None] | None = None,
+              before_insert: Callable[[], None] | None = None) -> AddResult:
         """Adds the new images (known paths are skipped) and their masks, all or nothing.
 
-        ``before_commit`` runs inside the transaction after the last insert; raising there (a
-        cancel, say) rolls everything back.
+        ``before_insert`` runs first inside the transaction (the import's new classes are
+        created there, so a failed or killed import leaves none); ``before_commit`` runs after
+        the last insert; raising in either (a cancel, say) rolls everything back.
         """
         bad = {it.status for it in items} - set(STATUSES)
         if bad:
             raise ValueError(f"status must be one of {STATUSES}, not {sorted(bad)}")
         now, author = utcnow(), current_user()
         with self._db.session() as s:
+            if before_insert:
+                before_insert()
             known = set(s.scalars(select(Image.rel_path)))
             new, present = [], []
             for it in items:

@@ -351,6 +351,8 @@ def _read_manifest(path: Path) -> dict:
         raise PackageError(f"not a deployment package: no {MANIFEST}") from None
     except (OSError, ValueError) as e:
         raise PackageError(f"cannot read {MANIFEST}: {e}") from None
+    except RecursionError:
+        raise PackageError(f"{MANIFEST} is nested too deeply to be a manifest") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise PackageError(f"{MANIFEST} is not a Defect Studio deployment manifest")
     if int(manifest.get("version", 0)) > VERSION:

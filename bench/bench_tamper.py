@@ -101,7 +101,7 @@ def kill_loop(cmd: list[str], kills: int, rng: random.Random, on_line, after_kil
 
 def import_loop(tmp: Path, kills: int, rng: random.Random) -> dict:
     data = tmp / "folders"
-    for i in range(kills * 4):  # more folders than a run gets through
+    for i in range(kills * 10):  # more folders than the runs get through
         for k in range(3):
             d = data / f"f{i:03d}" / f"MT_K{i}x{k}"
             d.mkdir(parents=True)

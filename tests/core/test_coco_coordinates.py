@@ -3,7 +3,6 @@ is refused with its annotation id; coordinates a little outside the image still 
 
 import json
 
-import numpy as np
 import pytest
 
 from app.core.interchange import DatasetError, coco_format

@@ -71,3 +71,28 @@ def test_altered_audit_trail_opens_read_only_with_a_warning(bare_window, tmp_pat
     assert bare_window.project.readonly
     assert "(read-only)" in bare_window.windowTitle()
     assert not bare_window.action_map["file.import"].isEnabled()
+
+
+def test_the_audit_view_checks_the_trail(qtbot, tmp_path):
+    from app.ui.audit import AuditView
+
+    path = make_project(tmp_path, images=1)
+    with Project.open(path, readonly=True) as p:
+        view = AuditView(p)
+        qtbot.addWidget(view)
+        qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+        assert view.chain.text().startswith("The audit trail holds:")
+    con = sqlite3.connect(path)
+    con.executescript("""
+        DROP TRIGGER audit_log_no_update;
+        UPDATE audit_log SET author = 'QA-Manager (approved)' WHERE id = 2;
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    """)
+    con.close()
+    with Project.open(path) as p:  # opens read-only; the view says why before any click
+        view = AuditView(p)
+        qtbot.addWidget(view)
+        assert "at row 2: its content was changed" in view.chain.text()
+        qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+        assert "at row 2: its content was changed" in view.chain.text()

@@ -5,6 +5,7 @@ from .errors import (
     ForeignFileError,
     NewerSchemaError,
     ProjectError,
+    ProjectLinkedError,
     ProjectLockedError,
     ReadOnlyError,
 )
@@ -24,6 +25,7 @@ from .rows import (
 
 __all__ = [
     "EXTENSION", "AuditRow", "DamagedProjectError", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
-    "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLockedError",
+    "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
+    "ProjectLockedError",
     "ReadOnlyError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
 ]

@@ -22,7 +22,14 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from app.store import EXTENSION, DamagedProjectError, Project, ProjectError
+from app.store import (
+    EXTENSION,
+    DamagedProjectError,
+    Project,
+    ProjectError,
+    ProjectLinkedError,
+    ProjectLockedError,
+)
 from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
@@ -119,6 +126,9 @@ class MainWindow(QMainWindow):
         except DamagedProjectError as e:
             self._offer_readable_copy(e)
             return False
+        except (ProjectLockedError, ProjectLinkedError) as e:
+            self._offer_read_only(path, e)
+            return False
         except ProjectError as e:
             self.show_message("Cannot open the project", str(e))
             return False
@@ -127,6 +137,21 @@ class MainWindow(QMainWindow):
         if project.warning:  # e.g. an altered audit trail: opened read-only, and why
             self.show_message("Opened read-only", project.warning)
         return True
+
+    def _offer_read_only(self, path: Path, error: ProjectError) -> None:
+        """Another writer, or a file with two names: it can still be read."""
+        box = self.show_message("Cannot open the project for writing", str(error))
+        button = box.addButton("Open Read-Only", QMessageBox.ButtonRole.ActionRole)
+
+        def open_read_only() -> None:
+            try:
+                project = Project.open(path, readonly=True)
+            except ProjectError as e:
+                self.show_message("Cannot open the project", str(e))
+                return
+            self._install(project)
+
+        button.clicked.connect(open_read_only)
 
     def _offer_readable_copy(self, error: DamagedProjectError) -> None:
         """A damaged file: say so and, where it still reads, offer a copy of what can be read."""

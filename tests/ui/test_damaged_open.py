@@ -96,3 +96,17 @@ def test_the_audit_view_checks_the_trail(qtbot, tmp_path):
         assert "at row 2: its content was changed" in view.chain.text()
         qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
         assert "at row 2: its content was changed" in view.chain.text()
+
+
+def test_a_hard_linked_project_says_why_and_opens_read_only_on_request(bare_window, qtbot,
+                                                                     tmp_path):
+    path = make_project(tmp_path, images=1)
+    os.link(path, tmp_path / "alias.dsproj")
+    assert not bare_window.open_project(tmp_path / "alias.dsproj")
+    box = bare_window.last_message
+    assert "2 names on disk (hard links)" in box.text()
+    button = next(b for b in box.buttons() if b.text() == "Open Read-Only")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert bare_window.project is not None and bare_window.project.readonly
+    assert "(read-only)" in bare_window.windowTitle()
+    bare_window.close_project()

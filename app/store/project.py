@@ -102,6 +102,7 @@ class Project:
         if not readonly:
             lock = WriterLock(path)
             lock.acquire()
+        db = None
         try:
             db = Database(path, readonly=readonly)
             with db.engine.connect() as conn:
@@ -118,15 +119,13 @@ class Project:
             check = check_audit_chain(db)
             if check.ok:
                 return cls(path, db, lock)
-        except DBAPIError as e:
+        except BaseException as e:
+            if db is not None:
+                db.engine.dispose()  # never checkpoint (write) a file that failed to open
             if lock:
                 lock.release()
-            if is_damage(e):
+            if isinstance(e, DBAPIError) and is_damage(e):
                 raise damaged(path, str(e.orig)) from None
-            raise
-        except BaseException:
-            if lock:
-                lock.release()
             raise
         warning = check.sentence() + (" The project opens read-only: keep this file as evidence "
                                       "and continue from a backup." if not readonly else "")

@@ -36,3 +36,19 @@ def test_deployment_manifest(tmp_path):
     (tmp_path / "manifest.json").write_text(DEEP)
     with pytest.raises(PackageError, match="nested too deeply"):
         _read_manifest(tmp_path / "manifest.json")
+
+
+def test_model_config_and_train_spec(tmp_path, capsys):
+    from app.ml.checkpoint import CheckpointError, read_config
+
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "config.json").write_text(DEEP)
+    with pytest.raises(CheckpointError, match="nested too deeply"):
+        read_config(tmp_path / "ckpt")
+    (tmp_path / "spec.json").write_text(DEEP)
+    from app.store import Project
+
+    Project.create(tmp_path / "p.dsproj").close()
+    rc = main(["train", str(tmp_path / "p.dsproj"), "--spec", str(tmp_path / "spec.json")])
+    err = capsys.readouterr().err
+    assert rc != 0 and "nested too deeply" in err and "Traceback" not in err

@@ -24,6 +24,8 @@ COMMANDS = (
     "app.cli_cmds.grade",
     "app.cli_cmds.recipe",
     "app.cli_cmds.classes",
+    "app.cli_cmds.recover",
+    "app.cli_cmds.audit",
 )
 
 
@@ -49,14 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0].endswith(".dsproj"):  # `defect-studio part.dsproj`: open it in the window
         return _window(argv)
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        return _window(argv)
-    return args.run(args)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return _window(argv)
+        return args.run(args)
+    except KeyboardInterrupt:
+        # Ctrl-C before a command installs its own handler (while torch loads, say): nothing
+        # was written yet, so a sentence, not a traceback.
+        print("\nInterrupted: nothing was changed.", file=sys.stderr)
+        return INTERRUPTED
 
 
 def _window(argv: list[str]) -> int:

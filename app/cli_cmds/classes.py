@@ -19,6 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .numbers import int_at_least
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -38,7 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     recolor.add_argument("color", metavar="#RRGGBB")
     move = actions.add_parser("move", help="put a class at POSITION (1 = first; keys 1-9)")
     move.add_argument("name")
-    move.add_argument("position", type=int, metavar="POSITION")
+    move.add_argument("position", type=int_at_least(1), metavar="POSITION")
     delete = actions.add_parser(
         "delete", help="delete a class; its pixels are merged into another class or erased")
     delete.add_argument("name")

@@ -19,6 +19,8 @@ import signal
 import sys
 from pathlib import Path
 
+from .numbers import int_at_least
+
 GRADES_DIFFER = 3
 
 
@@ -28,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Export model ID of PROJECT to ONNX and write it with recipe NAME[@V], the "
                     "calibration and the preprocessing into a folder or a .zip.")
     p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
-    p.add_argument("--model", type=int, required=True, metavar="ID", help="model id")
+    p.add_argument("--model", type=int_at_least(1), required=True, metavar="ID", help="model id")
     p.add_argument("--recipe", required=True, metavar="NAME[@V]",
                    help="recipe name (latest version) or NAME@VERSION")
     p.add_argument("--out", type=Path, required=True, metavar="DIR|ZIP",
@@ -41,7 +43,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "difference.")
     v.add_argument("package", type=Path, metavar="PACKAGE", help="package folder or .zip")
     v.add_argument("images", nargs="+", metavar="IMAGES", help="image files and folders")
-    v.add_argument("--threads", type=int, metavar="N", help="CPU threads (torch, onnxruntime)")
+    v.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads (torch, onnxruntime)")
     v.set_defaults(run=run_verify)
     return p
 

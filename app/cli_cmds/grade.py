@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .numbers import int_at_least
+
 FIELDS = ("image", "image_id", "grade", "reasons", "components", "source", "model", "recipe",
           "error")
 
@@ -45,7 +47,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--recipe", required=True, metavar="NAME[@VERSION]", help="grading recipe")
     p.add_argument("--report", required=True, type=Path, metavar="OUT.csv|OUT.json",
                    help="where to write the report (format from the extension)")
-    p.add_argument("--model", type=int, metavar="ID",
+    p.add_argument("--model", type=int_at_least(1), metavar="ID",
                    help="model id (default: the active model, else the newest)")
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps (for images predicted now)")

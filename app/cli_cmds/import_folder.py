@@ -143,7 +143,9 @@ def summary(report) -> list[str]:
 
 
 def _rel(path, root: Path) -> str:
+    from app.core.discover import printable
+
     try:
-        return Path(path).relative_to(root).as_posix()
+        return printable(Path(path).relative_to(root).as_posix())
     except ValueError:
-        return str(path)
+        return printable(str(path))

@@ -14,6 +14,8 @@ import signal
 import sys
 from pathlib import Path
 
+from .numbers import int_at_least
+
 SHOW_FLAGGED = 20
 
 
@@ -26,17 +28,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("images", nargs="*", metavar="IMAGES",
                    help="image files and folders (searched recursively); with --resume, "
                         "default: the run's own list")
-    p.add_argument("--model", type=int, metavar="ID", help="model id (required for a new run)")
+    p.add_argument("--model", type=int_at_least(1), metavar="ID", help="model id (required for a new run)")
     p.add_argument("--recipe", metavar="NAME[@V]",
                    help="recipe name, latest version, or NAME@VERSION (required for a new run)")
     p.add_argument("--name", help="run name (default: 'Inspection <date time>')")
-    p.add_argument("--resume", type=int, metavar="RUN_ID",
+    p.add_argument("--resume", type=int_at_least(1), metavar="RUN_ID",
                    help="continue a stopped run, skipping the parts it already has")
     p.add_argument("--report", type=Path, metavar="OUT.csv",
                    help="also write the run's results as CSV (see `defect-studio report`)")
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     return p
 
 

@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+from .numbers import int_at_least
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -25,11 +27,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true",
                        help="every image, the labeled ones too (what `grade`'s what-if and "
                             "the Grade workspace compare with their labels)")
-    p.add_argument("--model", type=int, metavar="ID",
+    p.add_argument("--model", type=int_at_least(1), metavar="ID",
                    help="model id (default: the active model, else the newest)")
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     return p
 
 

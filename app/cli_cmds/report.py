@@ -13,13 +13,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from .numbers import int_at_least
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report", help="write an inspection run's CSV/JSON report, summary and charts",
         description="Write the report of inspection run RUN_ID of PROJECT into the folder DIR.")
     p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
-    p.add_argument("run_id", type=int, metavar="RUN_ID", help="inspection run id")
+    p.add_argument("run_id", type=int_at_least(1), metavar="RUN_ID", help="inspection run id")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="output folder (created; report files in it are replaced)")
     return p

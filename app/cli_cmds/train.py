@@ -169,6 +169,8 @@ def _json(text: str) -> dict:
         doc = json.loads(source)
     except json.JSONDecodeError as e:
         raise ValueError(f"--spec is not valid JSON: {e}") from None
+    except RecursionError:
+        raise ValueError("--spec is nested too deeply to be a model spec") from None
     if not isinstance(doc, dict):
         raise ValueError("--spec must be a JSON object")
     return doc.get("spec", doc)  # a checkpoint's config.json works too

@@ -18,6 +18,10 @@ Pairing (first rule that finds a mask wins; a later match is listed as "not used
     A file ending in a mask suffix with no image of the base name beside it is skipped as an
     orphan mask; a mask in DIR that no image claims is listed too.
 
+Unusable files are listed with the reason and skipped, never abort the walk: a symbolic link that
+loops or leads nowhere, and a name that is not valid UTF-8 (the project stores paths as text, so
+such a file is skipped by name rather than stored under a changed one).
+
 Folder classes
     With a pattern (``re.fullmatch`` against each folder name from the image's own folder up to
     the imported folder itself, nearest first) the first match names the image's defect class:
@@ -28,6 +32,7 @@ Folder classes
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections import defaultdict
@@ -68,6 +73,16 @@ class Skipped:
     path: Path
     reason: str
 
+    @property
+    def name(self) -> str:
+        """The file name, printable even when it is not valid UTF-8 (bytes shown as \\xNN)."""
+        return printable(self.path.name)
+
+
+def printable(text: str) -> str:
+    """A path as text that any terminal or widget can show: undecodable bytes as \\xNN."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
 
 @dataclass
 class Discovery:
@@ -107,8 +122,8 @@ def discover(folder: str | Path, masks_dir: str | Path | None = None,
                             for m in options[1:]]
             out.candidates.append(Candidate(image, mask, folder_class, is_good))
     if index:
-        out.skipped += [Skipped(p, "no image of this name for this mask")
-                        for p in index.files if p not in used]
+        out.skipped += index.skipped + [Skipped(p, "no image of this name for this mask")
+                                        for p in index.files if p not in used]
     out.skipped.sort(key=lambda s: s.path)
     return out
 
@@ -127,6 +142,24 @@ def classify_folder(names: list[str], pattern: re.Pattern | None,
 
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTS
+
+
+def unusable_reason(path: Path) -> str | None:
+    """Why a file found by the walk cannot be imported at all (None: it can be tried)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return ("its name is not valid UTF-8 text, which the project stores paths as; rename "
+                "the file to import it")
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symbolic link that loops back on itself"
+        if os.path.islink(path):
+            return "a symbolic link to a file that does not exist"
+        return f"cannot read the file ({e.strerror})"
+    return None
 
 
 def _folder_names(root: Path, dirpath: Path) -> list[str]:
@@ -163,6 +196,10 @@ def _pair_folder(dirpath: Path, files: list[str], suffixes: tuple[str, ...]):
     for name in files:
         p = dirpath / name
         ext = p.suffix.lower()
+        if ext in IMAGE_EXTS or ext == LABELME_EXT:
+            if (reason := unusable_reason(p)) is not None:
+                skipped.append(Skipped(p, reason))
+                continue
         if ext in IMAGE_EXTS:
             images[p.stem].append(p)
         elif ext == LABELME_EXT:
@@ -207,6 +244,7 @@ class _MaskIndex:
     def __init__(self, root: Path, exclude: Path):
         self.root = root
         self.files: list[Path] = []
+        self.skipped: list[Skipped] = []
         self._by_rel: dict[tuple[Path, str], list[Path]] = defaultdict(list)
         self._by_stem: dict[str, list[Path]] = defaultdict(list)
         for dirpath, names in _walk(root, exclude=exclude):  # never the images
@@ -214,6 +252,9 @@ class _MaskIndex:
             for name in names:
                 p = dirpath / name
                 if p.suffix.lower() not in IMAGE_EXTS and p.suffix.lower() != LABELME_EXT:
+                    continue
+                if (reason := unusable_reason(p)) is not None:
+                    self.skipped.append(Skipped(p, reason))
                     continue
                 self.files.append(p)
                 self._by_rel[rel, p.stem].append(p)

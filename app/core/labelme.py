@@ -71,6 +71,8 @@ def read_labelme(path: str | Path) -> LabelmeFile:
         raise LabelmeError(f"cannot read the file ({e.strerror})") from e
     except ValueError as e:  # JSON and Unicode errors alike
         raise LabelmeError(f"not valid JSON ({e})") from e
+    except RecursionError:
+        raise LabelmeError("nested too deeply to be a labelme file") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("shapes"), list):
         raise LabelmeError("not a labelme file (no 'shapes' list)")
     try:

@@ -100,7 +100,8 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
     config, state = load_checkpoint(ckpt_dir)
     model = build_model(config, state).eval()
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".deploy-", dir=out.parent))
+    clean_stale_work(out.parent)
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=out.parent))
     try:
         ctx.check()
         ctx.progress(1, 3, "Exporting to ONNX")
@@ -123,6 +124,32 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
         shutil.rmtree(work, ignore_errors=True)
     ctx.progress(3, 3, f"Package written: {out}")
     return DeployResult(out, manifest)
+
+
+WORK_PREFIX = ".deploy-"
+
+
+def clean_stale_work(folder: Path) -> list[Path]:
+    """Removes the hidden work folders of deploys that were killed (their process is gone)."""
+    removed = []
+    for d in folder.glob(WORK_PREFIX + "*"):
+        pid = d.name[len(WORK_PREFIX):].split("-", 1)[0]
+        if d.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or no way to tell: leave it
+    return True
 
 
 def _check_target(out: Path, as_zip: bool) -> None:
@@ -351,10 +378,15 @@ def _read_manifest(path: Path) -> dict:
         raise PackageError(f"not a deployment package: no {MANIFEST}") from None
     except (OSError, ValueError) as e:
         raise PackageError(f"cannot read {MANIFEST}: {e}") from None
+    except RecursionError:
+        raise PackageError(f"{MANIFEST} is nested too deeply to be a manifest") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise PackageError(f"{MANIFEST} is not a Defect Studio deployment manifest")
-    if int(manifest.get("version", 0)) > VERSION:
-        raise PackageError(f"package version {manifest['version']} is newer than this program")
+    version = manifest.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise PackageError(f"{MANIFEST}: 'version' must be a whole number, not {version!r}")
+    if version > VERSION:
+        raise PackageError(f"package version {version} is newer than this program")
     return manifest
 
 
@@ -364,8 +396,15 @@ def _check_files(pkg: DeployPackage) -> None:
     files = pkg.manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise PackageError(f"{MANIFEST} lists no files")
-    named = [pkg.manifest["model"]["onnx"]["file"], pkg.manifest["model"]["checkpoint"]["config"],
-             pkg.manifest["model"]["checkpoint"]["weights"]]
+    try:
+        model = pkg.manifest["model"]
+        named = [model["onnx"]["file"], model["checkpoint"]["config"],
+                 model["checkpoint"]["weights"]]
+        if not all(isinstance(n, str) for n in named):
+            raise TypeError
+    except (KeyError, TypeError):
+        raise PackageError(f"{MANIFEST} does not name the model files (model.onnx.file, "
+                           "model.checkpoint.config and .weights)") from None
     for rel in [*files, *named]:
         target = (root / safe_member(rel)).resolve()
         if not target.is_relative_to(root):  # a link in a package folder
@@ -376,6 +415,34 @@ def _check_files(pkg: DeployPackage) -> None:
         if _sha256(root / safe_member(rel)) != digest:
             raise PackageError(f"{rel} does not match its sha256 in {MANIFEST} (changed or "
                                "damaged)")
+    _check_external_data(root, root / safe_member(named[0]))
+
+
+def _check_external_data(root: Path, onnx_file: Path) -> None:
+    """ONNX tensors kept in other files must name files inside the package (checked here, not
+    left to onnxruntime)."""
+    try:
+        import onnx
+        from onnx.external_data_helper import uses_external_data
+    except ImportError:  # no onnx: onnxruntime still refuses such paths when it loads
+        return
+    try:
+        model = onnx.load(str(onnx_file), load_external_data=False)
+    except Exception:  # noqa: BLE001 - not a model onnxruntime could load either: no paths
+        return
+    graph_tensors = list(model.graph.initializer)
+    for node in model.graph.node:
+        graph_tensors += [a.t for a in node.attribute if a.HasField("t")]
+    for tensor in graph_tensors:
+        if not uses_external_data(tensor):
+            continue
+        location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+        target = (onnx_file.parent / location).resolve()
+        if not location or Path(location).is_absolute() or not target.is_relative_to(root):
+            raise PackageError(f"refused: {onnx_file.name} keeps tensor {tensor.name!r} in "
+                               f"{location!r}, outside the package")
+        if not target.is_file():
+            raise PackageError(f"the package lacks {location} (data of {onnx_file.name})")
 
 
 # --- verifying -----------------------------------------------------------------------------

@@ -10,11 +10,10 @@ file becomes classes: app.core.mask_files.
    Unreadable, truncated, empty, unsupported and oversized files (over the project setting
    "max_image_pixels", checked from the header before decoding) are skipped with a reason, as
    are masks of the wrong size.
-2. Classes: ``project.classes.ensure`` for each class the masks name.
-3. Write: the masks get their class values, then images + first revisions (source "import") go
-   in one transaction. If anything fails or a cancel arrives before the commit, that rolls
-   back and the classes step 2 created are deleted again, so the project is as it was (the
-   audit trail, append-only, keeps the class add and delete).
+2. Classes: the values of the classes the masks name (new ones: the values they will get).
+3. Write: the masks get their class values, then the new classes, images and first revisions
+   (source "import") go in one transaction. If anything fails, a cancel arrives or the process
+   is killed before the commit, it all rolls back: no class is left and no class value used.
 Memory: pixels are decoded one image per scan thread; what the import holds until the commit
 is each mask as PNG (a sparse 50 MP mask is tens of KB), never the decoded masks.
 
@@ -43,7 +42,7 @@ from app.core.imageio import decode_mask_png, encode_mask_png
 from app.store.errors import ReadOnlyError
 from app.store.import_repo import ImportItem, ImportRepo
 
-from .classes_cleanup import remove_created_classes
+from .classes_cleanup import NewClasses
 from .context import JobContext
 from .import_scan import Checked, check, scan
 
@@ -123,23 +122,17 @@ def _scan(project, folder, options: ImportOptions, ctx: JobContext,
 
 
 def _write(project, plan, ctx: JobContext, report: ImportReport) -> None:
-    """Phases 2 and 3: classes, masks in class values, one transaction; undone on failure."""
-    created = []
-    try:
-        values = {}
-        for name in sorted({n for c, _ in plan for n in c.names.values()}):
-            if project.classes.by_name(name) is None:
-                created.append(name)
-            values[name] = project.classes.ensure(name).value
-        items = _finish_masks(plan, values, ctx)
-        ctx.progress(0, 0, f"Writing {len(items)} images to the project")
-        written = ImportRepo(project.db, project.images).write(items, before_commit=ctx.check)
-    except BaseException:
-        remove_created_classes(project, created, ctx)
-        raise
+    """Phases 2 and 3: masks in class values, then classes and images in one transaction."""
+    new = NewClasses(project, [(n, None) for n in
+                               sorted({n for c, _ in plan for n in c.names.values()})])
+    values = {n: new.value_of(n) for n in sorted({n for c, _ in plan for n in c.names.values()})}
+    items = _finish_masks(plan, values, ctx)
+    ctx.progress(0, 0, f"Writing {len(items)} images to the project")
+    written = ImportRepo(project.db, project.images).write(
+        items, before_commit=ctx.check, before_insert=new.creator())
     report.added = written.added
     report.already_present += written.already_present
-    report.classes_created = created
+    report.classes_created = new.names
     _count(report, items, values, set(written.already_present), project.images.rel)
 
 

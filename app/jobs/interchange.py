@@ -45,7 +45,7 @@ from app.store.images_repo import SPLITS, STATUSES
 from app.store.import_repo import ImportItem, ImportRepo
 from app.store.rows import NewImage
 
-from .classes_cleanup import remove_created_classes
+from .classes_cleanup import NewClasses
 from .context import JobContext
 from .import_scan import check, scan
 
@@ -158,15 +158,15 @@ def import_dataset(project, path: str | Path, fmt: str,
         raise DatasetError(_refusal(problems))
     ctx.check()
 
-    created: list[str] = []
-    try:
-        lut = _classes(project, ds.classes, created)
-        items = [_to_import(c, lut) for c in checked]
-        ctx.progress(0, 0, f"Writing {len(items)} images to the project")
-        written = ImportRepo(project.db, project.images).write(items, before_commit=ctx.check)
-    except BaseException:
-        remove_created_classes(project, created, ctx)
-        raise
+    # a colour the store cannot keep (not #rrggbb) falls back to the palette
+    new = NewClasses(project, [(c.name, c.color if is_color(c.color) else None)
+                               for c in sorted(ds.classes, key=lambda c: c.value)])
+    lut = {c.value: new.value_of(c.name) for c in ds.classes}
+    items = [_to_import(c, lut) for c in checked]
+    ctx.progress(0, 0, f"Writing {len(items)} images to the project")
+    written = ImportRepo(project.db, project.images).write(
+        items, before_commit=ctx.check, before_insert=new.creator())
+    created = new.names
     _set_splits(project, written.added, checked)
     report.added = written.added
     report.already_present += written.already_present
@@ -236,19 +236,6 @@ def _refusal(problems: list[str]) -> str:
     if len(problems) > MAX_LISTED:
         lines.append(f"  ... and {len(problems) - MAX_LISTED} more")
     return "\n".join(lines)
-
-
-def _classes(project, classes: list[ClassSpec], created: list[str]) -> dict[int, int]:
-    """Dataset class value -> project class value, creating the classes the project lacks."""
-    lut = {}
-    for c in sorted(classes, key=lambda c: c.value):
-        row = project.classes.by_name(c.name)
-        if row is None:
-            # a colour the store cannot keep (not #rrggbb) falls back to the palette
-            row = project.classes.add(c.name, c.color if is_color(c.color) else None)
-            created.append(c.name)
-        lut[c.value] = row.value
-    return lut
 
 
 def _to_import(c: _Checked, lut: dict[int, int]) -> ImportItem:

@@ -154,6 +154,9 @@ def read_config(path: str | Path) -> CheckpointConfig:
         return CheckpointConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as e:
         raise CheckpointError(f"cannot read {config_path}: {e}") from e
+    except RecursionError:
+        raise CheckpointError(f"{config_path} is nested too deeply to be a model "
+                              "config") from None
 
 
 def load_checkpoint(path: str | Path, verify: bool = True) -> tuple[CheckpointConfig, dict[str, torch.Tensor]]:

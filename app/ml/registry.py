@@ -92,6 +92,28 @@ def validate_spec(spec: ModelSpec) -> None:
         raise ValueError(
             f"decoder_channels needs {ENCODER_DEPTH} positive values, got {spec.decoder_channels}"
         )
+    estimate = decoder_parameters(spec.decoder_channels)
+    if estimate > MAX_DECODER_PARAMETERS:
+        raise ValueError(
+            f"decoder_channels {list(spec.decoder_channels)} would make a decoder of about "
+            f"{estimate / 1e6:,.0f} M parameters (at most {MAX_DECODER_PARAMETERS / 1e6:.0f} M); "
+            "use fewer channels, e.g. [256, 128, 64, 32, 16]"
+        )
+
+
+# A bound checked before anything is built: a config asking for 65536 channels would otherwise
+# allocate until the machine runs out of memory. The stock U-Net decoder has about 2-3 M.
+MAX_DECODER_PARAMETERS = 60_000_000
+_DEEPEST_ENCODER_CHANNELS = 512  # what the first decoder block takes in (ResNet-18/34)
+
+
+def decoder_parameters(channels) -> int:
+    """Estimated weights of a U-Net decoder: two 3x3 convolutions per block (skips left out)."""
+    total, before = 0, _DEEPEST_ENCODER_CHANNELS
+    for c in channels:
+        total += 9 * (before * c + c * c)
+        before = c
+    return total
 
 
 @dataclass

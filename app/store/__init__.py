@@ -1,9 +1,11 @@
 """The project store: SQLAlchemy over one SQLite file. No Qt, no torch."""
 
 from .errors import (
+    DamagedProjectError,
     ForeignFileError,
     NewerSchemaError,
     ProjectError,
+    ProjectLinkedError,
     ProjectLockedError,
     ReadOnlyError,
 )
@@ -22,7 +24,8 @@ from .rows import (
 )
 
 __all__ = [
-    "EXTENSION", "AuditRow", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
-    "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLockedError",
+    "EXTENSION", "AuditRow", "DamagedProjectError", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
+    "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
+    "ProjectLockedError",
     "ReadOnlyError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
 ]

@@ -1,4 +1,5 @@
-"""The append-only audit trail. The database refuses UPDATE and DELETE (triggers in migrations)."""
+"""The append-only audit trail: the database refuses UPDATE, DELETE and overwrites (triggers in
+migrations), and each row is a link of a hash chain (audit_chain.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import audit_chain
 from .database import Database, utcnow
 from .rows import AuditRow
 from .schema import AuditEntry
@@ -15,12 +17,9 @@ from .user import current_user
 
 def record(s: Session, action: str, entity: str, entity_id: int | None = None, **detail) -> None:
     """Adds an audit row inside the caller's transaction, so it commits with the change."""
-    s.add(
-        AuditEntry(
-            at=utcnow(), author=current_user(), action=action, entity=entity,
-            entity_id=entity_id, detail=json.dumps(detail, default=str),
-        )
-    )
+    audit_chain.append(s, [dict(at=utcnow(), author=current_user(), action=action,
+                                entity=entity, entity_id=entity_id,
+                                detail=json.dumps(detail, default=str))])
 
 
 class AuditRepo:

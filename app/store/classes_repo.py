@@ -195,3 +195,12 @@ def _set_high_water(s, value: int) -> None:
         s.add(ProjectSetting(key=_HIGH_WATER, value=json.dumps(value)))
     else:
         row.value = json.dumps(value)
+
+
+def next_values(db: Database, count: int) -> list[int]:
+    """The values the next `count` classes added will get (never a value used before)."""
+    with db.session() as s:
+        used = max(s.scalar(select(func.max(DefectClass.value))) or 0, _high_water(s))
+    if used + count > 255:
+        raise ClassError("a project holds at most 255 defect classes")
+    return list(range(used + 1, used + count + 1))

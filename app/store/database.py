@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -56,11 +57,22 @@ class Database:
         self.readonly = readonly
         self.engine = make_engine(path, readonly)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._open = threading.local()  # the unit of work this thread is inside, if any
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One unit of work. Called again inside one (same thread), it joins it: a repository
+        method run from inside another's transaction commits or rolls back with it."""
+        outer = getattr(self._open, "session", None)
+        if outer is not None:
+            yield outer
+            return
         with self._sessions() as s, s.begin():
-            yield s
+            self._open.session = s
+            try:
+                yield s
+            finally:
+                self._open.session = None
 
     def checkpoint(self) -> None:
         """Folds the WAL back into the file (outside any transaction: it cannot run in one)."""

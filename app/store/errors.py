@@ -19,3 +19,16 @@ class ProjectLockedError(ProjectError):
 
 class ReadOnlyError(ProjectError):
     """A write was attempted on a project opened read-only."""
+
+
+class ProjectLinkedError(ProjectError):
+    """The project file has more than one name (hard links): writing it would be unsafe."""
+
+
+class DamagedProjectError(ProjectError):
+    """The project file is damaged (truncated, malformed); `path` names it for a salvage copy."""
+
+    def __init__(self, message: str, path=None, salvageable: bool = False):
+        super().__init__(message)
+        self.path = path
+        self.salvageable = salvageable  # a copy of what can be read can be saved

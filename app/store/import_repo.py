@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from . import audit_chain
 from .audit_repo import record
 from .database import Database, utcnow
 from .images_repo import STATUSES, AddResult, ImagesRepo
 from .rows import NewImage
-from .schema import Annotation, AuditEntry, Image, MaskRevision
+from .schema import Annotation, Image, MaskRevision
 from .user import current_user
 
 CHUNK = 500  # rows per INSERT batch: bounded statement size, few round trips
@@ -41,17 +42,21 @@ class ImportRepo:
         self._images = images
 
     def write(self, items: Sequence[ImportItem],
-              before_commit: Callable[[], None] | None = None) -> AddResult:
+              before_commit: Callable[[], None] | None = None,
+              before_insert: Callable[[], None] | None = None) -> AddResult:
         """Adds the new images (known paths are skipped) and their masks, all or nothing.
 
-        ``before_commit`` runs inside the transaction after the last insert; raising there (a
-        cancel, say) rolls everything back.
+        ``before_insert`` runs first inside the transaction (the import's new classes are
+        created there, so a failed or killed import leaves none); ``before_commit`` runs after
+        the last insert; raising in either (a cancel, say) rolls everything back.
         """
         bad = {it.status for it in items} - set(STATUSES)
         if bad:
             raise ValueError(f"status must be one of {STATUSES}, not {sorted(bad)}")
         now, author = utcnow(), current_user()
         with self._db.session() as s:
+            if before_insert:
+                before_insert()
             known = set(s.scalars(select(Image.rel_path)))
             new, present = [], []
             for it in items:
@@ -89,7 +94,7 @@ class ImportRepo:
                       author=author, created_at=now) for i, it in masked]))
             s.execute(insert(Annotation), [dict(image_id=i, revision_id=r, updated_at=now)
                                            for (i, _), r in zip(masked, revs, strict=True)])
-            s.execute(insert(AuditEntry), [
+            audit_chain.append(s, [
                 dict(at=now, author=author, action="mask.revision", entity="image", entity_id=i,
                      detail=json.dumps({"revision": r, "source": "import",
                                         "defect_pixels": it.defect_pixels}))

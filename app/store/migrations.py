@@ -151,6 +151,73 @@ ALTER TABLE recipes ADD COLUMN note TEXT NOT NULL DEFAULT '';
 """
 
 
+# History is append-only: audit rows, mask revisions, recipe versions and review decisions are
+# never changed or removed, and an INSERT never lands on an existing row (REPLACE's implicit
+# delete skips delete triggers, so it is refused before it starts). The audit rows form a hash
+# chain (app/store/audit_chain.py); audit_head keeps its last link, so rows cut from the end
+# show too.
+_V5 = """
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN row_hash TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_overwrite BEFORE INSERT ON audit_log
+WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_head AFTER INSERT ON audit_log
+BEGIN INSERT OR REPLACE INTO audit_head (id, last_id, last_hash) VALUES (1, NEW.id, NEW.row_hash); END;
+CREATE TRIGGER mask_revisions_no_update BEFORE UPDATE ON mask_revisions
+BEGIN SELECT RAISE(ABORT, 'mask revisions are history: save a new revision'); END;
+CREATE TRIGGER mask_revisions_no_delete BEFORE DELETE ON mask_revisions
+BEGIN SELECT RAISE(ABORT, 'mask revisions are history: save a new revision'); END;
+CREATE TRIGGER mask_revisions_no_overwrite BEFORE INSERT ON mask_revisions
+WHEN EXISTS (SELECT 1 FROM mask_revisions WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'mask revisions are history: save a new revision'); END;
+CREATE TRIGGER recipes_no_delete BEFORE DELETE ON recipes
+BEGIN SELECT RAISE(ABORT, 'recipe versions are immutable: save a new version'); END;
+CREATE TRIGGER recipes_no_overwrite BEFORE INSERT ON recipes
+WHEN EXISTS (SELECT 1 FROM recipes WHERE id = NEW.id OR (name = NEW.name AND version = NEW.version))
+BEGIN SELECT RAISE(ABORT, 'recipe versions are immutable: save a new version'); END;
+CREATE TRIGGER review_decisions_no_update BEFORE UPDATE ON review_decisions
+BEGIN SELECT RAISE(ABORT, 'review decisions are history: record a new decision'); END;
+CREATE TRIGGER review_decisions_no_delete BEFORE DELETE ON review_decisions
+BEGIN SELECT RAISE(ABORT, 'review decisions are history: record a new decision'); END;
+CREATE TRIGGER review_decisions_no_overwrite BEFORE INSERT ON review_decisions
+WHEN EXISTS (SELECT 1 FROM review_decisions WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'review decisions are history: record a new decision'); END;
+"""
+
+# Chains the audit rows written before v5. The update guard is lifted for this one step only,
+# inside the step's transaction, and put back with its v1 text.
+_AUDIT_NO_UPDATE = """
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+
+
+def _v5(conn: Connection) -> None:
+    from .audit_chain import GENESIS, row_hash
+
+    _script(_V5)(conn)
+    rows = conn.exec_driver_sql("SELECT id, at, author, action, entity, entity_id, detail "
+                                "FROM audit_log ORDER BY id").all()
+    if not rows:
+        return
+    conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+    prev, links = GENESIS, []
+    for r in rows:
+        h = row_hash(prev, *r)
+        links.append((prev, h, r[0]))
+        prev = h
+    conn.exec_driver_sql("UPDATE audit_log SET prev_hash = ?, row_hash = ? WHERE id = ?", links)
+    _script(_AUDIT_NO_UPDATE)(conn)
+    conn.exec_driver_sql("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)",
+                         (rows[-1][0], prev))
+
+
 def _script(ddl: str) -> Callable[[Connection], None]:
     def step(conn: Connection) -> None:
         for statement in _split(ddl):
@@ -172,8 +239,9 @@ def _split(ddl: str) -> list[str]:
 
 
 STEPS: list[Callable[[Connection], None]] = [
-    _script(_V1), _script(_V2), _script(_V3), _script(_V4)]
+    _script(_V1), _script(_V2), _script(_V3), _script(_V4), _v5]
 SCHEMA_VERSION = len(STEPS)
+CHAIN_VERSION = STEPS.index(_v5) + 1  # the first version whose audit rows form a hash chain
 
 
 def current_version(conn: Connection) -> int:

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
+from .audit_chain import ChainCheck
+from .audit_chain import verify as verify_chain
 from .audit_repo import AuditRepo
 from .classes_repo import ClassesRepo
 from .database import Database
-from .errors import ForeignFileError, NewerSchemaError, ProjectError
+from .errors import (
+    DamagedProjectError,
+    ForeignFileError,
+    NewerSchemaError,
+    ProjectError,
+)
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
 from .lock import WriterLock
 from .masks_repo import MasksRepo
-from .migrations import SCHEMA_VERSION, current_version, migrate
+from .migrations import CHAIN_VERSION, SCHEMA_VERSION, current_version, migrate
 from .models_repo import ModelsRepo
 from .recipes_repo import RecipesRepo
 from .runs_repo import RunsRepo
@@ -29,8 +38,9 @@ EXTENSION = ".dsproj"
 class Project:
     """Composes the repositories over one open project file. Use as a context manager."""
 
-    def __init__(self, path: Path, db: Database, lock: WriterLock | None):
+    def __init__(self, path: Path, db: Database, lock: WriterLock | None, warning: str = ""):
         self.path = path
+        self.warning = warning  # why a project asked for writing opened read-only ("": none)
         self.root = path.parent
         self._db = db
         self._lock = lock
@@ -70,6 +80,7 @@ class Project:
         try:
             db = Database(path, readonly=False)
             with db.engine.connect() as conn:
+                lock.lock_identity()  # the connection made the file: it has an inode now
                 migrate(conn)
             # Put the header (application_id, user_version) into the main file now, so another
             # process reading only the header sees a project of ours while we hold the WAL.
@@ -91,6 +102,7 @@ class Project:
         if not readonly:
             lock = WriterLock(path)
             lock.acquire()
+        db = None
         try:
             db = Database(path, readonly=readonly)
             with db.engine.connect() as conn:
@@ -98,14 +110,30 @@ class Project:
                 version = current_version(conn)
                 if version > SCHEMA_VERSION:
                     raise NewerSchemaError(_newer_message(path, version))
+                if version < 1:
+                    raise ForeignFileError(f"{path.name} is not a Defect Studio project (project "
+                                           f"format {version}); it was left as it is")
                 migrated = not readonly and migrate(conn) != version
             if migrated:
                 db.checkpoint()
-            return cls(path, db, lock)
-        except BaseException:
+            check = check_audit_chain(db)
+            if check.ok:
+                return cls(path, db, lock)
+        except BaseException as e:
+            if db is not None:
+                db.engine.dispose()  # never checkpoint (write) a file that failed to open
             if lock:
                 lock.release()
+            if isinstance(e, DBAPIError) and is_damage(e):
+                raise damaged(path, str(e.orig)) from None
             raise
+        warning = check.sentence() + (" The project opens read-only: keep this file as evidence "
+                                      "and continue from a backup." if not readonly else "")
+        if readonly:
+            return cls(path, db, lock, warning)
+        db.dispose()
+        lock.release()
+        return cls(path, Database(path, readonly=True), None, warning)
 
     def close(self) -> None:
         if self._db is None:
@@ -124,6 +152,14 @@ class Project:
         self.close()
 
 
+def check_audit_chain(db: Database) -> ChainCheck:
+    """The audit chain of a project at v5 or later (older files have none yet: nothing to check)."""
+    with db.engine.connect() as conn, conn.begin():
+        if current_version(conn) < CHAIN_VERSION:
+            return ChainCheck(0)
+        return verify_chain(conn)
+
+
 def check_file(path: Path) -> None:
     """Raises if `path` is not a project we can open; reads the header only."""
     header = read_header(path)
@@ -136,6 +172,32 @@ def check_file(path: Path) -> None:
         )
     if header.user_version > SCHEMA_VERSION:
         raise NewerSchemaError(_newer_message(path, header.user_version))
+    if header.user_version < 1:  # we never write 0 or a negative version: not a file of ours
+        raise ForeignFileError(
+            f"{path.name} is not a Defect Studio project (its project format number "
+            f"{header.user_version} is not one Defect Studio writes); it was left as it is")
+    if header.truncated:
+        raise damaged(path, f"{header.file_bytes} of its {header.size_bytes} bytes are there: "
+                            "it was cut short")
+
+
+def damaged(path: Path, detail: str) -> DamagedProjectError:
+    from .salvage import can_save_copy
+
+    text = f"This project file is damaged: {path.name} ({detail}). It was left as it is."
+    salvageable = can_save_copy(path)
+    if salvageable:
+        text += (" Defect Studio can save a copy of what can still be read beside it (the "
+                 f"open dialog offers it; on the command line: defect-studio recover \"{path}\").")
+    else:
+        text += " Not even its list of tables can be read: restore it from a backup."
+    return DamagedProjectError(text, path, salvageable)
+
+
+def is_damage(error: BaseException) -> bool:
+    """SQLite's own words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    orig = getattr(error, "orig", error)
+    return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in (11, 26)
 
 
 def _newer_message(path: Path, version: int) -> str:

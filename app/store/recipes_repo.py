@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from sqlalchemy import func, select
 
@@ -23,6 +24,16 @@ def _row(r: Recipe) -> RecipeRow:
                      r.author, r.note or "")
 
 
+def check_body(body: dict) -> None:
+    """The grading model validates itself on construction; a body it refuses is not stored."""
+    from app.core.grading import Recipe as GradingRecipe
+
+    try:
+        GradingRecipe.from_dict(body)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ValueError(f"the recipe was not saved: {e}") from None
+
+
 def content_hash(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -34,6 +45,7 @@ class RecipesRepo:
     def save(self, name: str, body: dict, note: str = "") -> RecipeRow:
         """Saves `body` as the next version of `name` with `note`; an unchanged body returns the
         latest (its note unchanged)."""
+        check_body(body)
         digest = content_hash(body)
         with self._db.session() as s:
             latest = s.scalar(select(Recipe).where(Recipe.name == name)
@@ -53,6 +65,8 @@ class RecipesRepo:
     def get(self, ref: str) -> RecipeRow:
         """`name` (latest version) or `name@version`."""
         name, _, version = ref.partition("@")
+        if version and not re.fullmatch(r"[0-9]{1,9}", version):
+            raise KeyError(f"no recipe {ref!r}: a version is a whole number, e.g. {name}@3")
         q = select(Recipe).where(Recipe.name == name)
         q = q.where(Recipe.version == int(version)) if version else q.order_by(
             Recipe.version.desc()).limit(1)

@@ -74,6 +74,17 @@ class AuditEntry(Base):
     entity: Mapped[str]
     entity_id: Mapped[int | None]
     detail: Mapped[str] = mapped_column(default="{}")  # JSON
+    prev_hash: Mapped[str] = mapped_column(default="")  # the row before's row_hash (v5)
+    row_hash: Mapped[str] = mapped_column(default="")  # app/store/audit_chain.py (v5)
+
+
+class AuditHead(Base):
+    """The last link of the audit chain, kept by a trigger (v5)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int]
+    last_hash: Mapped[str]
 
 
 class Model(Base):

@@ -60,7 +60,7 @@ def describe(report) -> tuple[str, list[str]]:
         parts.append(f"{len(report.skipped)} skipped")
     if getattr(report, "classes_created", None):
         parts.append("new classes: " + ", ".join(report.classes_created))
-    lines = [f"{Path(s.path).name}: {s.reason}" for s in report.skipped]
+    lines = [f"{s.name}: {s.reason}" for s in report.skipped]
     lines += [f"warning: {w}" for w in getattr(report, "warnings", [])]
     return " · ".join(parts) + ".", lines
 

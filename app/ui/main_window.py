@@ -22,7 +22,14 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from app.store import EXTENSION, Project, ProjectError
+from app.store import (
+    EXTENSION,
+    DamagedProjectError,
+    Project,
+    ProjectError,
+    ProjectLinkedError,
+    ProjectLockedError,
+)
 from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
@@ -117,10 +124,56 @@ class MainWindow(QMainWindow):
             return True
         try:
             project = Project.open(path)
+        except DamagedProjectError as e:
+            self._offer_readable_copy(e)
+            return False
+        except (ProjectLockedError, ProjectLinkedError) as e:
+            self._offer_read_only(path, e)
+            return False
         except ProjectError as e:
             self.show_message("Cannot open the project", str(e))
             return False
-        return self._install(project)
+        if not self._install(project):
+            return False
+        if project.warning:  # e.g. an altered audit trail: opened read-only, and why
+            self.show_message("Opened read-only", project.warning)
+        return True
+
+    def _offer_read_only(self, path: Path, error: ProjectError) -> None:
+        """Another writer, or a file with two names: it can still be read."""
+        box = self.show_message("Cannot open the project for writing", str(error))
+        button = box.addButton("Open Read-Only", QMessageBox.ButtonRole.ActionRole)
+
+        def open_read_only() -> None:
+            try:
+                project = Project.open(path, readonly=True)
+            except ProjectError as e:
+                self.show_message("Cannot open the project", str(e))
+                return
+            self._install(project)
+
+        button.clicked.connect(open_read_only)
+
+    def _offer_readable_copy(self, error: DamagedProjectError) -> None:
+        """A damaged file: say so and, where it still reads, offer a copy of what can be read."""
+        box = self.show_message("The project file is damaged", str(error))
+        if not error.salvageable:
+            return
+        button = box.addButton("Save a Copy of What Can Be Read…",
+                               QMessageBox.ButtonRole.ActionRole)
+
+        def save_copy() -> None:
+            from app.store.salvage import save_readable_copy
+
+            try:
+                report = save_readable_copy(error.path)
+            except (ProjectError, OSError) as e:
+                self.show_message("No copy was saved", str(e))
+                return
+            self.show_message("Copy saved", f"{report.summary()} It is in {report.path.parent}.",
+                              QMessageBox.Icon.Information)
+
+        button.clicked.connect(save_copy)
 
     def new_project(self, path: str | Path) -> bool:
         if not self._confirm_close():  # before the file is created

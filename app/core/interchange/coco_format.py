@@ -211,11 +211,30 @@ def _paint(canvas: np.ndarray, ann: dict, value: int, where: str) -> None:
         try:
             shapes = tuple(Shape("x", "polygon", tuple(zip(p[0::2], p[1::2], strict=True)))
                            for p in seg)
-            if not all(np.isfinite(np.asarray(s.points, np.float64)).all() for s in shapes):
-                raise ValueError("not finite")
+            points = [np.asarray(s.points, np.float64) for s in shapes]
+        except (TypeError, ValueError) as e:
+            raise DatasetError(f"{what}: a polygon is not a flat list of x, y numbers") from e
+        _check_coordinates(points, canvas.shape, what)
+        try:
             drawn = rasterize(LabelmeFile(None, None, shapes), canvas.shape, {"x": value})
         except (TypeError, ValueError) as e:
             raise DatasetError(f"{what}: a polygon is not a flat list of x, y numbers") from e
         np.copyto(canvas, drawn, where=drawn > 0)
     else:
         raise DatasetError(f"{what}: 'segmentation' is neither RLE nor polygons")
+
+
+# A polygon point further out than this many image sizes is a broken file, not a shape: 1e308
+# would otherwise clip to the border and mark the whole part as defect.
+FAR = 4
+
+
+def _check_coordinates(points: list[np.ndarray], shape: tuple[int, int], what: str) -> None:
+    h, w = shape
+    limit = FAR * max(h, w)
+    for p in points:
+        if p.size and not np.isfinite(p).all():
+            raise DatasetError(f"{what}: a polygon has a coordinate that is not a number")
+        if p.size and np.abs(p).max() > limit:
+            raise DatasetError(f"{what}: a polygon coordinate ({np.abs(p).max():g}) lies far "
+                               f"outside the {w} x {h} image")

@@ -29,6 +29,9 @@ def read_json(path: Path, what: str):
         raise DatasetError(f"{what}: cannot read {path.name} ({e.strerror})") from None
     except ValueError as e:  # JSON and Unicode errors alike
         raise DatasetError(f"{what}: {path.name} is not valid JSON ({e})") from None
+    except RecursionError:  # e.g. '[' * 100000: Python's parser recurses once per level
+        raise DatasetError(f"{what}: {path.name} is nested too deeply to be a dataset "
+                           "file") from None
 
 
 def place_image(item: ExportItem, out_dir: Path, dest_stem: str, copy: bool) -> Path:

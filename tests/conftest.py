@@ -4,6 +4,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Converted bundled weights go to a cache of this test session, never the user's.
+if "DEFECT_STUDIO_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["DEFECT_STUDIO_CACHE_DIR"] = tempfile.mkdtemp(prefix="ds-test-cache-")
 
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MAGNETIC_TILE = SHARED_DATASETS / "magnetic-tile"

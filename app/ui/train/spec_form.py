@@ -96,6 +96,7 @@ class SpecForm(QWidget):
         self.set_spec(self._base)
         for w in (self.architecture, self.encoder):
             w.currentIndexChanged.connect(self._changed)
+        self.encoder.currentIndexChanged.connect(self._encoder_changed)
         for w in (self.epochs, self.batch, self.tile, self.unfrozen):
             w.valueChanged.connect(self._changed)
         self.lr.valueChanged.connect(self._changed)
@@ -160,6 +161,13 @@ class SpecForm(QWidget):
                                    "Expect to need more labeled parts and epochs.")
         else:
             self.show_weights_note(None)
+
+    def _encoder_changed(self) -> None:
+        # A frozen encoder belongs to the default model (pretrained weights); others train whole
+        # unless the box is ticked again.
+        same = self.encoder.currentData() == self._base.encoder
+        self.freeze.setChecked(same and self._base.freeze_encoder)
+        self.unfrozen.setValue(self._base.unfrozen_stages if same else 0)
 
     def _changed(self) -> None:
         self._update_note()

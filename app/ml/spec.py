@@ -8,6 +8,8 @@ from typing import Any
 
 STRIDE = 32  # every registered encoder downsamples 5 times; inputs must be multiples of this
 ENCODER_STAGES = 5  # one per downsampling
+CPU_ENCODER = "tu-tf_efficientnet_lite0"  # its ImageNet weights come with a package
+SLIM_DECODER = (64, 32, 16, 16, 8)  # several times faster on CPU than the stock U-Net decoder
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,16 @@ def default_spec(device: str = "cpu", num_classes: int = 2, in_channels: int = 3
     """A model that trains in reasonable time on `device` ("cpu", "mps", "cuda", "cuda:1")."""
     if str(device).startswith("cuda"):
         return ModelSpec("Unet", "resnet34", None, in_channels, num_classes, 512)
-    # A slim decoder keeps CPU training several times faster at little cost in accuracy.
-    return ModelSpec("Unet", "resnet18", (64, 32, 16, 16, 8), in_channels, num_classes, 256)
+    from app.ml import bundled_weights  # no torch: it only looks for the file
+
+    if bundled_weights.available(CPU_ENCODER):
+        # An ImageNet encoder that needs no download, frozen: only the slim decoder trains, which
+        # learns the defects within minutes of CPU where a randomly started encoder learns
+        # nothing (docs/FIGURES.md, "CPU default model").
+        return ModelSpec("Unet", CPU_ENCODER, SLIM_DECODER, in_channels, num_classes, 192,
+                         freeze_encoder=True)
+    # Without those weights: the lighter, fully trained model.
+    return ModelSpec("Unet", "resnet18", SLIM_DECODER, in_channels, num_classes, 256)
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ def main() -> int:
         return 0
     os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")  # no network here; say so, don't hang
     import torch
+    from candidates import candidate_spec
 
     from app.jobs.context import Canceled, JobContext
     from app.jobs.importing import ImportOptions, import_folder
@@ -214,7 +215,6 @@ def main() -> int:
     from app.ml.project_data import default_project_spec
     from app.ml.trainer import TrainConfig
     from app.store import Project
-    from candidates import candidate_spec
 
     torch.set_num_threads(args.threads)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-quality-"))

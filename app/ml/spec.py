@@ -67,9 +67,9 @@ def default_spec(device: str = "cpu", num_classes: int = 2, in_channels: int = 3
     from app.ml import bundled_weights  # no torch: it only looks for the file
 
     if bundled_weights.available(CPU_ENCODER):
-        # An ImageNet encoder that needs no download, frozen: only the slim decoder trains, which
-        # learns the defects within minutes of CPU where a randomly started encoder learns
-        # nothing (docs/FIGURES.md, "CPU default model").
+        # An ImageNet encoder that needs no download, frozen: only the slim decoder trains. On
+        # the same short CPU budget it began to segment where a randomly started ResNet-18 had
+        # not (docs/FIGURES.md, "CPU default model").
         return ModelSpec("Unet", CPU_ENCODER, SLIM_DECODER, in_channels, num_classes, 192,
                          freeze_encoder=True)
     # Without those weights: the lighter, fully trained model.

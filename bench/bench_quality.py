@@ -1,7 +1,10 @@
-"""Model quality on real data: the default CPU spec trained for a fixed time on magnetic tiles.
+"""Model quality on real data: a CPU model trained for a fixed time on magnetic tiles.
 
     .venv/bin/python bench/bench_quality.py                       # 20 min budget, 2 threads
     .venv/bin/python bench/bench_quality.py --minutes 8 --threads 1
+    .venv/bin/python bench/bench_quality.py --candidate lite0-frozen --minutes 8
+
+--candidate names a model of bench/candidates.py (default: the app's default CPU spec).
 
 Steps: import ../shared/datasets/magnetic-tile with app.jobs.importing.import_folder
 (class_pattern r"MT_(\\w+)"); hold out a stratified test split (never trained on, never used to
@@ -10,8 +13,10 @@ train/val split and the default CPU spec, stopping at the epoch boundary that th
 allows (the cosine learning-rate schedule is stretched over the epochs that fit); then predict
 every held-out image the way the app does (tiled) and print per-class IoU, mIoU, and the
 part-level escape and false-reject rates (a part is flagged when any pixel is predicted as a
-defect; the sweep below shows the same at larger minimum areas). Skips, with a message, when
-the dataset is absent.
+defect; the sweep below shows the same at larger minimum areas). Also the binary defect IoU
+(every defect class against background) and part-level figures where a part is defective when
+its prediction has a connected defect component (8-connected, any class) of at least
+--min-component px (20). Skips, with a message, when the dataset is absent.
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magneti
 MIN_AREAS = (1, 16, 64, 256)  # predicted defect pixels needed to flag a part
 
 
+def largest_component(binary) -> int:
+    """Area in px of the largest 8-connected component of a boolean mask (0 when empty)."""
+    import cv2
+    import numpy as np
+
+    if not binary.any():
+        return 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+
+
 def hold_out_test(project, fraction: float, seed: int) -> list[int]:
     """Marks a class-stratified share of the labeled images "test"; returns their ids."""
     from app.ml.project_data import training_rows
@@ -44,6 +60,23 @@ def hold_out_test(project, fraction: float, seed: int) -> list[int]:
     test = [r.id for r, s in zip(rows, sides, strict=True) if s == VAL]
     project.images.set_splits({i: "test" for i in test})
     return test
+
+
+def limit_training(project, keep: int, seed: int) -> int:
+    """Keep at most `keep` training/validation parts (every defective one, then good ones drawn
+    at random); the others become "unlabeled". A short budget on a slow CPU cannot finish one
+    pass over all of them, and the budget stops at epoch ends. Returns how many were set aside."""
+    import random
+
+    from app.ml.project_data import training_rows
+
+    rows = training_rows(project)
+    summary = project.masks.defect_summary()
+    good = [r.id for r in rows if not summary.get(r.id, (0, ()))[1]]
+    drop = max(0, len(rows) - keep)
+    dropped = random.Random(seed).sample(good, min(drop, len(good)))
+    project.images.set_status(dropped, "unlabeled")
+    return len(dropped)
 
 
 class Budget:
@@ -85,7 +118,8 @@ class Budget:
         self.watchdog.cancel()
 
 
-def evaluate_test(project, row, test_ids: list[int], threads_note: str) -> dict:
+def evaluate_test(project, row, test_ids: list[int], threads_note: str,
+                  min_component: int = 20) -> dict:
     import numpy as np
 
     from app.core.imageio import load_image
@@ -98,6 +132,8 @@ def evaluate_test(project, row, test_ids: list[int], threads_note: str) -> dict:
     pixels = PixelCounts(len(values) + 1)
     sweeps = {a: PartCounts() for a in MIN_AREAS}
     per_class_parts: dict[int, list[int]] = {v: [0, 0] for v in values}  # caught, total
+    binary = PixelCounts(2)  # background / any defect
+    by_component = PartCounts()
     t0 = time.perf_counter()
     for image_id in test_ids:
         image_row = project.images.get(image_id)
@@ -105,10 +141,12 @@ def evaluate_test(project, row, test_ids: list[int], threads_note: str) -> dict:
         truth = mask_to_index(project.masks.load_or_empty(image_id), values)
         pred = probs_to_index(model.predict(image))
         pixels.add(truth, pred)
+        binary.add((truth > 0).astype(np.uint8), (pred > 0).astype(np.uint8))
         defective = bool(np.count_nonzero(truth))
         flagged = int(np.count_nonzero(pred))
         for area, parts in sweeps.items():
             parts.add(defective, flagged >= area)
+        by_component.add(defective, largest_component(pred > 0) >= min_component)
         for i, v in enumerate(values, start=1):
             if np.any(truth == i):
                 per_class_parts[v][1] += 1
@@ -120,6 +158,12 @@ def evaluate_test(project, row, test_ids: list[int], threads_note: str) -> dict:
                         "escapes": p.escapes, "false_rejects": p.false_rejects}
                     for a, p in sweeps.items()}
     out["per_class_caught"] = {str(v): c for v, c in per_class_parts.items()}
+    out["binary_iou"] = float(binary.iou()[1])
+    out["by_component"] = {"min_component_px": min_component,
+                           "escapes": by_component.escapes,
+                           "false_rejects": by_component.false_rejects,
+                           "escape_rate": by_component.escape_rate(),
+                           "false_reject_rate": by_component.false_reject_rate()}
     out["threads"] = threads_note
     return out
 
@@ -142,8 +186,17 @@ def main() -> int:
                    help="of the non-test images, validated each epoch (picks the checkpoint)")
     p.add_argument("--test-fraction", type=float, default=0.15, help="held out for the report")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tile", type=int, help="override the default spec's tile size")
+    p.add_argument("--candidate", default="default",
+                   help="a model of bench/candidates.py (default: the app's CPU default)")
+    p.add_argument("--min-component", type=int, default=20,
+                   help="px of the largest predicted component that flags a part")
+    p.add_argument("--tile", type=int, help="override the candidate's tile size")
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--max-train", type=int, default=0,
+                   help="train/validate on at most this many parts, good ones set aside first "
+                        "(0: all); the held-out test split is not touched")
+    p.add_argument("--crops", type=int, default=0,
+                   help="crops per image per epoch (0: auto); 1 makes short epochs for short budgets")
     p.add_argument("--loss", help="override TrainConfig's loss (app.ml.losses.LOSSES)")
     p.add_argument("--workdir", type=Path, help="where the project goes (default: a temp dir)")
     p.add_argument("--json", type=Path, help="write the results here too")
@@ -154,6 +207,7 @@ def main() -> int:
         return 0
     os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")  # no network here; say so, don't hang
     import torch
+    from candidates import candidate_spec
 
     from app.jobs.context import Canceled, JobContext
     from app.jobs.importing import ImportOptions, import_folder
@@ -174,14 +228,18 @@ def main() -> int:
     for skipped in report.skipped[:3]:
         print(f"  skipped {skipped.path.name}: {skipped.reason}")
     test_ids = hold_out_test(project, args.test_fraction, seed=1234)
-    spec = default_project_spec(project, "cpu")
+    if args.max_train:
+        print(f"set aside {limit_training(project, args.max_train, seed=args.seed)} good parts "
+              f"(--max-train {args.max_train})")
+    base = default_project_spec(project, "cpu")
+    spec = candidate_spec(args.candidate, base.num_classes, base.in_channels)
     if args.tile:
         spec = spec.replace(tile_size=args.tile)
     config = TrainConfig(epochs=1000, patience=0, device="cpu", seed=args.seed,
-                         batch_size=args.batch)
+                         batch_size=args.batch, crops_per_image=args.crops)
     if args.loss:
         config.loss = args.loss
-    print(f"spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), batch "
+    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), batch "
           f"{config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)
 
@@ -204,7 +262,8 @@ def main() -> int:
           f"{m['best_epoch'] + 1}: {epoch_line(m, names)}", flush=True)
 
     print(f"predicting {len(test_ids)} held-out test images…", flush=True)
-    result = evaluate_test(project, row, test_ids, f"{args.threads} threads")
+    result = evaluate_test(project, row, test_ids, f"{args.threads} threads",
+                           args.min_component)
     caught = result["per_class_caught"]
     print("\n== held-out test split ==")
     print(f"images {result['parts']} ({result['seconds_per_image'] * 1000:.0f} ms each)")
@@ -214,6 +273,11 @@ def main() -> int:
               f"defective parts flagged {hit}/{total}")
     print(f"mIoU {num(result['miou'])}   pixel precision {num(result['pixel_precision'])}  "
           f"recall {num(result['pixel_recall'])}")
+    comp = result["by_component"]
+    print(f"binary defect IoU {num(result['binary_iou'])}   parts with a predicted component "
+          f">= {comp['min_component_px']} px: {comp['escapes']} escapes "
+          f"({pct(comp['escape_rate'])}), {comp['false_rejects']} false rejects "
+          f"({pct(comp['false_reject_rate'])})")
     for area, s in result["sweep"].items():
         print(f"parts flagged at >= {area:3d} px: escape rate {pct(s['escape_rate'])} "
               f"({s['escapes']} escapes), false-reject rate {pct(s['false_reject_rate'])} "

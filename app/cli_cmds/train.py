@@ -19,8 +19,9 @@ from pathlib import Path
 from .numbers import float_above, int_at_least
 
 EPILOG = """\
-the model: the default for the device (a slim U-Net/ResNet-18 at 256 px tiles on CPU,
-U-Net/ResNet-34 at 512 px on CUDA), changed by --arch/--encoder/--tile, or given whole with
+the model: the default for the device (on CPU a slim U-Net on a frozen ImageNet
+EfficientNet-Lite0 encoder, weights bundled, at 192 px tiles; U-Net/ResNet-34 at 512 px on
+CUDA), changed by --arch/--encoder/--tile (another encoder trains whole), or given whole with
 --spec as JSON text or a .json file, e.g. --spec '{"architecture": "FPN", "encoder":
 "mobilenet_v2", "tile_size": 384}' (missing keys keep the default). Images with status
 "labeled" train; the train/val split is stratified by class and stored in the project.
@@ -149,6 +150,9 @@ def _spec(project, args, device_kind: str):
         changes["encoder_weights"] = None
     if ("architecture" in changes or "encoder" in changes) and "decoder_channels" not in changes:
         changes["decoder_channels"] = None  # the default's slim decoder fits its own model only
+    if "encoder" in changes and "freeze_encoder" not in changes:
+        # ... and so does its frozen encoder (pretrained weights; others may start random)
+        changes.update(freeze_encoder=False, unfrozen_stages=0)
     unknown = sorted(set(changes) - set(ModelSpec.__dataclass_fields__))
     if unknown:
         raise ValueError(f"unknown spec key(s) {', '.join(unknown)}; valid: "

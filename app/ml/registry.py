@@ -36,6 +36,15 @@ class EncoderEntry:
     name: str  # as smp 0.6 spells it
     description: str
 
+    def imagenet_source(self) -> str:
+        """Where its ImageNet weights come from: "bundled" (installed with a package, no network
+        needed), "download" (smp's Hugging Face files) or "none"."""
+        from app.ml import bundled_weights
+
+        if bundled_weights.has_bundled(self.name):
+            return "bundled" if bundled_weights.available(self.name) else "none"
+        return "download"
+
 
 ARCHITECTURES: dict[str, ArchitectureEntry] = {
     e.name: e
@@ -55,6 +64,9 @@ ENCODERS: dict[str, EncoderEntry] = {
         EncoderEntry("resnet34", "ResNet-34, 21 M parameters: the GPU default"),
         EncoderEntry("efficientnet-b0", "EfficientNet-B0, 4 M parameters"),
         EncoderEntry("mobilenet_v2", "MobileNet v2, 2 M parameters: the lightest"),
+        EncoderEntry("tu-tf_efficientnet_lite0",
+                     "EfficientNet-Lite0, 3 M parameters: ImageNet weights bundled (no "
+                     "download), the CPU default with a frozen encoder"),
     )
 }
 

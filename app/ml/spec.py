@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 STRIDE = 32  # every registered encoder downsamples 5 times; inputs must be multiples of this
+ENCODER_STAGES = 5  # one per downsampling
+CPU_ENCODER = "tu-tf_efficientnet_lite0"  # its ImageNet weights come with a package
+SLIM_DECODER = (64, 32, 16, 16, 8)  # several times faster on CPU than the stock U-Net decoder
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,10 @@ class ModelSpec:
     num_classes: int = 2
     tile_size: int = 256
     encoder_weights: str | None = "imagenet"
+    # Train the decoder only: the encoder's weights and batch-norm statistics stay as loaded,
+    # except its last `unfrozen_stages` stages (0..5), which train with the decoder.
+    freeze_encoder: bool = False
+    unfrozen_stages: int = 0
 
     def __post_init__(self) -> None:
         if self.decoder_channels is not None:
@@ -32,6 +39,10 @@ class ModelSpec:
             raise ValueError(f"tile_size must be a positive multiple of {STRIDE}, got {self.tile_size}")
         if self.encoder_weights not in ("imagenet", None):
             raise ValueError(f"encoder_weights must be 'imagenet' or None, got {self.encoder_weights!r}")
+        if not 0 <= self.unfrozen_stages <= ENCODER_STAGES:
+            raise ValueError(f"unfrozen_stages must be 0..{ENCODER_STAGES}, got {self.unfrozen_stages}")
+        if self.unfrozen_stages and not self.freeze_encoder:
+            raise ValueError("unfrozen_stages applies to a frozen encoder only")
 
     def replace(self, **changes: Any) -> ModelSpec:
         return replace(self, **changes)
@@ -53,8 +64,16 @@ def default_spec(device: str = "cpu", num_classes: int = 2, in_channels: int = 3
     """A model that trains in reasonable time on `device` ("cpu", "mps", "cuda", "cuda:1")."""
     if str(device).startswith("cuda"):
         return ModelSpec("Unet", "resnet34", None, in_channels, num_classes, 512)
-    # A slim decoder keeps CPU training several times faster at little cost in accuracy.
-    return ModelSpec("Unet", "resnet18", (64, 32, 16, 16, 8), in_channels, num_classes, 256)
+    from app.ml import bundled_weights  # no torch: it only looks for the file
+
+    if bundled_weights.available(CPU_ENCODER):
+        # An ImageNet encoder that needs no download, frozen: only the slim decoder trains. On
+        # the same short CPU budget it began to segment where a randomly started ResNet-18 had
+        # not (docs/FIGURES.md, "CPU default model").
+        return ModelSpec("Unet", CPU_ENCODER, SLIM_DECODER, in_channels, num_classes, 192,
+                         freeze_encoder=True)
+    # Without those weights: the lighter, fully trained model.
+    return ModelSpec("Unet", "resnet18", SLIM_DECODER, in_channels, num_classes, 256)
 
 
 @dataclass(frozen=True)

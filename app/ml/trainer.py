@@ -35,6 +35,7 @@ from app.ml.checkpoint import (
 )
 from app.ml.data import Sample, TrainDataset, auto_crops, defect_weights, sample_images
 from app.ml.device import DeviceConfig, pick_device
+from app.ml.freeze import freeze_encoder
 from app.ml.inference import InferenceCancelled
 from app.ml.interrupt import interrupt_on
 from app.ml.losses import DEFAULT_LOSS, make_loss
@@ -237,7 +238,11 @@ class Trainer:
         if self.norm is None:
             self.norm = compute_normalization(sample_images(self.train_samples), self.spec.in_channels)
         self.model = self.dev.prepare(self.model)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.freeze = freeze_encoder(self.model, self.spec)
+        if self.freeze.note:
+            self._message(self.freeze.note)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
         if resume:
             meta = train_state.load_train_state(self.last_dir, self.optimizer, None)
             self._message(f"Resumed after epoch {meta['epoch']}")
@@ -301,6 +306,7 @@ class Trainer:
         """Mean loss of the epoch's steps (nan: none). With a time budget the learning rate is
         set before every step, and the epoch ends early when time is up (self.time_up)."""
         self.model.train()
+        self.freeze.hold()
         self.dataset.set_epoch(epoch)
         total = torch.zeros((), device=self.dev.device)
         since = torch.zeros((), device=self.dev.device)

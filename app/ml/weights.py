@@ -1,8 +1,10 @@
-"""Encoder weights: ImageNet (smp's Hugging Face files, cached) or an imported .safetensors file.
+"""Encoder weights: ImageNet (bundled with a package, or smp's Hugging Face files, cached) or an
+imported .safetensors file.
 
 Offline machines are the norm on shop floors, so a missing download is a note, not an error, and
 is detected fast: the local cache is checked first, DEFECT_STUDIO_OFFLINE=1 (or HF_HUB_OFFLINE=1)
-skips the network, and a 3 s connection probe runs before any download.
+skips the network, and a 3 s connection probe runs before any download. Encoders whose weights
+ship with a package (app.ml.bundled_weights) never touch the network.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ def download_imagenet_state(encoder: str) -> dict[str, torch.Tensor]:
 
 def load_imagenet_weights(model: nn.Module, spec: ModelSpec) -> tuple[bool, str]:
     """Put ImageNet weights into model.encoder. Never raises: (loaded, note for the user)."""
+    from app.ml import bundled_weights
+
+    if bundled_weights.has_bundled(spec.encoder):
+        try:
+            state = bundled_weights.load_bundled_state(spec.encoder, spec.in_channels)
+            note = _apply_encoder_state(model, spec, state, "ImageNet (bundled)")
+        except Exception as e:  # noqa: BLE001 - missing or altered file: train anyway, say why
+            return False, f"Bundled ImageNet weights unusable ({e}): random init"
+        return True, note
     try:
         state = download_imagenet_state(spec.encoder)
         _apply_encoder_state(model, spec, state, "ImageNet")

@@ -25,12 +25,22 @@ def test_spec_round_trip_and_defaults():
     assert ModelSpec.from_dict(s.to_dict()) == s
     assert ModelSpec.from_dict(spec(decoder_channels=None).to_dict()).decoder_channels is None
     cpu, gpu = default_spec("cpu", 3), default_spec("cuda:0", 3)
-    assert (cpu.encoder, cpu.decoder_channels, cpu.tile_size) == ("resnet18", (64, 32, 16, 16, 8), 256)
-    assert (gpu.encoder, gpu.decoder_channels, gpu.tile_size) == ("resnet34", None, 512)
+    assert (cpu.encoder, cpu.decoder_channels, cpu.tile_size, cpu.freeze_encoder) == \
+        ("tu-tf_efficientnet_lite0", (64, 32, 16, 16, 8), 192, True)
+    assert (gpu.encoder, gpu.decoder_channels, gpu.tile_size, gpu.freeze_encoder) == \
+        ("resnet34", None, 512, False)
     n = Normalization.imagenet(3)
     assert Normalization.from_dict(n.to_dict()) == n
     with pytest.raises(ValueError, match="multiple of 32"):
         spec(tile_size=48)
+
+
+def test_cpu_default_without_bundled_weights_trains_its_whole_encoder(monkeypatch):
+    from app.ml import bundled_weights
+
+    monkeypatch.setattr(bundled_weights, "available", lambda encoder: False)
+    cpu = default_spec("cpu", 3)
+    assert (cpu.encoder, cpu.tile_size, cpu.freeze_encoder) == ("resnet18", 256, False)
 
 
 @pytest.mark.parametrize("field,name,listed", [

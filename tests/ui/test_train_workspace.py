@@ -49,7 +49,13 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
     window.show_workspace("Train")
     qtbot.waitUntil(lambda: ws.machine is not None, timeout=30_000)  # the probe imported torch
     assert ws.form.device.text().startswith("CPU")
-    # Offline: said plainly, and gone once ImageNet weights are not asked for.
+    # The CPU default's ImageNet weights come with the app; it trains the decoder only.
+    assert ws.form.start_weights.text() == "ImageNet (bundled)" and ws.form.freeze.isChecked()
+    assert not ws.form.weights_note.isVisibleTo(ws)
+    # Offline, others start from random weights: said plainly, and gone once ImageNet weights are
+    # not asked for.
+    ws.form.encoder.setCurrentIndex(ws.form.encoder.findData("resnet18"))
+    assert ws.form.start_weights.text() == "random" and not ws.form.freeze.isChecked()
     assert "ImageNet weights unavailable" in ws.form.weights_note.text()
     assert "random weights" in ws.form.weights_note.text() and ws.form.weights_note.isVisibleTo(ws)
     assert ws.models.empty.text() == NO_MODEL and ws.start_button.isEnabled()
@@ -77,6 +83,8 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
 
     (row,) = window.project.models.list()
     assert row.metrics["status"] == "cancelled"
+    assert row.config["spec"]["encoder"] == "resnet18"
+    assert not row.config["spec"]["freeze_encoder"]  # the default's frozen encoder stays with it
     assert ws.models.table.rowCount() == 1
     assert "stopped" in ws.models.table.item(0, 8).text()
     if row.verdict.useful is False:  # one epoch seldom makes a model: it earns no place

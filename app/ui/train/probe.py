@@ -1,8 +1,8 @@
 """What this machine offers for training, found on a worker thread (it imports torch and smp).
 
 No Qt here: `probe()` is a plain job function. ImageNet weights are checked without downloading:
-the local Hugging Face cache first, then (unless offline) one short connection attempt, the way
-app.ml.weights decides at training time.
+bundled with a package (app.ml.bundled_weights), else the local Hugging Face cache, then (unless
+offline) one short connection attempt, the way app.ml.weights decides at training time.
 """
 
 from __future__ import annotations
@@ -72,9 +72,14 @@ def imagenet_notes(encoders: list[str]) -> dict[str, str | None]:
     except Exception as e:  # noqa: BLE001 - the note says why; training still works
         return {name: f"ImageNet weights cannot be checked ({type(e).__name__})"
                 for name in encoders}
+    from app.ml import bundled_weights
+
     notes: dict[str, str | None] = {}
     missing = []
     for name in encoders:
+        if bundled_weights.has_bundled(name):  # shipped with a package: no network involved
+            notes[name] = bundled_weights.missing_reason(name)
+            continue
         settings = table.get(name, {}).get("pretrained_settings", {}).get("imagenet")
         if settings is None:
             notes[name] = f"{name} has no ImageNet weights"

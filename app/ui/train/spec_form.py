@@ -1,6 +1,7 @@
 """The training settings form: architecture and encoder (from the registries), how long (a time
-budget in minutes, the default on CPU, or a number of epochs), learning rate, batch, tile and
-ImageNet weights; the device, the weights note and what the budget buys beside them.
+budget in minutes, the default on CPU, or a number of epochs), learning rate, batch, tile,
+ImageNet weights and a frozen encoder; the device, where the encoder's start weights come from,
+the weights note and what the budget buys beside them.
 
 It edits a ModelSpec and a dict of TrainConfig values; both are plain data (no torch), built by
 `spec()` and `train_values()`. Defaults come from app.ml default_spec for the detected device.
@@ -22,10 +23,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.ml.registry import ARCHITECTURES, ENCODERS
-from app.ml.spec import STRIDE, ModelSpec
+from app.ml.spec import ENCODER_STAGES, STRIDE, ModelSpec
 
 # Until the probe reports (then its train_defaults: a time budget on CPU, epochs elsewhere).
 FALLBACK_TRAIN = {"epochs": 50, "batch_size": 8, "lr": 1e-3, "minutes": 10.0}
+SOURCE_WORDS = {"bundled": "ImageNet (bundled)", "download": "ImageNet (download)"}
+
+
+def start_weights(encoder: str, pretrained: bool, note: str | None) -> str:
+    """Where the encoder's training starts, in words: ImageNet (bundled), ImageNet (download) or
+    random. `note` is the probe's reason why ImageNet weights cannot be had here."""
+    source = ENCODERS[encoder].imagenet_source()
+    if not pretrained or note or source not in SOURCE_WORDS:
+        return "random"
+    return SOURCE_WORDS[source]
 
 
 class SpecForm(QWidget):
@@ -43,7 +54,9 @@ class SpecForm(QWidget):
         self.encoder = QComboBox()
         for entry in ENCODERS.values():
             self.encoder.addItem(entry.name, entry.name)
-            self.encoder.setItemData(self.encoder.count() - 1, entry.description,
+            words = start_weights(entry.name, True, None)
+            self.encoder.setItemData(self.encoder.count() - 1,
+                                     f"{entry.description}. Start weights: {words}",
                                      Qt.ItemDataRole.ToolTipRole)
         self.by_time = QRadioButton("Minutes")
         self.by_time.setToolTip("Train for this long; the last epoch is still validated and the "
@@ -70,6 +83,12 @@ class SpecForm(QWidget):
         self.tile.setToolTip(f"Training tile side in pixels (a multiple of {STRIDE}); "
                              "prediction uses the same tiles, overlapped")
         self.pretrained = QCheckBox("Start the encoder from ImageNet weights")
+        self.start_weights = QLabel(objectName="startWeights")
+        self.freeze = QCheckBox("Freeze the encoder (train the decoder only)")
+        self.freeze.setToolTip("Keeps the pretrained encoder as loaded: much faster training on "
+                               "a CPU, and it needs fewer labeled parts")
+        self.unfrozen = QSpinBox(minimum=0, maximum=ENCODER_STAGES, enabled=False)
+        self.unfrozen.setToolTip("The last encoder stages that still train with the decoder")
         self.device = QLabel("Detecting the device…")
         self.device.setObjectName("trainDevice")
         self.weights_note = QLabel(wordWrap=True)
@@ -88,19 +107,24 @@ class SpecForm(QWidget):
         form.addRow("Batch", self.batch)
         form.addRow("Tile (px)", self.tile)
         form.addRow(self.pretrained)
+        form.addRow("Start weights", self.start_weights)
+        form.addRow(self.freeze)
+        form.addRow("Unfrozen last stages", self.unfrozen)
         form.addRow("Device", self.device)
         form.addRow(self.weights_note)
         self.set_train_values(FALLBACK_TRAIN)
         self.set_spec(self._base)
         for w in (self.architecture, self.encoder):
             w.currentIndexChanged.connect(self._changed)
-        for w in (self.epochs, self.batch, self.tile):
+        self.encoder.currentIndexChanged.connect(self._encoder_changed)
+        for w in (self.epochs, self.batch, self.tile, self.unfrozen):
             w.valueChanged.connect(self._changed)
         self.lr.valueChanged.connect(self._changed)
         self.minutes.valueChanged.connect(self._changed)
         self.by_time.toggled.connect(self._how_long_changed)
         self.pretrained.toggled.connect(self._changed)
         self._enable_how_long()
+        self.freeze.toggled.connect(self._changed)
 
     # values -----------------------------------------------------------------------------------
     def set_spec(self, spec: ModelSpec) -> None:
@@ -110,6 +134,8 @@ class SpecForm(QWidget):
         self.encoder.setCurrentIndex(max(0, self.encoder.findData(spec.encoder)))
         self.tile.setValue(spec.tile_size)
         self.pretrained.setChecked(spec.encoder_weights == "imagenet")
+        self.freeze.setChecked(spec.freeze_encoder)
+        self.unfrozen.setValue(spec.unfrozen_stages)
         self._update_note()
 
     def set_train_values(self, values: dict) -> None:
@@ -134,7 +160,9 @@ class SpecForm(QWidget):
         return self._base.replace(architecture=arch, encoder=encoder, decoder_channels=decoder,
                                   tile_size=tile,
                                   encoder_weights="imagenet" if self.pretrained.isChecked()
-                                  else None)
+                                  else None, freeze_encoder=self.freeze.isChecked(),
+                                  unfrozen_stages=self.unfrozen.value()
+                                  if self.freeze.isChecked() else 0)
 
     def train_values(self) -> dict:
         """TrainConfig fields the form sets (TrainConfig itself needs torch)."""
@@ -164,6 +192,8 @@ class SpecForm(QWidget):
     def _update_note(self) -> None:
         encoder = self.encoder.currentData()
         note = self._notes.get(encoder) if self.pretrained.isChecked() else None
+        self.start_weights.setText(start_weights(encoder, self.pretrained.isChecked(), note))
+        self.unfrozen.setEnabled(self.freeze.isChecked())
         if note:
             self.show_weights_note(f"{note}: the {encoder} encoder starts from random weights. "
                                    "Expect to need more labeled parts and epochs.")
@@ -177,6 +207,13 @@ class SpecForm(QWidget):
     def _enable_how_long(self) -> None:
         self.minutes.setEnabled(self.by_time.isChecked())
         self.epochs.setEnabled(not self.by_time.isChecked())
+
+    def _encoder_changed(self) -> None:
+        # A frozen encoder belongs to the default model (pretrained weights); others train whole
+        # unless the box is ticked again.
+        same = self.encoder.currentData() == self._base.encoder
+        self.freeze.setChecked(same and self._base.freeze_encoder)
+        self.unfrozen.setValue(self._base.unfrozen_stages if same else 0)
 
     def _changed(self) -> None:
         self._update_note()

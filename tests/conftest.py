@@ -4,6 +4,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Models load with PyTorch in tests: exporting every tiny test model for ONNX Runtime (the CPU
+# default, app.ml.runtime) costs seconds apiece; tests/ml/test_ml_runtime.py covers that path.
+os.environ.setdefault("DEFECT_STUDIO_BACKEND", "torch")
 
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MAGNETIC_TILE = SHARED_DATASETS / "magnetic-tile"

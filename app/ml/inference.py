@@ -128,6 +128,16 @@ def _default_device(model: nn.Module) -> DeviceConfig:
     return DeviceConfig(param.device if param is not None else torch.device("cpu"), None, False)
 
 
+def _probabilities(model: nn.Module, windows: list[np.ndarray], spec: ModelSpec,
+                   norm: Normalization, device: DeviceConfig) -> torch.Tensor:
+    """Defect-class probabilities (N, C, th, tw), float32, on the model's device."""
+    tiles = [normalize(wnd, spec.in_channels, norm) for wnd in windows]
+    batch = device.batch(torch.from_numpy(np.stack(tiles)))
+    with device.autocast():
+        logits = model(batch)
+    return logits.float().softmax(1)[:, 1:]
+
+
 @torch.inference_mode()
 def predict_image(
     model: nn.Module,
@@ -168,6 +178,12 @@ def predict_image(
         ov = max(tile // 4, 0) if overlap is None else int(overlap)
     ovy, ovx = min(ov, th // 2), min(ov, tw // 2)
     ys, xs = tile_starts(h, th, ovy), tile_starts(w, tw, ovx)
+    if len(ys) == len(xs) == 1:  # one pass covers the image: nothing to blend
+        if cancel is not None and cancel.is_set():
+            raise InferenceCancelled()
+        probs = _probabilities(model, [window(image, 0, 0, th, tw)], spec, norm, device)
+        probs = probs[0, :, :h, :w].mul_(255).round_().to(torch.uint8)
+        return np.ascontiguousarray(probs.cpu().numpy())
     c = spec.num_classes - 1
     out = np.empty((c, h, w), np.uint8)
     acc = np.zeros((c, th, w), np.float32)  # the band of rows [y, y + th)
@@ -180,11 +196,8 @@ def predict_image(
             if cancel is not None and cancel.is_set():
                 raise InferenceCancelled()
             chunk = xs[b : b + batch_size]
-            tiles = [normalize(window(image, y, x, th, tw), spec.in_channels, norm) for x in chunk]
-            batch = device.batch(torch.from_numpy(np.stack(tiles)))
-            with device.autocast():
-                logits = model(batch)
-            probs = logits.float().softmax(1)[:, 1:]
+            probs = _probabilities(model, [window(image, y, x, th, tw) for x in chunk], spec,
+                                   norm, device)
             weights = torch.from_numpy(np.stack([np.outer(wy, wxs[b + k]) for k in range(len(chunk))]))
             probs = (probs * weights.to(probs.device)[:, None]).cpu().numpy()  # weighted where it ran
             for k, x in enumerate(chunk):

@@ -116,7 +116,7 @@ def test_a_failed_export_or_a_disagreeing_copy_falls_back(checkpoint, monkeypatc
 def test_read_only_checkpoint_folder_uses_the_cache_folder(checkpoint, tmp_path, monkeypatch):
     writable = runtime._writable
     monkeypatch.setattr(runtime, "_writable", lambda f: f != checkpoint and writable(f))
-    model = load_model_for_inference(checkpoint, "cpu")
+    model = load_model_for_inference(checkpoint, "cpu", backend="onnx")
     assert model.backend == "onnx"
     assert not list(checkpoint.glob("*.onnx"))
     assert len(list((tmp_path / "cache" / "onnx").glob("onnx-*.onnx"))) == 1
@@ -137,3 +137,14 @@ def test_model_kind_dispatch(checkpoint, monkeypatch):
         load_model_for_inference(checkpoint, "cpu")
     monkeypatch.setitem(MODEL_KINDS, "other", lambda folder, device, backend, log: ("other", folder))
     assert load_model_for_inference(checkpoint, "cpu") == ("other", checkpoint)
+
+
+def test_auto_keeps_the_faster_backend_on_the_cpu(checkpoint, monkeypatch):
+    race = runtime.race
+    timed = []
+    monkeypatch.setattr(runtime, "race", lambda *a: timed.append(race(*a)) or timed[-1])
+    load_model_for_inference(checkpoint, "cpu")
+    assert len(timed) == 1 and all(0 < t < 60 for t in timed[0])  # real seconds, both ran
+    for times, backend in (((0.2, 0.1), "torch"), ((0.1, 0.2), "onnx")):
+        monkeypatch.setattr(runtime, "race", lambda *a, t=times: t)
+        assert load_model_for_inference(checkpoint, "cpu").backend == backend

@@ -77,6 +77,35 @@ def median_seconds(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def row(size, spec, model, torch_run, onnx, per_px, budget, norm, cpu, args) -> str:
+    """One line of the table: the image of `size` MP through the three columns."""
+    h, w = SIZES[size]
+    image = np.random.default_rng(0).integers(0, 256, (h, w), dtype=np.uint8)
+    ov = spec.tile_size // 4
+    th, tw = plan_tiles(h, w, per_px, budget, spec.tile_size, ov)
+    n_new = len(tile_starts(h, th, min(ov, th // 2))) * len(tile_starts(w, tw, min(ov, tw // 2)))
+    n_old = len(tile_starts(h, spec.tile_size, ov)) * len(tile_starts(w, spec.tile_size, ov))
+    runs = {
+        "torch": lambda: predict_image(torch_run.net, image, spec, norm, device=torch_run.device,
+                                       memory_budget=budget),
+        "onnx": lambda: predict_image(onnx.net, image, spec, norm, device=onnx.device,
+                                      memory_budget=budget),
+    }
+    if not args.no_old:
+        runs["old"] = lambda: predict_image(model, image, spec, norm, tile=spec.tile_size, device=cpu)
+    seconds = {}
+    for key, fn in runs.items():
+        if size != "20":  # warm-up (at 20 MP the first tiles warm up the rest)
+            fn()
+        seconds[key] = median_seconds(fn, args.repeat)
+    old = seconds.get("old")
+    cells = [f"{seconds[k]:6.2f} s" + (f" {old / seconds[k]:4.1f}x" if old else "")
+             for k in ("torch", "onnx")]
+    old_text = f"{old:8.2f} s" if old else "       -  "
+    return (f"{size:>4} MP {w:>5}x{h:<5} {f'{n_new} x {tw}x{th} (old {n_old})':>22} "
+            f"{old_text:>10} {cells[0]:>14} {cells[1]:>14}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="0.3,2", help="comma list of MP: 0.3, 2, 20")
@@ -114,34 +143,8 @@ def main() -> None:
                   f"{export_s:.1f} s (once per model, cached)")
             print(f"{'image':>16} {'plan':>22} {'old tiles':>10} {'torch':>14} {'onnx':>14}")
             for size in args.sizes.split(","):
-                h, w = SIZES[size]
-                image = np.random.default_rng(0).integers(0, 256, (h, w), dtype=np.uint8)
-                ov = spec.tile_size // 4
-                th, tw = plan_tiles(h, w, per_px, budget, spec.tile_size, ov)
-                n_new = len(tile_starts(h, th, min(ov, th // 2))) * len(tile_starts(w, tw, min(ov, tw // 2)))
-                n_old = len(tile_starts(h, spec.tile_size, ov)) * len(tile_starts(w, spec.tile_size, ov))
-                runs = {
-                    "torch": lambda r=torch_run: predict_image(r.net, image, spec, norm, device=r.device,
-                                                               memory_budget=budget),
-                    "onnx": lambda r=onnx: predict_image(r.net, image, spec, norm, device=r.device,
-                                                         memory_budget=budget),
-                }
-                if not args.no_old:
-                    runs["old"] = lambda: predict_image(model, image, spec, norm, tile=spec.tile_size,
-                                                        device=cpu)
-                seconds = {}
-                for key, fn in runs.items():
-                    fn() if size != "20" else None  # warm-up (at 20 MP the first run is enough)
-                    seconds[key] = median_seconds(fn, args.repeat)
-                old = seconds.get("old")
-
-                def cell(key):
-                    s = seconds[key]
-                    return f"{s:6.2f} s" + (f" {old / s:4.1f}x" if old else "")
-
-                old_text = f"{old:8.2f} s" if old else "       -  "
-                print(f"{size:>4} MP {w:>5}x{h:<5} {f'{n_new} x {tw}x{th} (old {n_old})':>22} "
-                      f"{old_text:>10} {cell('torch'):>14} {cell('onnx'):>14}", flush=True)
+                print(row(size, spec, model, torch_run, onnx, per_px, budget, norm, cpu, args),
+                      flush=True)
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; load "
           f"average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

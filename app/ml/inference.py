@@ -32,11 +32,16 @@ import torch
 import torch.nn as nn
 
 from app.ml.augment import window
-from app.ml.checkpoint import CONFIG_NAME, CheckpointConfig, CheckpointError, build_model, load_checkpoint
+from app.ml.checkpoint import (
+    CONFIG_NAME,
+    CheckpointConfig,
+    CheckpointError,
+    build_model,
+    load_checkpoint,
+)
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.preprocess import normalize
 from app.ml.spec import STRIDE, ModelSpec, Normalization
-
 
 DEFAULT_MEMORY_BUDGET = 1 << 30  # bytes of activations one forward pass may take
 ACTIVATION_FACTOR = 5  # peak activations / largest single layer output (measured 3-4.5)

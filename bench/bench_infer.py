@@ -1,7 +1,7 @@
 """CPU inference time of one image: the old tiling against the new plan, PyTorch eager against
 ONNX Runtime, side by side.
 
-    .venv/bin/python bench/bench_infer.py                          # 0.3 and 2 MP, both models
+    .venv/bin/python bench/bench_infer.py                          # 512 px, 0.3 and 2 MP, both models
     .venv/bin/python bench/bench_infer.py --sizes 20 --repeat 1    # 20 MP (5472 x 3648)
     .venv/bin/python bench/bench_infer.py --models r18 --sizes 2 --repeat 5
 
@@ -45,7 +45,7 @@ from app.ml.inference import (  # noqa: E402
 from app.ml.runtime import prepare  # noqa: E402
 from app.ml.spec import ModelSpec, Normalization, default_spec  # noqa: E402
 
-SIZES = {"0.3": (480, 640), "2": (1200, 1600), "20": (3648, 5472)}
+SIZES = {"512px": (512, 512), "0.3": (480, 640), "2": (1200, 1600), "20": (3648, 5472)}
 SLIM = (64, 32, 16, 16, 8)
 
 
@@ -102,13 +102,14 @@ def row(size, spec, model, torch_run, onnx, per_px, budget, norm, cpu, args) -> 
     cells = [f"{seconds[k]:6.2f} s" + (f" {old / seconds[k]:4.1f}x" if old else "")
              for k in ("torch", "onnx")]
     old_text = f"{old:8.2f} s" if old else "       -  "
-    return (f"{size:>4} MP {w:>5}x{h:<5} {f'{n_new} x {tw}x{th} (old {n_old})':>22} "
+    label = size if size.endswith("px") else f"{size} MP"
+    return (f"{label:>6} {w:>5}x{h:<5} {f'{n_new} x {tw}x{th} (old {n_old})':>22} "
             f"{old_text:>10} {cells[0]:>14} {cells[1]:>14}")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="0.3,2", help="comma list of MP: 0.3, 2, 20")
+    p.add_argument("--sizes", default="512px,0.3,2", help="comma list: 512px (a part), 0.3, 2, 20 (MP)")
     p.add_argument("--models", default="r18,lite0", help="comma list: r18, lite0")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--classes", type=int, default=4, help="defect classes (C)")

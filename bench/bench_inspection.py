@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magnetic-tile"
+DATASET = Path(os.environ.get("MAGNETIC_TILE") or  # e.g. from a git worktree elsewhere
+               Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magnetic-tile")
 CLASSES = ("Blowhole", "Break", "Crack", "Fray", "Uneven")
 
 

@@ -116,6 +116,11 @@ def main() -> int:
         return 0
     if args.backend:
         os.environ["DEFECT_STUDIO_BACKEND"] = args.backend
+    import logging
+
+    runtime_log = logging.getLogger("app.ml.runtime")  # which backend "auto" chose, and why
+    runtime_log.addHandler(logging.StreamHandler(sys.stdout))
+    runtime_log.setLevel(logging.INFO)
     import torch
 
     from app.core.imageio import read_header

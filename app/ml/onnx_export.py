@@ -93,6 +93,9 @@ class OrtModule(nn.Module):
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.inter_op_num_threads = 1
+        # Idle threads sleep rather than spin: between two runs the app normalizes, blends and
+        # grades on the same cores (spinning measured slower there on a 2-core machine).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = int(threads)
         self.session = ort.InferenceSession(str(path), options,

@@ -8,9 +8,11 @@ for inference; training keeps its own layout). "onnx" exports the model once
 (app.ml.onnx_export, dynamic height and width) and runs it with ONNX Runtime's
 CPUExecutionProvider, one intra-op thread per torch thread (so the app's thread setting holds).
 "auto" (the default; the DEFECT_STUDIO_BACKEND environment variable overrides it) runs "torch"
-on CUDA and MPS; on the CPU it prepares both and keeps the faster on a tile-sized probe, timed
-side by side (race): ONNX Runtime measured 1.8x faster on the EfficientNet-Lite0 U-Net and
-about even on the ResNet-18 one (docs/FIGURES.md). When "auto" cannot use ONNX Runtime (not
+on CUDA and MPS and "onnx" on the CPU: side by side (bench/bench_infer.py, docs/FIGURES.md)
+ONNX Runtime measured about 2x faster than PyTorch eager on the EfficientNet-Lite0 U-Net and
+about even on the ResNet-18 one. (A race at load time was tried and dropped: PyTorch needs
+several warm-up passes per input shape, so a short probe misjudged it.) When "auto" cannot use
+ONNX Runtime (not
 installed, the export failed, or the exported model disagrees with torch on a probe) it runs
 torch and says why: once per process in the log ("app.ml.runtime"), and in `log` and
 run.note. An explicit "onnx" raises instead.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -91,7 +92,7 @@ def prepare(model: nn.Module, config: CheckpointConfig, checkpoint_dir: str | Pa
     if device.kind != "cpu":
         return _torch(model, config, Path(checkpoint_dir), device, log)
     try:
-        onnx = _onnx(model, config, Path(checkpoint_dir), device, log)
+        return _onnx(model, config, Path(checkpoint_dir), device, log)
     except Exception as e:  # noqa: BLE001 - any failure of the faster path falls back to torch
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         note = f"ONNX Runtime not used ({reason}); running the model with PyTorch"
@@ -99,29 +100,6 @@ def prepare(model: nn.Module, config: CheckpointConfig, checkpoint_dir: str | Pa
         run = _torch(model, config, Path(checkpoint_dir), device, log)
         run.note = note
         return run
-    run = _torch(model, config, Path(checkpoint_dir), device, log)
-    side = max(config.spec.tile_size, 64)
-    t_onnx, t_torch = race(onnx, run, config.spec.in_channels, side)
-    winner = onnx if t_onnx <= t_torch else run
-    _say(f"Running the model with {'ONNX Runtime' if winner is onnx else 'PyTorch'} on the CPU "
-         f"({side} px probe: ONNX Runtime {1000 * t_onnx:.0f} ms, PyTorch "
-         f"{1000 * t_torch:.0f} ms)", None)
-    return winner
-
-
-@torch.inference_mode()
-def race(a: Prepared, b: Prepared, in_channels: int, side: int, rounds: int = 3) -> tuple[float, float]:
-    """Best seconds of `a` and of `b` on a (1, in_channels, side, side) input, run in turns
-    after a warm-up each (in turns, so a burst of load elsewhere slows both alike)."""
-    x = torch.zeros(1, in_channels, side, side)
-    best = [math.inf, math.inf]
-    for r in range(rounds + 1):
-        for i, run in enumerate((a, b)):
-            t0 = time.perf_counter()
-            run.net(run.device.batch(x))
-            if r:  # round 0 warms up
-                best[i] = min(best[i], time.perf_counter() - t0)
-    return best[0], best[1]
 
 
 def _torch(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path,

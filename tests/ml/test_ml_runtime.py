@@ -138,13 +138,3 @@ def test_model_kind_dispatch(checkpoint, monkeypatch):
     monkeypatch.setitem(MODEL_KINDS, "other", lambda folder, device, backend, log: ("other", folder))
     assert load_model_for_inference(checkpoint, "cpu") == ("other", checkpoint)
 
-
-def test_auto_keeps_the_faster_backend_on_the_cpu(checkpoint, monkeypatch):
-    race = runtime.race
-    timed = []
-    monkeypatch.setattr(runtime, "race", lambda *a: timed.append(race(*a)) or timed[-1])
-    load_model_for_inference(checkpoint, "cpu")
-    assert len(timed) == 1 and all(0 < t < 60 for t in timed[0])  # real seconds, both ran
-    for times, backend in (((0.2, 0.1), "torch"), ((0.1, 0.2), "onnx")):
-        monkeypatch.setattr(runtime, "race", lambda *a, t=times: t)
-        assert load_model_for_inference(checkpoint, "cpu").backend == backend

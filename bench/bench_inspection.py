@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_inspection.py              # 100 magnetic-tile images, CPU
     .venv/bin/python bench/bench_inspection.py --parts 300 --threads 2 --device cuda
+    .venv/bin/python bench/bench_inspection.py --backend torch --encoder tu-tf_efficientnet_lite0
 
 Runs app.jobs.inspection.inspect over images of ../shared/datasets/magnetic-tile (skipped with
 a message when absent) in a temporary project, with the default CPU model spec
@@ -12,7 +13,8 @@ last layer finds nothing, so it is sharpened (--contrast, default 5: tens of noi
 per part, --contrast 10: hundreds, a worst case). The grade counts printed mean nothing. The job's own timers split each part into load (hash, read,
 decode), forward (the model's forward passes, timed by hooks), preprocess (the rest of tiled
 prediction: tiling, normalization, blending), grade (grading, risk, result record) and store
-(the database write). Goal: < 10 % outside the forward pass.
+(the database write). Goal: < 10 % outside the forward pass. --backend picks how the model
+runs (app.ml.runtime: auto = ONNX Runtime on the CPU); --encoder swaps the spec's encoder.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magnetic-tile"
+DATASET = Path(os.environ.get("MAGNETIC_TILE") or  # e.g. from a git worktree elsewhere
+               Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magnetic-tile")
 CLASSES = ("Blowhole", "Break", "Crack", "Fray", "Uneven")
 
 
@@ -40,7 +43,7 @@ def pick_images(n: int) -> list[Path]:
     return [paths[int(i * step)] for i in range(min(n, len(paths)))]
 
 
-def build_project(folder: Path, device: str, contrast: float):
+def build_project(folder: Path, device: str, contrast: float, encoder: str | None):
     import torch
 
     from app.core.grading import ClassSetting, Polygon, Recipe, Rule, Zone, ZoneSet
@@ -53,6 +56,11 @@ def build_project(folder: Path, device: str, contrast: float):
     classes = [project.classes.add(name) for name in CLASSES]
     spec = default_spec("cpu" if device == "cpu" else device, num_classes=1 + len(classes),
                         in_channels=1)
+    if encoder:
+        from app.ml.registry import ENCODERS, EncoderEntry
+
+        ENCODERS.setdefault(encoder, EncoderEntry(encoder, "bench only"))  # until registered
+        spec = spec.replace(encoder=encoder)
     torch.manual_seed(0)
     model = create_model(spec, pretrained=False).model
     with torch.no_grad():  # a random head finds nothing; sharpened, it finds noise to grade
@@ -97,6 +105,8 @@ def main() -> int:
                    help="also run every stage on one thread, one part after the other, "
                         "alternating with the pipelined job (--rounds times each)")
     p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--backend", default=None, help="auto, torch, onnx (default: the app's)")
+    p.add_argument("--encoder", default=None, help="instead of the default spec's")
     p.add_argument("--contrast", type=float, default=5.0,
                    help="scale of the random last layer: 1 finds nothing, 5 tens of "
                         "components per part, 10 hundreds (grading and storing get work)")
@@ -104,6 +114,13 @@ def main() -> int:
     if not (DATASET / "README.md").exists() and not DATASET.is_dir():
         print(f"skipped: the magnetic-tile dataset is not at {DATASET}")
         return 0
+    if args.backend:
+        os.environ["DEFECT_STUDIO_BACKEND"] = args.backend
+    import logging
+
+    runtime_log = logging.getLogger("app.ml.runtime")  # which backend "auto" chose, and why
+    runtime_log.addHandler(logging.StreamHandler(sys.stdout))
+    runtime_log.setLevel(logging.INFO)
     import torch
 
     from app.core.imageio import read_header
@@ -115,17 +132,20 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     images = pick_images(args.parts)
     with tempfile.TemporaryDirectory() as tmp:
-        project, model_id, spec = build_project(Path(tmp), args.device, args.contrast)
+        project, model_id, spec = build_project(Path(tmp), args.device, args.contrast,
+                                                args.encoder)
         sizes = [read_header(i) for i in images]
         ov = spec.tile_size // 4
         tiles = [len(tile_starts(h.height, spec.tile_size, ov)) *
                  len(tile_starts(h.width, spec.tile_size, ov)) for h in sizes]
         print(f"{len(images)} magnetic-tile images, median {statistics.median(h.width for h in sizes):.0f}"
               f" x {statistics.median(h.height for h in sizes):.0f} px gray, "
-              f"{statistics.mean(tiles):.1f} tiles of {spec.tile_size} per part on average; "
+              f"{statistics.mean(tiles):.1f} tiles of {spec.tile_size} per part on average "
+              f"with the old tiling (now: whole parts); "
               f"{spec.architecture}/{spec.encoder} decoder {spec.decoder_channels}, random "
               f"weights, {1 + len(CLASSES)} outputs, device {args.device}, "
-              f"{torch.get_num_threads()} torch threads, batch {args.batch}")
+              f"{torch.get_num_threads()} torch threads, batch {args.batch}, backend "
+              f"{os.environ.get('DEFECT_STUDIO_BACKEND', 'auto')}")
         # Warm-up: a first forward pass allocates; not part of the figures.
         inspect(project, images[:2], model_id, "tile", JobContext(), name="warm-up",
                 device=args.device, batch_size=args.batch)

@@ -12,6 +12,9 @@ if "DEFECT_STUDIO_CACHE_DIR" not in os.environ:
     import tempfile
 
     os.environ["DEFECT_STUDIO_CACHE_DIR"] = tempfile.mkdtemp(prefix="ds-test-cache-")
+# Models load with PyTorch in tests: exporting every tiny test model for ONNX Runtime (the CPU
+# default, app.ml.runtime) costs seconds apiece; tests/ml/test_ml_runtime.py covers that path.
+os.environ.setdefault("DEFECT_STUDIO_BACKEND", "torch")
 
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MAGNETIC_TILE = SHARED_DATASETS / "magnetic-tile"

@@ -6,7 +6,7 @@
 deploy writes the model as ONNX with its recipe, calibration and preprocessing in deploy.json
 (app.jobs.deploy). deploy-verify opens a package (refusing unsafe paths), grades the images
 with onnxruntime and with the package's torch checkpoint, and compares.
-Both need the optional export extra (onnx, onnxruntime).
+Both use onnx and onnxruntime (dependencies of the app).
 
 Exit status: deploy 0 written, 1 error. deploy-verify 0 every grade equal, 1 error,
 3 some grades differ. 130 interrupted with Ctrl-C.

@@ -511,7 +511,7 @@ def verify_package(package: str | Path, images: Iterable[str | Path],
         ctx.progress(0, len(paths), "Loading the models")
         config = read_config(pkg.checkpoint_dir)
         onnx_model = load_onnx_for_inference(pkg.onnx_path, config, threads)
-        torch_model = load_model_for_inference(pkg.checkpoint_dir, "cpu")
+        torch_model = load_model_for_inference(pkg.checkpoint_dir, "cpu", backend="torch")
         recipe, values, zones = pkg.recipe(), config.class_values, ZoneCache()
         for i, path in enumerate(paths):
             ctx.check()
@@ -522,8 +522,10 @@ def verify_package(package: str | Path, images: Iterable[str | Path],
                 report.parts.append(PartCheck(str(path), error=getattr(e, "reason", str(e))))
                 continue
             try:
-                a = torch_model.predict(image, cancel=ctx.cancel_event)
-                b = onnx_model.predict(image, cancel=ctx.cancel_event)
+                # Tiled as deploy.json's preprocessing tells the line to tile.
+                tile = config.spec.tile_size
+                a = torch_model.predict(image, tile=tile, cancel=ctx.cancel_event)
+                b = onnx_model.predict(image, tile=tile, cancel=ctx.cancel_event)
             except InferenceCancelled:
                 raise Canceled() from None
             except ValueError as e:

@@ -6,7 +6,7 @@
 
 `images` are files and folders (searched recursively for images the way an import finds them:
 a PNG beside a JPEG of the same stem is its mask, not a part). Each part is loaded with the
-project's pixel limit (app.core.imageio), predicted in tiles (app.ml.inference), graded
+project's pixel limit (app.core.imageio), predicted (app.ml.inference: whole or in tiles), graded
 (app.core.grading) and assessed (app.core.risk), then stored at once, so a cancel (checked
 between parts, and between tile batches inside one) keeps every finished part and a resume
 (`run_id=`) skips them (project.runs.done_paths). A part that cannot be read is stored with
@@ -200,13 +200,14 @@ class PartInspector:
 
     @classmethod
     def load(cls, project, model_id: int, recipe_ref: str | int, *, device: str | None = None,
-             **kwargs) -> PartInspector:
+             log=None, **kwargs) -> PartInspector:
         """Loads model `model_id` of `project` and recipe `recipe_ref` (name[@version], or a
-        recipe version id)."""
+        recipe version id). `log` hears how the model runs when that is news
+        (app.ml.inference.load_model_for_inference)."""
         from app.ml.inference import load_model_for_inference
 
         row = project.models.get(model_id)
-        model = load_model_for_inference(project.models.path(row), device)
+        model = load_model_for_inference(project.models.path(row), device, log=log)
         kwargs.setdefault("max_pixels", int(project.settings.get("max_image_pixels")))
         return cls(model, load_recipe(project, recipe_ref), **kwargs)
 
@@ -373,7 +374,7 @@ def _work(project, run, plan: list[str], ctx: JobContext, device, batch_size, ri
         return
     ctx.progress(skipped, total, "Loading the model")
     inspector = PartInspector.load(project, run.model_id, run.recipe_id, device=device,
-                                   batch_size=batch_size, risk_config=risk_config, times=times)
+                                   log=ctx.log, batch_size=batch_size, risk_config=risk_config, times=times)
     started = time.perf_counter()
     store = _StoreStage(project, run.id, inspector, on_result, threaded=pipeline)
     grade_here = not (pipeline and _spare_cores(inspector))

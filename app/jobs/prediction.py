@@ -3,8 +3,8 @@
     report = predict_images(project, model_id, [3, 4, 5], ctx)
     probs, class_values = project.models.load_prediction(3, model_id)
 
-Each image is predicted in overlapping tiles of the model's tile size (app.ml.inference, bounded
-memory for large images) and stored at once, so a cancel (checked between images, and between
+Each image is predicted whole, or in large overlapping tiles where memory asks for them
+(app.ml.inference, bounded memory for large images; ONNX Runtime on the CPU), and stored at once, so a cancel (checked between images, and between
 tile batches inside one) keeps the predictions already made. An image that cannot be read is
 skipped with its reason; the others go on.
 """
@@ -59,7 +59,7 @@ def predict_images(project, model_id: int, image_ids, ctx: JobContext | None = N
     ids = list(dict.fromkeys(int(i) for i in image_ids))
     row = project.models.get(model_id)
     ctx.progress(0, len(ids), f"Loading model {row.name}")
-    model = load_model_for_inference(project.models.path(row), device)
+    model = load_model_for_inference(project.models.path(row), device, log=ctx.log)
     values = model.config.class_values
     report = PredictReport(model_id, class_values=list(values))
     max_pixels = int(project.settings.get("max_image_pixels"))

@@ -1,4 +1,14 @@
-"""Whole-image prediction: overlapping tiles, blended, in bounded memory.
+"""Whole-image prediction: the whole image in one pass where the memory budget allows, else
+large overlapping tiles (full-width bands when they fit), blended, in bounded memory.
+
+    model = load_model_for_inference(checkpoint_dir)      # the one entry point (app.ml.runtime
+    probs = model.predict(image)                           # picks PyTorch or ONNX Runtime)
+
+Tile plan (plan_tiles): a forward pass needs about `bytes_per_pixel` of activations per input
+pixel (activation_bytes_per_pixel: 5 x the largest layer output, measured on a small probe;
+peaks measured 3-4.5 x on the CPU default models, docs/FIGURES.md). Within `memory_budget`
+the whole image (padded to a multiple of 32) runs at once; else full-width bands, else square
+tiles, never smaller than the spec's tile size; neighbours overlap by spec.tile_size // 4.
 
 Memory bound (besides the caller's image and the model's activations): the uint8 output
 C*H*W bytes, one float32 band of (C + 1) * tile * W * 4 bytes (plus one band-sized temporary
@@ -9,8 +19,11 @@ would take 800 MB.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +33,22 @@ import torch.nn as nn
 
 from app.ml import pixel_model
 from app.ml.augment import window
-from app.ml.checkpoint import CheckpointConfig, build_model, load_checkpoint
+from app.ml.checkpoint import (
+    CONFIG_NAME,
+    CheckpointConfig,
+    CheckpointError,
+    build_model,
+    load_checkpoint,
+)
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.preprocess import normalize
 from app.ml.spec import STRIDE, ModelSpec, Normalization
+
+DEFAULT_MEMORY_BUDGET = 1 << 30  # bytes of activations one forward pass may take
+ACTIVATION_FACTOR = 5  # peak activations / largest single layer output (measured 3-4.5)
+FALLBACK_BYTES_PER_PIXEL = 1000.0  # a network that cannot be probed (e.g. ONNX Runtime alone)
+_PROBE = 64
+_probed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class InferenceCancelled(Exception):
@@ -56,9 +81,67 @@ def _ceil_to(n: int, k: int) -> int:
     return int(math.ceil(n / k) * k)
 
 
+def plan_tiles(h: int, w: int, bytes_per_pixel: float, budget: int, min_tile: int,
+               overlap: int) -> tuple[int, int]:
+    """(tile height, tile width), multiples of STRIDE: the whole image when it fits `budget`,
+    else full-width bands at least max(min_tile, 4 * overlap) high, else the largest square
+    tiles that fit (never under min_tile)."""
+    hp, wp = _ceil_to(h, STRIDE), _ceil_to(w, STRIDE)
+    fits = int(budget // max(bytes_per_pixel, 1.0))  # pixels one pass may hold
+    if hp * wp <= fits:
+        return hp, wp
+    band = fits // wp // STRIDE * STRIDE
+    if band >= max(min_tile, 4 * overlap):
+        return band, wp
+    side = max(int(math.isqrt(fits)) // STRIDE * STRIDE, min_tile)
+    return min(side, hp), min(side, wp)
+
+
+def activation_bytes_per_pixel(model: nn.Module, in_channels: int,
+                               device: DeviceConfig | None = None) -> float:
+    """Estimated peak activation bytes per input pixel of one forward pass (float32): the
+    largest single layer output, measured on a small probe, times ACTIVATION_FACTOR. A model
+    with a `bytes_per_pixel` attribute (app.ml.onnx_export.OrtModule) says it itself."""
+    own = getattr(model, "bytes_per_pixel", None)
+    if own:
+        return float(own)
+    if model in _probed:
+        return _probed[model]
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    if not leaves or leaves == [model]:
+        return FALLBACK_BYTES_PER_PIXEL
+    device = device or _default_device(model)
+    largest = [0]
+
+    def hook(_module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            largest[0] = max(largest[0], output.numel())
+
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    try:
+        with torch.inference_mode():
+            model(device.batch(torch.zeros(1, in_channels, _PROBE, _PROBE)))
+    finally:
+        for h in handles:
+            h.remove()
+    estimate = ACTIVATION_FACTOR * 4.0 * largest[0] / (_PROBE * _PROBE)
+    _probed[model] = estimate
+    return estimate
+
+
 def _default_device(model: nn.Module) -> DeviceConfig:
     param = next(model.parameters(), None)
     return DeviceConfig(param.device if param is not None else torch.device("cpu"), None, False)
+
+
+def _probabilities(model: nn.Module, windows: list[np.ndarray], spec: ModelSpec,
+                   norm: Normalization, device: DeviceConfig) -> torch.Tensor:
+    """Defect-class probabilities (N, C, th, tw), float32, on the model's device."""
+    tiles = [normalize(wnd, spec.in_channels, norm) for wnd in windows]
+    batch = device.batch(torch.from_numpy(np.stack(tiles)))
+    with device.autocast():
+        logits = model(batch)
+    return logits.float().softmax(1)[:, 1:]
 
 
 @torch.inference_mode()
@@ -72,24 +155,41 @@ def predict_image(
     device: DeviceConfig | None = None,
     batch_size: int = 4,
     cancel: threading.Event | None = None,
+    *,
+    memory_budget: int | None = None,
 ) -> np.ndarray:
     """Probability maps uint8 (C, H, W) for the C defect classes of `spec` (no background).
 
-    tile None uses spec.tile_size; tile 0 runs the whole image at once (padded to a multiple of
-    32). overlap defaults to tile // 4. The model must already be on `device` and in eval mode
-    is set here. `cancel` is checked between batches (raises InferenceCancelled).
+    tile None plans the tiles by `memory_budget` (bytes, default DEFAULT_MEMORY_BUDGET; see
+    plan_tiles): the whole image where it fits; overlap then defaults to spec.tile_size // 4.
+    tile 0 runs the whole image at once (padded to a multiple of 32); any other tile is a
+    square side (a multiple of 32), overlap defaulting to tile // 4. The model must already
+    be on `device`; eval mode is set here. `cancel` is checked between batches (raises
+    InferenceCancelled).
     """
     device = device or _default_device(model)
     model.eval()
     h, w = image.shape[:2]
-    tile = spec.tile_size if tile is None else tile
-    th = _ceil_to(h, STRIDE) if tile == 0 else min(tile, _ceil_to(h, STRIDE))
-    tw = _ceil_to(w, STRIDE) if tile == 0 else min(tile, _ceil_to(w, STRIDE))
-    if th % STRIDE or tw % STRIDE:
-        raise ValueError(f"tile must be a multiple of {STRIDE}, got {tile}")
-    ov = max(tile // 4, 0) if overlap is None else int(overlap)
+    if tile is None:
+        ov = spec.tile_size // 4 if overlap is None else int(overlap)
+        budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else int(memory_budget)
+        per_pixel = activation_bytes_per_pixel(model, spec.in_channels, device)
+        th, tw = plan_tiles(h, w, per_pixel, budget, spec.tile_size, ov)
+        batch_size = max(1, min(batch_size, int(budget // (per_pixel * th * tw))))
+    else:
+        th = _ceil_to(h, STRIDE) if tile == 0 else min(tile, _ceil_to(h, STRIDE))
+        tw = _ceil_to(w, STRIDE) if tile == 0 else min(tile, _ceil_to(w, STRIDE))
+        if th % STRIDE or tw % STRIDE:
+            raise ValueError(f"tile must be a multiple of {STRIDE}, got {tile}")
+        ov = max(tile // 4, 0) if overlap is None else int(overlap)
     ovy, ovx = min(ov, th // 2), min(ov, tw // 2)
     ys, xs = tile_starts(h, th, ovy), tile_starts(w, tw, ovx)
+    if len(ys) == len(xs) == 1:  # one pass covers the image: nothing to blend
+        if cancel is not None and cancel.is_set():
+            raise InferenceCancelled()
+        probs = _probabilities(model, [window(image, 0, 0, th, tw)], spec, norm, device)
+        probs = probs[0, :, :h, :w].mul_(255).round_().to(torch.uint8)
+        return np.ascontiguousarray(probs.cpu().numpy())
     c = spec.num_classes - 1
     out = np.empty((c, h, w), np.uint8)
     acc = np.zeros((c, th, w), np.float32)  # the band of rows [y, y + th)
@@ -102,11 +202,8 @@ def predict_image(
             if cancel is not None and cancel.is_set():
                 raise InferenceCancelled()
             chunk = xs[b : b + batch_size]
-            tiles = [normalize(window(image, y, x, th, tw), spec.in_channels, norm) for x in chunk]
-            batch = device.batch(torch.from_numpy(np.stack(tiles)))
-            with device.autocast():
-                logits = model(batch)
-            probs = logits.float().softmax(1)[:, 1:]
+            probs = _probabilities(model, [window(image, y, x, th, tw) for x in chunk], spec,
+                                   norm, device)
             weights = torch.from_numpy(np.stack([np.outer(wy, wxs[b + k]) for k in range(len(chunk))]))
             probs = (probs * weights.to(probs.device)[:, None]).cpu().numpy()  # weighted where it ran
             for k, x in enumerate(chunk):
@@ -139,26 +236,68 @@ def probs_to_index(probs: np.ndarray) -> np.ndarray:
 
 @dataclass
 class InferenceModel:
+    """A loaded model ready to predict. `model` is the network that runs: the torch module, or
+    app.ml.onnx_export.OrtModule (ONNX Runtime); `backend` says which ("torch", "onnx") and
+    `note` why when it is not the one asked for (else "")."""
+
     model: nn.Module
     config: CheckpointConfig
     device: DeviceConfig
+    backend: str = "torch"
+    note: str = ""
 
     def predict(self, image: np.ndarray, **kwargs) -> np.ndarray:
         """uint8 (C, H, W) probabilities; channels follow config.class_values."""
         return predict_image(self.model, image, self.config.spec, self.config.normalization, device=self.device, **kwargs)
 
 
-# Model kinds that are not segmentation networks, by spec.architecture: each builds its own
-# predictor from (config, state, device): anything with .config and .predict(image, cancel=)
-# -> uint8 (C, H, W).
-PREDICTOR_LOADERS = {pixel_model.ARCHITECTURE: pixel_model.load_predictor}
+def _load_segmentation(checkpoint_dir: Path, device: str | DeviceConfig | None, backend: str | None,
+                       log: Callable[[str], None] | None) -> InferenceModel:
+    from app.ml.runtime import prepare
 
-
-def load_model_for_inference(checkpoint_dir: str | Path, device: str | DeviceConfig | None = None) -> InferenceModel:
-    """Rebuild a checkpoint's model on `device` (default: the best available), in eval mode."""
     config, state = load_checkpoint(checkpoint_dir)
-    if config.spec.architecture in PREDICTOR_LOADERS:
-        return PREDICTOR_LOADERS[config.spec.architecture](config, state, device)
     dev = device if isinstance(device, DeviceConfig) else pick_device(device)
-    model = dev.prepare(build_model(config, state)).eval()
-    return InferenceModel(model, config, dev)
+    run = prepare(build_model(config, state).eval(), config, checkpoint_dir, dev, backend, log)
+    return InferenceModel(run.net, config, run.device, run.backend, run.note)
+
+
+def _load_pixel_classifier(checkpoint_dir: Path, device, backend, log):
+    config, state = load_checkpoint(checkpoint_dir)
+    return pixel_model.load_predictor(config, state, device)
+
+
+# Loaders by model kind (config.json "kind"; else the pixel classifier by its architecture;
+# else "segmentation"). A loader takes (checkpoint folder, device, backend, log) and returns an
+# object with .predict(image, cancel=None, batch_size=4) -> uint8 (C, H, W) and
+# .config.class_values, like InferenceModel.
+MODEL_KINDS: dict[str, Callable[..., InferenceModel]] = {
+    "segmentation": _load_segmentation,
+    pixel_model.ARCHITECTURE: _load_pixel_classifier,
+}
+
+
+def checkpoint_kind(checkpoint_dir: str | Path) -> str:
+    """The "kind" named in a checkpoint's config.json ("segmentation" when absent or unreadable:
+    the loader then reports what is wrong)."""
+    path = Path(checkpoint_dir)
+    path = path if path.name == CONFIG_NAME else path / CONFIG_NAME
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        kind = doc.get("kind") or (doc.get("spec") or {}).get("architecture")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return "segmentation"
+    return str(kind) if kind in MODEL_KINDS else "segmentation"
+
+
+def load_model_for_inference(checkpoint_dir: str | Path, device: str | DeviceConfig | None = None,
+                             *, backend: str | None = None,
+                             log: Callable[[str], None] | None = None) -> InferenceModel:
+    """The one way to load a model to predict with (prediction, inspection, pre-labels, grade):
+    rebuilds the checkpoint's model for `device` (default: the best available), in eval mode,
+    run by `backend` ("auto" (default), "torch", "onnx"; app.ml.runtime). `log` gets one line
+    when the backend is not the one asked for, or when an ONNX copy is made."""
+    kind = checkpoint_kind(checkpoint_dir)
+    if kind not in MODEL_KINDS:
+        raise CheckpointError(f"unknown model kind {kind!r}; this program knows "
+                              f"{', '.join(MODEL_KINDS)}")
+    return MODEL_KINDS[kind](Path(checkpoint_dir), device, backend, log)

@@ -1,7 +1,7 @@
 """ONNX export of a segmentation model, and an onnxruntime model that the app's own tiled
 prediction can run (so the torch and ONNX paths differ only in the network).
 
-    export_onnx(model, "model.onnx", in_channels=1)           # needs the `export` extra: onnx
+    export_onnx(model, "model.onnx", in_channels=1)           # needs onnx
     ort = load_onnx_for_inference("model.onnx", config)       # needs onnxruntime
     probs = ort.predict(image)                                # uint8 (C, H, W), as torch's
 
@@ -12,7 +12,8 @@ i the i-th defect class by value. Batch, height and width are dynamic; opset 17.
 
 torch 2.13's default exporter is the torch.export-based one, which needs onnxscript; the
 TorchScript-based exporter (dynamo=False) needs only onnx and handles these models, so it is
-used. Both onnx and onnxruntime are optional (`pip install defect-studio[export]`).
+used. onnx and onnxruntime are dependencies of the app (app.ml.runtime runs CPU inference with
+ONNX Runtime); a missing one raises OnnxUnavailable with what to install.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from app.ml.spec import STRIDE
 INPUT = "image"
 OUTPUT = "logits"
 OPSET = 17
-EXTRA_HINT = "install the optional export extra: pip install 'defect-studio[export]'"
+EXTRA_HINT = "install it: pip install onnx onnxruntime (both are dependencies of defect-studio)"
 
 
 class OnnxUnavailable(RuntimeError):
@@ -76,7 +77,12 @@ def export_onnx(model: nn.Module, path: str | Path, in_channels: int, *, opset: 
 
 class OrtModule(nn.Module):
     """An onnxruntime session behind nn.Module's call, for app.ml.inference.predict_image.
-    CPU only (inputs come back to the CPU anyway)."""
+    CPU only (inputs come back to the CPU anyway). `threads` intra-op threads (default:
+    onnxruntime's, one per physical core); operators run one after the other.
+    `bytes_per_pixel`: the activation estimate of the torch model it was exported from
+    (app.ml.inference.activation_bytes_per_pixel), set by its maker when known."""
+
+    bytes_per_pixel: float | None = None
 
     def __init__(self, path: str | Path, threads: int | None = None):
         super().__init__()
@@ -84,9 +90,14 @@ class OrtModule(nn.Module):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.inter_op_num_threads = 1
+        # Idle threads sleep rather than spin: between two runs the app normalizes, blends and
+        # grades on the same cores (spinning measured slower there on a 2-core machine).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = int(threads)
-            options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), options,
                                             providers=["CPUExecutionProvider"])
 

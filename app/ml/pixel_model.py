@@ -1,7 +1,7 @@
 """The pixel classifier as a project model: a checkpoint folder like every other model's
 (config.json + weights.safetensors), spec.architecture "PixelClassifier", spec.encoder
 "filterbank", the filter bank's settings in config.extra. Loaded for prediction through
-app.ml.inference.load_model_for_inference (its PREDICTOR_LOADERS entry), so pre-labels,
+app.ml.inference.load_model_for_inference (its MODEL_KINDS entry), so pre-labels,
 grading and inspection use it as they use a network.
 
     config = save_pixel_classifier(folder, clf, classes, metrics={...})

@@ -1,5 +1,5 @@
 """Deployment packages: the manifest, folder and zip forms, refusing unsafe archives, and the
-ONNX model grading like torch (when the optional export extra is installed)."""
+ONNX model grading like torch."""
 
 from __future__ import annotations
 
@@ -148,12 +148,12 @@ def test_a_package_without_manifest_or_with_missing_files_is_refused(tmp_path):
         open_package(tmp_path / "folder")
 
 
-def test_without_the_export_extra_deploy_says_what_to_install(line, tmp_path, monkeypatch):
+def test_without_onnx_deploy_says_what_to_install(line, tmp_path, monkeypatch):
     import app.ml.onnx_export as onnx_export
 
     project, model_id, _ = line
     monkeypatch.setattr(onnx_export, "missing", lambda *modules: list(modules))
-    with pytest.raises(onnx_export.OnnxUnavailable, match=r"defect-studio\[export\]"):
+    with pytest.raises(onnx_export.OnnxUnavailable, match="pip install onnx onnxruntime"):
         deploy(project, model_id, "size", tmp_path / "p.zip")
     assert not (tmp_path / "p.zip").exists()
 

@@ -254,6 +254,23 @@ def test_every_way_of_running_gives_the_same_results(line, monkeypatch):
     assert fields(a.id) == fields(b.id) == fields(c.id)
 
 
+def test_onnx_runtime_inspects_like_pytorch_through_the_same_entry_point(line, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    project, model_id, folder = line
+    torch_run = inspect(project, [folder], model_id, "size", JobContext())  # tests: torch
+    monkeypatch.setenv("DEFECT_STUDIO_BACKEND", "auto")  # the app's default: ONNX on the CPU
+    said = []
+    onnx_run = inspect(project, [folder], model_id, "size", JobContext(log_fn=said.append))
+    assert any("ONNX Runtime copy" in s for s in said)
+    assert list((project.models.folder / "tiny").glob("onnx-*.onnx"))
+
+    def fields(run_id):
+        return sorted((r.image_path, r.grade, r.flagged, r.error, len(r.components))
+                      for r in project.runs.results(run_id))
+
+    assert fields(onnx_run.id) == fields(torch_run.id)
+
+
 def test_a_failure_while_storing_stops_the_run_and_it_resumes(line):
     project, model_id, folder = line
 

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from app.ml.checkpoint import CheckpointConfig, ClassInfo, save_checkpoint
 from app.ml.inference import (
     InferenceCancelled,
+    activation_bytes_per_pixel,
     load_model_for_inference,
+    plan_tiles,
     predict_image,
     probs_to_index,
     ramp,
@@ -126,3 +128,32 @@ def test_any_layout_blends_to_the_untiled_result(h, w, tile, overlap, batch):
     tiled = predict_image(model, img, spec(), NORM, tile=tile, overlap=overlap, batch_size=batch)
     assert tiled.shape == (2, h, w)
     assert np.abs(whole.astype(int) - tiled).max() <= 1
+
+
+def test_plan_tiles_whole_then_bands_then_squares():
+    assert plan_tiles(100, 76, 100.0, 100 * 128 * 96, 32, 8) == (128, 96)  # whole, padded
+    assert plan_tiles(1000, 300, 100.0, 100 * 320 * 200, 64, 16) == (192, 320)  # full-width band
+    assert plan_tiles(1000, 3000, 100.0, 100 * 3008 * 40, 64, 16) == (320, 320)  # squares
+    assert plan_tiles(1000, 3000, 100.0, 10, 64, 16) == (64, 64)  # never under the spec's tile
+
+
+def test_default_runs_the_whole_image_in_one_pass_when_it_fits():
+    model, calls = conv_model(3), []
+    model.register_forward_pre_hook(lambda m, args: calls.append(tuple(args[0].shape)))
+    predict_image(model, image(100, 76), spec(), NORM)
+    assert calls[-1] == (1, 1, 128, 96)  # after the size probe: one whole-image pass
+
+
+@pytest.mark.parametrize("rows, cols", [(96, 192), (64, 64)])  # bands, then squares
+def test_large_planned_tiles_equal_the_whole_image(rows, cols):
+    # Sides are multiples of 32, as in test_conv_model_tiled_close_to_untiled.
+    model, img = conv_model(3), image(288, 192, seed=4)
+    per_pixel = activation_bytes_per_pixel(model, 1)
+    calls = []
+    model.register_forward_pre_hook(lambda m, args: calls.append(tuple(args[0].shape[2:])))
+    tiled = predict_image(model, img, spec(tile=64), NORM, memory_budget=int(per_pixel * rows * cols))
+    assert set(calls) == {(rows, cols)}
+    whole = predict_image(model, img, spec(), NORM, tile=0).astype(int)
+    diff = np.abs(whole - tiled)
+    assert diff.mean() < 0.2 and diff.max() <= 4
+

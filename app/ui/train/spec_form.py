@@ -81,7 +81,7 @@ class SpecForm(QWidget):
         self.batch.setToolTip("Tiles per step; halved automatically if the GPU runs out of memory")
         self.tile = QSpinBox(minimum=STRIDE, maximum=4096, singleStep=STRIDE)
         self.tile.setToolTip(f"Training tile side in pixels (a multiple of {STRIDE}); "
-                             "prediction uses the same tiles, overlapped")
+                             "prediction runs whole images, or large tiles where memory asks")
         self.pretrained = QCheckBox("Start the encoder from ImageNet weights")
         self.start_weights = QLabel(objectName="startWeights")
         self.freeze = QCheckBox("Freeze the encoder (train the decoder only)")

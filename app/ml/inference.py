@@ -283,10 +283,12 @@ def checkpoint_kind(checkpoint_dir: str | Path) -> str:
     path = path if path.name == CONFIG_NAME else path / CONFIG_NAME
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        kind = doc.get("kind") or (doc.get("spec") or {}).get("architecture")
+        if doc.get("kind"):
+            return str(doc["kind"])  # named: an unknown kind is refused, never guessed
+        architecture = (doc.get("spec") or {}).get("architecture")
     except (OSError, ValueError, AttributeError, RecursionError):
         return "segmentation"
-    return str(kind) if kind in MODEL_KINDS else "segmentation"
+    return str(architecture) if architecture in MODEL_KINDS else "segmentation"
 
 
 def load_model_for_inference(checkpoint_dir: str | Path, device: str | DeviceConfig | None = None,

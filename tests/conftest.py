@@ -4,9 +4,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# The demo trains a model for a minute while it is built; tests that open the demo only need its
-# parts (tests/test_demo.py builds the whole loop with a short budget of its own).
-os.environ.setdefault("DEFECT_STUDIO_DEMO_TRAIN_SECONDS", "0")
+# Tests that open the demo only need its parts (tests/test_demo.py builds the whole loop).
+os.environ.setdefault("DEFECT_STUDIO_DEMO_MODEL", "0")
 # Converted bundled weights go to a cache of this test session, never the user's.
 if "DEFECT_STUDIO_CACHE_DIR" not in os.environ:
     import tempfile

@@ -134,8 +134,10 @@ class LiveTrainer:
         return upsample(small, row.height, row.width)
 
 
-def save_live_model(project, result: LiveResult, name: str | None = None):
-    """Write the classifier as a checkpoint beside the project and register it; the row."""
+def save_live_model(project, result: LiveResult, name: str | None = None,
+                    metrics: dict | None = None):
+    """Write the classifier as a checkpoint beside the project and register it; the row.
+    `metrics`: validation figures to keep with it (app.core.metrics.summarize), if any."""
     from app.ml.checkpoint import ClassInfo
     from app.ml.pixel_model import save_pixel_classifier
 
@@ -149,7 +151,8 @@ def save_live_model(project, result: LiveResult, name: str | None = None):
     classes = [ClassInfo(c.value, c.name, c.color) for c in project.classes.list()]
     metrics = {"kind": "pixel classifier", "train_pixels": result.pixels,
                "train_images": result.images, "fit_seconds": round(result.seconds, 3),
-               "class_pixels": {str(k): v for k, v in result.class_counts.items()}}
+               "class_pixels": {str(k): v for k, v in result.class_counts.items()},
+               **(metrics or {})}
     folder = project.models.folder / name
     config = save_pixel_classifier(folder, result.classifier, classes, metrics)
     return project.models.register(name, folder, config.to_dict(), metrics,

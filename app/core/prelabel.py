@@ -32,6 +32,9 @@ from app.core.editing import MaskEdit, Rect
 from app.core.grading.components import mask_components, threshold_level
 
 DEFAULT_THRESHOLD = 0.5
+# Components smaller than this are not offered as pre-labels: specks nobody would trace (the
+# project setting "prelabel_min_pixels" changes it; 0 offers everything).
+DEFAULT_MIN_PIXELS = 16
 
 
 def prelabel_mask(probs: np.ndarray, class_values: list[int],
@@ -97,16 +100,16 @@ class PreLabels:
     @classmethod
     def from_probs(cls, probs: np.ndarray, class_values: list[int],
                    threshold: float = DEFAULT_THRESHOLD,
-                   classes: Iterable[int] | None = None) -> PreLabels:
-        return cls.from_mask(prelabel_mask(probs, class_values, threshold, classes))
+                   classes: Iterable[int] | None = None, min_pixels: int = 0) -> PreLabels:
+        return cls.from_mask(prelabel_mask(probs, class_values, threshold, classes), min_pixels)
 
     @classmethod
-    def from_mask(cls, mask: np.ndarray) -> PreLabels:
-        """Components of a uint8 pre-label mask (0 = background)."""
+    def from_mask(cls, mask: np.ndarray, min_pixels: int = 0) -> PreLabels:
+        """Components of a uint8 pre-label mask (0 = background) of at least `min_pixels`."""
         components: list[PreLabel] = []
         counts = cv2.calcHist([mask], [0], None, [256], [0, 256]).ravel()  # bincount: 8 B/px
         for value in (np.flatnonzero(counts[1:]) + 1).tolist():
-            for c in mask_components(mask, value):
+            for c in mask_components(mask, value, max(int(min_pixels), 0)):
                 x, y, w, h = c.bbox
                 components.append(PreLabel(len(components), value, (x, y, x + w, y + h),
                                            c.mask, _contours(c.mask, x, y)))

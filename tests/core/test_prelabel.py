@@ -131,3 +131,17 @@ def test_accept_tool_clicks_the_component_of_the_document():
     np.testing.assert_array_equal(doc.mask == 2, doc.prelabels.to_mask() == 2)
     assert result.edit.count == disc.area
     assert tool.press((0.5, 0.5)).edit is None  # off every pre-label
+
+
+def test_specks_below_the_floor_are_not_offered():
+    from app.core.prelabel import PreLabels
+
+    mask = np.zeros((30, 30), np.uint8)
+    mask[2:4, 2:4] = 1  # 4 px: a speck
+    mask[10:15, 10:15] = 1  # 25 px
+    mask[20:22, 20:30] = 2  # 20 px
+    everything = PreLabels.from_mask(mask)
+    assert sorted(c.area for c in everything) == [4, 20, 25]
+    kept = PreLabels.from_mask(mask, min_pixels=16)
+    assert sorted((c.class_value, c.area) for c in kept) == [(1, 25), (2, 20)]
+    assert [c.index for c in kept] == [0, 1]  # indices stay positions in the list

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.prelabel import DEFAULT_THRESHOLD, PreLabels
+from app.core.prelabel import PreLabels
 from app.ui.workers import JobRunner
 
 from .prelabel_layer import build_outlines
-from .prelabels import THRESHOLD_SETTING, ShownPreLabels
+from .prelabels import ShownPreLabels, prelabel_settings
 
 LIVE_NAME = "live model"
 COALESCE_MS = 300  # strokes closer than this retrain once
@@ -138,7 +138,7 @@ class LiveModel(QObject):
         trainer, project, last, generation = (self._trainer, self.project, self._result,
                                               self._generation)
         classes = frozenset(c.value for c in project.classes.list())
-        threshold = float(project.settings.get(THRESHOLD_SETTING, DEFAULT_THRESHOLD))
+        threshold, min_pixels = prelabel_settings(project)
 
         def job(ctx):
             result = trainer.train(current=(image_id, mask), ctx=ctx) if train else last
@@ -146,7 +146,7 @@ class LiveModel(QObject):
             started = time.perf_counter()
             probs = trainer.predict(result.classifier, image_id)
             prelabels = PreLabels.from_probs(probs, result.classifier.class_values, threshold,
-                                             classes)
+                                             classes, min_pixels)
             seconds = time.perf_counter() - started
             shown = ShownPreLabels(0, LIVE_NAME, prelabels, threshold, build_outlines(prelabels))
             return LiveOutcome(image_id, shown, result if train else None, seconds, generation)

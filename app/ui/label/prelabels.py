@@ -19,11 +19,18 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from app.core.prelabel import DEFAULT_THRESHOLD, PreLabels
+from app.core.prelabel import DEFAULT_MIN_PIXELS, DEFAULT_THRESHOLD, PreLabels
 
 from .prelabel_layer import build_outlines
 
 THRESHOLD_SETTING = "prelabel_threshold"
+MIN_PIXELS_SETTING = "prelabel_min_pixels"
+
+
+def prelabel_settings(project) -> tuple[float, int]:
+    """(probability threshold, smallest component offered) for this project's pre-labels."""
+    return (float(project.settings.get(THRESHOLD_SETTING, DEFAULT_THRESHOLD)),
+            int(project.settings.get(MIN_PIXELS_SETTING, DEFAULT_MIN_PIXELS)))
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,8 @@ def load_prelabels(project, image_id: int, classes: frozenset[int]) -> ShownPreL
     if probs.shape[1:] != (row.height, row.width):
         raise ValueError(f"model {model.name}'s prediction is {probs.shape[2]} x "
                          f"{probs.shape[1]} but the image is {row.width} x {row.height}")
-    threshold = float(project.settings.get(THRESHOLD_SETTING, DEFAULT_THRESHOLD))
-    prelabels = PreLabels.from_probs(probs, class_values, threshold, classes)
+    threshold, min_pixels = prelabel_settings(project)
+    prelabels = PreLabels.from_probs(probs, class_values, threshold, classes, min_pixels)
     return ShownPreLabels(model.id, model.name, prelabels, threshold, build_outlines(prelabels))
 
 

@@ -37,17 +37,6 @@ DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magneti
 MIN_AREAS = (1, 16, 64, 256)  # predicted defect pixels needed to flag a part
 
 
-def largest_component(binary) -> int:
-    """Area in px of the largest 8-connected component of a boolean mask (0 when empty)."""
-    import cv2
-    import numpy as np
-
-    if not binary.any():
-        return 0
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
-    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
-
-
 def hold_out_test(project, fraction: float, seed: int) -> list[int]:
     """Marks a class-stratified share of the labeled images "test"; returns their ids."""
     from app.ml.project_data import training_rows
@@ -123,7 +112,7 @@ def evaluate_test(project, row, test_ids: list[int], threads_note: str,
     import numpy as np
 
     from app.core.imageio import load_image
-    from app.core.metrics import PartCounts, PixelCounts, summarize
+    from app.core.metrics import PartCounts, PixelCounts, largest_component, summarize
     from app.ml.inference import load_model_for_inference, probs_to_index
     from app.ml.preprocess import mask_to_index
 

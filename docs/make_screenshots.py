@@ -52,7 +52,7 @@ def shoot(project_path: Path) -> None:
     w.grab().save(str(OUT / "label.png"))
     for name in ("Train", "Grade", "Review"):
         w.show_workspace(name)
-        settle(app, 2.0)
+        settle(app, 6.0 if name == "Train" else 2.0)  # Train: the device probe reports
         w.grab().save(str(OUT / f"{name.lower()}.png"))
     w.close()
 

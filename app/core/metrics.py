@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 
 
@@ -83,6 +84,25 @@ def is_defective(mask: np.ndarray, min_pixels: int = 1) -> bool:
     return int(np.count_nonzero(mask)) >= min_pixels
 
 
+# A prediction flags a part when it holds a defect of at least this many pixels (8-connected):
+# a few stray pixels are no verdict, and validation should not call a model useless for them.
+PART_MIN_COMPONENT = 20
+
+
+def largest_component(binary: np.ndarray) -> int:
+    """Area in px of the largest 8-connected component of a mask (nonzero = defect; 0: none)."""
+    if not binary.any():
+        return 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats((binary != 0).astype(np.uint8),
+                                                      connectivity=8)
+    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+
+
+def is_flagged(pred: np.ndarray, min_component: int = PART_MIN_COMPONENT) -> bool:
+    """Whether a predicted mask (values or indices) flags its part as defective."""
+    return largest_component(pred) >= min_component
+
+
 class PartCounts:
     """Part-level outcomes of inspection."""
 
@@ -141,5 +161,6 @@ def summarize(pixels: PixelCounts, parts: PartCounts, class_values: Sequence[int
         "parts": parts.parts,
         "detection_recall": _clean(parts.detection_recall()),
         "escapes": parts.escapes,
+        "good_parts": parts.false_rejects + parts.passed,
         "false_reject_rate": _clean(parts.false_reject_rate()),
     }

@@ -16,6 +16,7 @@ from typing import Any
 
 MIN_MIOU = 0.05  # below this a model finds (almost) nothing
 MAX_FALSE_REJECTS = 0.5  # above this it rejects most good parts
+MIN_GOOD_PARTS = 3  # fewer good validation parts than this say nothing about false rejects
 FEW_IMAGES = 20  # fewer training images than this: more labels are the first remedy
 SHORT_RUN_EPOCHS = 10  # fewer epochs than this (or a stopped run): training longer may help
 
@@ -60,7 +61,9 @@ def assess(metrics: dict[str, Any]) -> ModelVerdict:
     if miou < MIN_MIOU:
         reasons.append(f"it finds almost nothing (validation mIoU {miou:.3f})")
     false_rejects = metrics.get("false_reject_rate")
-    if false_rejects is not None and false_rejects > MAX_FALSE_REJECTS:
+    good = metrics.get("good_parts")  # absent in models validated before it was stored
+    judged = good is None or good >= MIN_GOOD_PARTS
+    if false_rejects is not None and judged and false_rejects > MAX_FALSE_REJECTS:
         reasons.append(f"it rejects {false_rejects:.0%} of the good parts")
     if not reasons:
         return ModelVerdict(True)

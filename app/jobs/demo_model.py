@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.core.metrics import PartCounts, PixelCounts, is_defective, summarize
+from app.core.metrics import PartCounts, PixelCounts, is_defective, is_flagged, summarize
 from app.core.model_quality import assess
 from app.jobs.context import JobContext
 
@@ -36,7 +36,7 @@ def train_demo_model(project, ctx: JobContext, truth: Sequence[tuple[int, np.nda
         for i, v in enumerate(values):
             index[mask == v] = i + 1
         pixels.add(index, pred)
-        parts.add(is_defective(index), is_defective(pred))
+        parts.add(is_defective(index), is_flagged(pred))
     metrics = summarize(pixels, parts, values)
     metrics.update(val_images=len(truth), train_images=result.images,
                    classes={str(c.value): c.name for c in project.classes.list()})

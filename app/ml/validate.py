@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch.nn as nn
 
-from app.core.metrics import PartCounts, PixelCounts, is_defective, summarize
+from app.core.metrics import PartCounts, PixelCounts, is_defective, is_flagged, summarize
 from app.ml.data import Sample
 from app.ml.device import DeviceConfig
 from app.ml.inference import predict_image, probs_to_index
@@ -45,7 +45,7 @@ def evaluate(
         pred = probs_to_index(probs)
         truth = mask_to_index(mask, class_values)
         pixels.add(truth, pred)
-        parts.add(is_defective(truth), is_defective(pred))
+        parts.add(is_defective(truth), is_flagged(pred))
         for c in range(len(class_values)):
             hit = truth == c + 1
             count = int(np.count_nonzero(hit))

@@ -44,3 +44,12 @@ def test_better_means_higher_validation_miou_then_soft_dice():
     assert not is_better({**GOOD, "miou": 0.01}, None)  # not useful beats nothing
     assert is_better({**GOOD, "miou": 0.06}, {**GOOD, "miou": 0.002})  # useless active one
     assert not is_better({"status": "completed"}, GOOD)  # no val metrics: a person decides
+
+
+def test_too_few_good_parts_say_nothing_about_false_rejects():
+    from app.core.model_quality import MIN_GOOD_PARTS, assess
+
+    one_good = {"miou": 0.4, "false_reject_rate": 1.0, "good_parts": 1}
+    assert assess(one_good).useful is True  # one good part flagged: no evidence either way
+    enough = {**one_good, "good_parts": MIN_GOOD_PARTS}
+    assert assess(enough).useful is False and "good parts" in assess(enough).reason

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from . import format as fmt
 
-COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "IoU per class", "Escapes",
+COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "Class IoU", "Escapes",
            "False rejects", "Status", "Verdict")
-PER_CLASS = "IoU per class"
+PER_CLASS = "Class IoU"
 WRAPPED = {"Model": 130, "Status": 100, "Verdict": 140}  # column -> width (px); text wraps in it
 NO_MODEL = "No model yet: label a few parts, then Train"
 IdRole = Qt.ItemDataRole.UserRole

@@ -30,7 +30,8 @@ def workspace(window, title: str):
     return next(ws for ws in window.workspaces() if ws.title == title)
 
 
-def shoot(project_path: Path) -> None:
+def shoot(project_path: Path, settings_dir: Path) -> None:
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.ui.main import configure_application
@@ -38,6 +39,10 @@ def shoot(project_path: Path) -> None:
 
     app = QApplication.instance() or QApplication(sys.argv)
     configure_application(app)
+    # a first start: no recent projects of whoever runs this, no remembered window state
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(settings_dir))
     w = MainWindow()
     w.resize(*SIZE)
     w.show()
@@ -52,7 +57,12 @@ def shoot(project_path: Path) -> None:
     w.grab().save(str(OUT / "label.png"))
     for name in ("Train", "Grade", "Review"):
         w.show_workspace(name)
-        settle(app, 6.0 if name == "Train" else 2.0)  # Train: the device probe reports
+        settle(app, 2.0)
+        if name == "Train":  # the device probe reports (seconds on a busy machine)
+            form = workspace(w, "Train").form
+            deadline = time.monotonic() + 60
+            while form.device.text().startswith("Detecting") and time.monotonic() < deadline:
+                settle(app, 0.5)
         w.grab().save(str(OUT / f"{name.lower()}.png"))
     w.close()
 
@@ -65,7 +75,7 @@ def main() -> int:
         started = time.perf_counter()
         path = build_demo_project(Path(tmp) / "demo", with_model=True)
         print(f"demo built in {time.perf_counter() - started:.1f} s", flush=True)
-        shoot(path)
+        shoot(path, Path(tmp) / "settings")
     print(f"screenshots in {OUT}")
     return 0
 

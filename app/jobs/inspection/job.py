@@ -12,14 +12,15 @@ from pathlib import Path
 from app.core.discover import collect_images
 from app.core.inspection_record import InspectionRecord
 from app.core.risk import RiskConfig
+from app.core.statuses import CANCELED
 from app.store.errors import ReadOnlyError
 
 from ..context import Canceled, JobContext
 from .inspector import PartInspector, StageTimes
-from .plan import PLAN_ACTION, _model_row, _plan, _recipe_row, default_run_name, run_plan
+from .plan import PLAN_ACTION, default_run_name, model_row, plan_paths, recipe_row, run_plan
 from .stages import Now, PartResult, StoreStage, graded, read_part, spare_cores
 
-STATUSES = ("running", "done", "canceled")
+STATUSES = ("running", "done", CANCELED)
 
 
 class InspectionCanceled(Canceled):
@@ -60,21 +61,21 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
     if run_id is None:
         if model_id is None or recipe_ref is None:
             raise ValueError("a new inspection run needs a model and a recipe")
-        recipe_row = _recipe_row(project, recipe_ref)
-        _model_row(project, model_id)
+        recipe = recipe_row(project, recipe_ref)
+        model_row(project, model_id)
         if images is None:
             raise ValueError("no images to inspect")
         paths, notes = collect_images(images)
-        plan = _plan(project, paths)
+        plan = plan_paths(project, paths)
         if not plan:
             raise ValueError("no images to inspect" + (f" ({notes[0]})" if notes else ""))
-        run = project.runs.create(name or default_run_name(), model_id, recipe_row.id)
+        run = project.runs.create(name or default_run_name(), model_id, recipe.id)
         project.audit.record(PLAN_ACTION, "inspection_run", run.id, images=plan)
     else:
         run = project.runs.get(run_id)
         if model_id is not None and model_id != run.model_id:
             raise ValueError(f"run {run.id} inspects with model {run.model_id}, not {model_id}")
-        if recipe_ref is not None and _recipe_row(project, recipe_ref).id != run.recipe_id:
+        if recipe_ref is not None and recipe_row(project, recipe_ref).id != run.recipe_id:
             ref = project.recipes.get_by_id(run.recipe_id).ref
             raise ValueError(f"run {run.id} grades with recipe {ref}, not {recipe_ref}")
         if run.model_id is None:
@@ -84,7 +85,7 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
             plan = run_plan(project, run.id)
         else:
             paths, notes = collect_images(images)
-            plan = _plan(project, paths)
+            plan = plan_paths(project, paths)
             if plan != run_plan(project, run.id):
                 project.audit.record(PLAN_ACTION, "inspection_run", run.id, images=plan)
         if not plan:
@@ -97,13 +98,13 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
         _work(project, run, plan, ctx, device, batch_size, risk_config, times, on_result,
               pipeline)
     except Canceled:
-        project.runs.set_status(run.id, "canceled")
+        project.runs.set_status(run.id, CANCELED)
         raise InspectionCanceled(run.id) from None
     except BaseException as e:
         try:  # the store knows running/canceled/done: an error stop is a resumable stop
             project.audit.record("run.error", "inspection_run", run.id,
                                  error=f"{type(e).__name__}: {e}")
-            project.runs.set_status(run.id, "canceled")
+            project.runs.set_status(run.id, CANCELED)
         except Exception as again:  # noqa: BLE001 - keep the original error
             ctx.log(f"could not mark run {run.id} as stopped: {again}")
         raise

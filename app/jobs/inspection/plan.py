@@ -29,7 +29,7 @@ def image_abspath(project, image_path: str) -> Path:
     return p if p.is_absolute() else Path(project.root) / p
 
 
-def _plan(project, paths: Sequence[Path]) -> list[str]:
+def plan_paths(project, paths: Sequence[Path]) -> list[str]:
     return list(dict.fromkeys(stored_path(project, p) for p in paths))
 
 
@@ -43,11 +43,11 @@ def run_plan(project, run_id: int) -> list[str]:
 
 def load_recipe(project, ref: str | int) -> Recipe:
     """A Recipe from name, name@version, or a recipe version id."""
-    body = _recipe_row(project, ref).body
+    body = recipe_row(project, ref).body
     return Recipe.from_dict(body)
 
 
-def _recipe_row(project, ref: str | int):
+def recipe_row(project, ref: str | int):
     try:
         if isinstance(ref, int):
             return project.recipes.get_by_id(ref)
@@ -58,7 +58,7 @@ def _recipe_row(project, ref: str | int):
         raise ValueError(f"bad recipe reference {ref!r}: use NAME or NAME@VERSION") from None
 
 
-def _model_row(project, model_id: int):
+def model_row(project, model_id: int):
     try:
         return project.models.get(model_id)
     except KeyError:

@@ -9,7 +9,10 @@ old word, so read stored statuses through `normalize_status`.
 
 from __future__ import annotations
 
+RUNNING = "running"
+DONE = "done"
 CANCELED = "canceled"
+RUN_STATUSES = (RUNNING, DONE, CANCELED)  # an inspection run's (the store's CHECK holds these)
 _OLD_SPELLINGS = {"cancelled": CANCELED}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from app.core.discover import collect_images
 from app.core.inspection_record import InspectionRecord
 from app.core.risk import RiskConfig
-from app.core.statuses import CANCELED
+from app.core.statuses import CANCELED, RUN_STATUSES
 from app.store.errors import ReadOnlyError
 
 from ..context import Canceled, JobContext
@@ -20,7 +20,7 @@ from .inspector import PartInspector, StageTimes
 from .plan import PLAN_ACTION, default_run_name, model_row, plan_paths, recipe_row, run_plan
 from .stages import Now, PartResult, StoreStage, graded, read_part, spare_cores
 
-STATUSES = ("running", "done", CANCELED)
+STATUSES = RUN_STATUSES
 
 
 class InspectionCanceled(Canceled):

@@ -36,7 +36,7 @@ CLASSES = ("Blowhole", "Break", "Crack", "Fray", "Uneven")
 
 def pick_images(n: int) -> list[Path]:
     """n images spread evenly over the sorted dataset (every class, good parts included)."""
-    from app.jobs.inspection import collect_images
+    from app.core.discover import collect_images
 
     paths, _ = collect_images([DATASET])
     step = max(len(paths) / n, 1.0)

@@ -122,7 +122,7 @@ def summary_lines(project, row) -> list[str]:
         if r.error is not None:
             why = f"error: {r.error}"
         else:
-            texts = [x.get("text", "") for x in r.reasons if x.get("kind") != "note"]
+            texts = [x.text for x in r.reasons if not x.is_note]
             why = texts[0] if texts else ""
         lines.append(f"  {r.risk:4.2f}  {r.grade or '-':<7} {r.image_path}: {why}")
     if len(flagged) > SHOW_FLAGGED:

@@ -16,6 +16,8 @@ import signal
 import sys
 from pathlib import Path
 
+from app.core.statuses import CANCELED
+
 from .numbers import float_above, int_at_least
 
 EPILOG = """\
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     row = outcome.model
     print("\n".join(summary(row) + predictions_summary(outcome)))
-    return 130 if row.metrics.get("status") == "cancelled" else 0
+    return 130 if row.metrics.get("status") == CANCELED else 0
 
 
 def _spec(project, args, device_kind: str):
@@ -225,7 +227,7 @@ def summary(row) -> list[str]:
     m = row.metrics
     names = m.get("classes", {})
     status = {"completed": "finished", "early_stopped": "stopped early (no better val score)",
-              "cancelled": "interrupted"}.get(m.get("status"), m.get("status", ""))
+              CANCELED: "interrupted"}.get(m.get("status"), m.get("status", ""))
     planned = (f"budget {m['budget_minutes']:g} min, {m.get('run_seconds', 0):.0f} s used"
                if m.get("budget_minutes") else f"planned {m.get('epochs_planned')}")
     lines = [f"Model {row.id} registered: {row.name}",

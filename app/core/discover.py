@@ -272,3 +272,19 @@ class _MaskIndex:
             # Images before labelme files: a raster mask is what the labeler last saw.
             out += sorted(hits, key=lambda p: (p.suffix.lower() == LABELME_EXT, p.name))
         return out
+
+
+def collect_images(items: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """Image files from files and folders (recursive, sorted, masks beside images left out);
+    notes about what a folder held that is not an image. Files are taken as given."""
+    paths: list[Path] = []
+    notes: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = discover(p)
+            paths += [c.image for c in found.candidates]
+            notes += [f"{s.path}: {s.reason}" for s in found.skipped]
+        else:
+            paths.append(p)
+    return paths, notes

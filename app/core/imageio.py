@@ -6,7 +6,6 @@ failure is an ``ImageReadError`` with a reason a person can read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from typing import BinaryIO
 
 import cv2
 import numpy as np
+
+from .hashing import sha256_file  # noqa: F401 - the project's file hash, named here too
 
 DEFAULT_MAX_PIXELS = 60_000_000
 
@@ -161,17 +162,6 @@ def save_mask_png(path: str | os.PathLike, mask: np.ndarray) -> None:
 def _check_mask(mask: np.ndarray) -> None:
     if mask.dtype != np.uint8 or mask.ndim != 2:
         raise ValueError(f"a mask must be uint8 (H, W), got {mask.dtype} {mask.shape}")
-
-
-def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks (50 MP images never sit in memory twice)."""
-    digest = hashlib.sha256()
-    buf = bytearray(chunk_size)
-    view = memoryview(buf)
-    with open(path, "rb") as f:
-        while n := f.readinto(buf):
-            digest.update(view[:n])
-    return digest.hexdigest()
 
 
 # --- header parsers ----------------------------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .statuses import CANCELED
+
 MIN_MIOU = 0.05  # below this a model finds (almost) nothing
 MAX_FALSE_REJECTS = 0.5  # above this it rejects most good parts
 MIN_GOOD_PARTS = 3  # fewer good validation parts than this say nothing about false rejects
@@ -76,7 +78,7 @@ def _suggestion(metrics: dict[str, Any]) -> str:
     if train_images is not None and train_images < FEW_IMAGES:
         tips.append(f"label more images (it learned from {train_images})")
     epochs = metrics.get("epochs_done")
-    if metrics.get("status") == "cancelled" or (epochs is not None and epochs < SHORT_RUN_EPOCHS):
+    if metrics.get("status") == CANCELED or (epochs is not None and epochs < SHORT_RUN_EPOCHS):
         tips.append("train longer")
     if not tips:
         tips = ["label more images", "train longer"]

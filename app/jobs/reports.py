@@ -13,8 +13,8 @@ watcher never reads half a file):
   flags) are joined with "; ".
 - results.json: {"format": "defect-studio.inspection-report", "version": 1, "run", "columns",
   "parts": [the CSV row with typed values (lists stay lists) + "reason_details" (structured,
-  as stored) + "components"], "summary", "audit": the run's audit rows (run created, status
-  changes, review decisions), oldest first}.
+  as stored: app.core.inspection_record) + "components"], "summary", "audit": the run's audit
+  rows (run created, status changes, review decisions), oldest first}.
 - summary.json: counts per model grade and per final grade, errors, flagged, reviewed,
   overridden; a defect Pareto by class and by zone (counts of stored components; a component
   touching two zones counts in each), and the chart file names.
@@ -113,9 +113,8 @@ def part_row(result, info: RunInfo) -> dict:
         "file": result.image_path,
         "sha256": result.sha256,
         "grade": result.grade,
-        "reasons": [r.get("text", "") for r in result.reasons if r.get("kind") not in
-                    ("borderline", "note")],
-        "flags": [r.get("text", "") for r in result.reasons if r.get("kind") == "borderline"],
+        "reasons": [r.text for r in result.reasons if r.is_grade_reason],
+        "flags": [r.text for r in result.reasons if r.is_borderline],
         "risk": round(float(result.risk), 4),
         "flagged": bool(result.flagged),
         "error": result.error,
@@ -181,11 +180,11 @@ def run_summary(project, run_id: int, results=None, info: RunInfo | None = None)
     best = info.grades[0] if info.grades else "OK"
     for r in results:
         for c in r.components:
-            name = str(c.get("class") or f"class {c.get('class_value')}")
+            name = c.class_label()
             classes[name] += 1
-            if c.get("grade") not in (None, best):
+            if c.grade not in (None, best):
                 rejecting[name] += 1
-            for z in c.get("zones") or {}:
+            for z in c.zones:
                 zones[z] += 1
     by_class = [{**i.to_dict(), "rejecting": rejecting[i.name]} for i in pareto(classes)]
     return {
@@ -232,7 +231,8 @@ def write_report(project, run_id: int, out_dir: str | Path,
     ctx.progress(1, 4, "Writing the CSV and JSON")
     files = ReportFiles(out / "results.csv", out / "results.json", out / "summary.json")
     write_csv(rows, files.csv)
-    parts = [{**row, "reason_details": r.reasons, "components": r.components}
+    parts = [{**row, "reason_details": [x.to_dict() for x in r.reasons],
+              "components": [c.to_dict() for c in r.components]}
              for row, r in zip(rows, results, strict=True)]
     doc = {
         "format": FORMAT,

@@ -11,7 +11,7 @@ Layout beside the project (`project.models.folder`, i.e. `<project>.models/`):
                                      even when their run is resumed.
 
 Stopping (ctx.cancel()) ends training within a batch; the best checkpoint so far is registered
-and returned (its metrics say "status": "cancelled"), and the run stays resumable. Stopping
+and returned (its metrics say "status": "canceled"), and the run stays resumable. Stopping
 before the first epoch finished raises Canceled. A model earns its place: it becomes the active
 model only when it beats the active one on the validation split (app.core.model_quality); a
 model that finds nothing is stored as "not useful yet" with the reason and what to do, and
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.model_quality import VERDICT_KEY, assess
+from app.core.statuses import CANCELED, normalize_status
 from app.ml.project_data import ProjectData, build_project_data, default_project_spec
 from app.ml.spec import ModelSpec
 from app.store.errors import ReadOnlyError
@@ -43,7 +44,7 @@ from .context import Canceled, JobContext
 
 RUNS = "runs"
 RUN_FILE = "run.json"
-RESUMABLE = ("running", "cancelled", "failed")
+RESUMABLE = ("running", CANCELED, "failed")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def find_resumable(project) -> RunInfo | None:
     for folder in sorted((p for p in root.iterdir() if p.is_dir()), reverse=True):
         doc = _read_run(folder)
         last = folder / "last"
-        if (doc is None or doc.get("status") not in RESUMABLE
+        status = normalize_status(doc.get("status")) if doc is not None else None
+        if (status not in RESUMABLE
                 or not (last / "train_state.json").is_file()):
             continue
         try:
@@ -126,7 +128,7 @@ def find_resumable(project) -> RunInfo | None:
             spec = ModelSpec.from_dict(doc["spec"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        return RunInfo(folder, folder.name, spec, doc.get("config", {}), doc["status"],
+        return RunInfo(folder, folder.name, spec, doc.get("config", {}), status,
                        int(meta.get("epoch", 0)))
     return None
 
@@ -314,7 +316,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
     if result.best_dir is None:
         if not (folder / "last" / "train_state.json").is_file():
             shutil.rmtree(folder, ignore_errors=True)  # nothing to resume from either
-        if result.status == "cancelled":
+        if result.status == CANCELED:
             raise Canceled()
         from app.ml.trainer import TrainingError
 
@@ -324,7 +326,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
         raise TrainingError("Training ended without a model (no epoch finished)")
     row = _register(project, name if not run else _new_name(project, spec), result, data, config,
                     reuse=run is not None)
-    if result.status != "cancelled":
+    if result.status != CANCELED:
         shutil.rmtree(folder, ignore_errors=True)  # nothing left to resume
     ctx.log(promote(project, row))
     ctx.progress(forward.total, forward.total, f"Model {row.name} registered")

@@ -24,6 +24,7 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
 
+from app.core.statuses import CANCELED
 from app.ml import train_state
 from app.ml.augment import AugmentConfig
 from app.ml.checkpoint import (
@@ -89,7 +90,7 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    status: str  # "completed", "early_stopped" or "cancelled"
+    status: str  # "completed", "early_stopped" or "canceled" (app.core.statuses)
     best_dir: Path | None
     last_dir: Path | None
     best_epoch: int | None
@@ -109,7 +110,7 @@ class TrainResult:
             else None
 
 
-class _Cancelled(Exception):
+class _Canceled(Exception):
     pass
 
 
@@ -129,7 +130,7 @@ class _StopFlag:
                                         self.clock() >= self.deadline)
 
     def error(self) -> Exception:
-        return _Cancelled() if self.cancel.is_set() else _TimeUp()
+        return _Canceled() if self.cancel.is_set() else _TimeUp()
 
 
 class _Callbacks:
@@ -373,7 +374,7 @@ class Trainer:
                     self.dev, self.config.val_overlap, batch, self.cancel,
                 )
             except InferenceCancelled:
-                raise _Cancelled() from None
+                raise _Canceled() from None
             except RuntimeError as e:
                 if not _is_oom(e, self.dev.kind) or batch <= 1:
                     raise
@@ -417,9 +418,9 @@ class Trainer:
                     break  # not one step in this epoch: the weights are those already saved
                 t_val = self.clock()
                 metrics = self._validate() if self.val_samples else {}
-            except _Cancelled:
-                status = "cancelled"
-                self._message("Training cancelled; the best model so far is kept")
+            except _Canceled:
+                status = CANCELED
+                self._message("Training canceled; the best model so far is kept")
                 break
             metrics.update(epoch=epoch, train_loss=round(train_loss, 6),
                            lr=self.optimizer.param_groups[0]["lr"],

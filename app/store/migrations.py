@@ -218,6 +218,18 @@ def _v5(conn: Connection) -> None:
                          (rows[-1][0], prev))
 
 
+# One spelling for stopped work: "canceled", as inspection runs always wrote it. Training wrote
+# "cancelled" into a model's metrics; those rows move over. Audit rows that copied the metrics
+# ("model.register") are history and keep their word: app.core.status.normalize_status reads
+# both. Inspection results carry the format version of their record (app.core.inspection_record):
+# rows written before have 0.
+_V6 = """
+UPDATE models SET metrics = json_set(metrics, '$.status', 'canceled')
+WHERE json_valid(metrics) AND json_extract(metrics, '$.status') = 'cancelled';
+ALTER TABLE inspection_results ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0;
+"""
+
+
 def _script(ddl: str) -> Callable[[Connection], None]:
     def step(conn: Connection) -> None:
         for statement in _split(ddl):
@@ -239,7 +251,7 @@ def _split(ddl: str) -> list[str]:
 
 
 STEPS: list[Callable[[Connection], None]] = [
-    _script(_V1), _script(_V2), _script(_V3), _script(_V4), _v5]
+    _script(_V1), _script(_V2), _script(_V3), _script(_V4), _v5, _script(_V6)]
 SCHEMA_VERSION = len(STEPS)
 CHAIN_VERSION = STEPS.index(_v5) + 1  # the first version whose audit rows form a hash chain
 

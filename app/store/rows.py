@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.inspection_record import (
+    RECORD_VERSION,
+    InspectionRecord,
+    StoredComponent,
+    StoredReason,
+)
+
 
 @dataclass(frozen=True)
 class DefectClassRow:
@@ -125,20 +132,28 @@ class RunRow:
 
 @dataclass(frozen=True)
 class ResultRow:
-    """One part graded in an inspection run; `decision` is the latest review decision, if any."""
+    """One part graded in an inspection run; `decision` is the latest review decision, if any.
+    Its stored record's fields, typed (app.core.inspection_record), whatever build wrote it."""
 
     id: int
     run_id: int
     image_path: str
     sha256: str
     grade: str | None
-    reasons: list
-    components: list
+    reasons: list[StoredReason]
+    components: list[StoredComponent]
     risk: float
     flagged: bool
     error: str | None
     created_at: str
     decision: DecisionRow | None = None
+    record_version: int = RECORD_VERSION
+
+    @property
+    def record(self) -> InspectionRecord:
+        return InspectionRecord(self.grade, tuple(self.reasons), tuple(self.components),
+                                self.risk, self.flagged, self.error, self.sha256,
+                                self.record_version)
 
     @property
     def final_grade(self) -> str | None:

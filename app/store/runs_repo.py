@@ -10,6 +10,8 @@ import json
 
 from sqlalchemy import func, select
 
+from app.core.inspection_record import InspectionRecord
+
 from .audit_repo import record
 from .database import Database, utcnow
 from .rows import DecisionRow, ResultRow, RunRow
@@ -29,9 +31,13 @@ def _decision(d: ReviewDecision) -> DecisionRow:
 
 
 def _result(r: InspectionResult, decision: ReviewDecision | None) -> ResultRow:
-    return ResultRow(r.id, r.run_id, r.image_path, r.sha256, r.grade, json.loads(r.reasons),
-                     json.loads(r.components), r.risk, bool(r.flagged), r.error, r.created_at,
-                     _decision(decision) if decision is not None else None)
+    rec = InspectionRecord.from_dict({
+        "version": r.record_version, "sha256": r.sha256, "grade": r.grade,
+        "reasons": json.loads(r.reasons), "components": json.loads(r.components),
+        "risk": r.risk, "flagged": r.flagged, "error": r.error})
+    return ResultRow(r.id, r.run_id, r.image_path, rec.sha256, rec.grade, list(rec.reasons),
+                     list(rec.components), rec.risk, rec.flagged, rec.error, r.created_at,
+                     _decision(decision) if decision is not None else None, rec.version)
 
 
 class RunsRepo:
@@ -72,20 +78,20 @@ class RunsRepo:
             return set(s.scalars(select(InspectionResult.image_path)
                                  .where(InspectionResult.run_id == run_id)))
 
-    def add_result(self, run_id: int, image_path: str, sha256: str, *, grade: str | None,
-                   reasons: list, components: list, risk: float = 0.0, flagged: bool = False,
-                   error: str | None = None) -> int | None:
-        """Stores one part's result; returns its id, or None if the part was already done."""
+    def add_result(self, run_id: int, image_path: str, record: InspectionRecord) -> int | None:
+        """Stores one part's record; returns its id, or None if the part was already done."""
         with self._db.session() as s:
             exists = s.scalar(select(InspectionResult.id).where(
                 InspectionResult.run_id == run_id, InspectionResult.image_path == image_path))
             if exists is not None:
                 return None
+            d = record.to_dict()
             r = InspectionResult(
-                run_id=run_id, image_path=image_path, sha256=sha256, grade=grade,
-                reasons=json.dumps(reasons, default=str),
-                components=json.dumps(components, default=str), risk=float(risk),
-                flagged=flagged, error=error, created_at=utcnow())
+                run_id=run_id, image_path=image_path, sha256=record.sha256,
+                grade=record.grade, reasons=json.dumps(d["reasons"], default=str),
+                components=json.dumps(d["components"], default=str), risk=float(record.risk),
+                flagged=record.flagged, error=record.error, created_at=utcnow(),
+                record_version=record.version)
             s.add(r)
             s.flush()
             return r.id

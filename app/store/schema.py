@@ -146,6 +146,7 @@ class InspectionResult(Base):
     flagged: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None]
     created_at: Mapped[str]
+    record_version: Mapped[int] = mapped_column(default=0)  # app.core.inspection_record
 
 
 class ReviewDecision(Base):

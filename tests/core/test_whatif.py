@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.core.grading import ClassSetting, GradeScale, Recipe, Rule, grade
+from app.core.inspection_record import InspectionRecord
 from app.core.whatif import (
     SWEEP_THRESHOLDS,
     Case,
@@ -207,8 +208,8 @@ def test_sync_reads_the_project_once_and_follows_changes(tmp_path):
         # a reviewer's grade of the same file (matched by sha256) is a second truth
         row = p.images.get(image_id)
         run = p.runs.create("line", model_id, p.recipes.get("part").id)
-        result = p.runs.add_result(run.id, row.rel_path, row.sha256, grade="OK", reasons=[],
-                                   components=[])
+        result = p.runs.add_result(run.id, row.rel_path, InspectionRecord(
+            "OK", sha256=row.sha256))
         p.runs.decide(result, "override", "REWORK", reason="too big")
         cache.sync(p, model_id)
         r = cache.evaluate(recipe)

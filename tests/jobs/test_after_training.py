@@ -73,7 +73,7 @@ def test_stop_during_training_still_predicts_unless_told_not_to(tiny):
     ctx = JobContext()
     ui = train_then_predict(tiny, TINY, config(epochs=20), ctx,
                             on_event=stop_after_first_epoch(ctx))
-    assert ui.model.metrics["status"] == "cancelled"
+    assert ui.model.metrics["status"] == "canceled"
     assert len(ui.predictions.predicted) == 8 and not ctx.canceled
 
     ctx = JobContext()

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from app.core.grading import ClassSetting, Polygon, Recipe, Rule, Zone, ZoneSet
+from app.core.inspection_record import RECORD_VERSION
 from app.jobs.context import Canceled, JobContext
 from app.jobs.inspection import (
     MAX_COMPONENTS,
@@ -130,18 +131,19 @@ def test_a_run_grades_every_part_and_keeps_the_unreadable_one_with_its_reason(li
     assert [Path(r.image_path).stem for r in results] == ["bad", "p64", "p48", "p44", "p36"]
     assert not parts["p36"].flagged and parts["p36"].risk == 0.0
     assert parts["p44"].flagged and 0 < parts["p44"].risk < 1 / 3  # OK, but near a limit
-    flags = [r for r in parts["p44"].reasons if r["kind"] == "borderline"]
-    assert [f["check"] for f in flags] == ["measurement"] and flags[0]["limit"] == 2000
+    flags = [r for r in parts["p44"].reasons if r.kind == "borderline"]
+    assert [f.check for f in flags] == ["measurement"] and flags[0].limit == 2000
 
     (c,) = parts["p48"].components
-    assert c["class"] == "spot" and c["grade"] == "REWORK" and c["bbox"] == [0, 0, 48, 48]
-    assert c["area_mm2"] == 48 * 48 and c["length_mm"] == 48
-    assert c["zones"] == {"whole-image": 38 * 48, "edge": 10 * 48}
-    assert c["max_prob"] == pytest.approx(0.9, abs=0.01)
-    assert sorted(map(tuple, c["contour"])) == [(0, 0), (0, 47), (47, 0), (47, 47)]  # outline
-    texts = [r["text"] for r in parts["p48"].reasons if r["kind"] == "area"]
+    assert c.class_name == "spot" and c.grade == "REWORK" and c.bbox == (0, 0, 48, 48)
+    assert c.area_mm2 == 48 * 48 and c.length_mm == 48
+    assert c.zones == {"whole-image": 38 * 48, "edge": 10 * 48}
+    assert c.max_prob == pytest.approx(0.9, abs=0.01)
+    assert sorted(c.outline) == [(0, 0), (0, 47), (47, 0), (47, 47)]  # outline
+    texts = [r.text for r in parts["p48"].reasons if r.kind == "area"]
     assert texts == ["spot 2304 px in whole-image exceeds max area 2000 px -> REWORK"]
-    assert parts["p48"].reasons[0]["value"] == 2304 and parts["p48"].reasons[0]["limit"] == 2000
+    assert parts["p48"].reasons[0].value == 2304 and parts["p48"].reasons[0].limit == 2000
+    assert parts["p48"].record_version == RECORD_VERSION
     assert parts["p48"].image_path == "lot/p48.png"  # relative: inside the project folder
     assert image_abspath(project, parts["p48"].image_path) == folder / "p48.png"
 
@@ -235,16 +237,16 @@ def test_the_review_can_reinspect_a_stored_part(line):
         inspector.close()
     assert outcome.verdict.grade == stored.grade and outcome.probs.shape == (1, 48, 48)
     record = outcome.record(inspector.recipe, inspector.class_names)
-    assert record["components"] == stored.components and record["risk"] == stored.risk
+    assert list(record.components) == stored.components and record.risk == stored.risk
 
 
 def test_every_way_of_running_gives_the_same_results(line, monkeypatch):
-    import app.jobs.inspection as inspection
+    import app.jobs.inspection.job as inspection
 
     project, model_id, folder = line
     a = inspect(project, [folder], model_id, "size", JobContext())  # grades beside the model
     b = inspect(project, str(folder), model_id, "size", JobContext(), pipeline=False)
-    monkeypatch.setattr(inspection, "_spare_cores", lambda inspector: False)
+    monkeypatch.setattr(inspection, "spare_cores", lambda inspector: False)
     c = inspect(project, [folder], model_id, "size", JobContext())  # grades on the job thread
 
     def fields(run_id):
@@ -300,10 +302,10 @@ def test_many_components_are_capped_but_every_graded_one_is_kept():
     verdict = grade(probs, [1], recipe)
     record = result_record(verdict, assess(verdict, recipe, probs, [1]), recipe)
     assert len(verdict.components) > MAX_COMPONENTS
-    assert len(record["components"]) == MAX_COMPONENTS
-    assert record["components"][0]["grade"] == "SCRAP" and record["grade"] == "SCRAP"
-    note = record["reasons"][-1]
-    assert note["kind"] == "note" and note["value"] == len(verdict.components) - MAX_COMPONENTS
+    assert len(record.components) == MAX_COMPONENTS
+    assert record.components[0].grade == "SCRAP" and record.grade == "SCRAP"
+    note = record.reasons[-1]
+    assert note.kind == "note" and note.value == len(verdict.components) - MAX_COMPONENTS
 
 
 def test_stored_outlines_are_simplified_but_keep_the_shape():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -102,9 +103,15 @@ def test_stop_keeps_the_best_so_far_and_resume_finishes(tiny):
             ctx.cancel()
 
     row = train_project(tiny, TINY, config(epochs=50), ctx, on_event=on_event)
-    assert row.metrics["status"] == "cancelled" and row.metrics["epochs_done"] == 1
+    assert row.metrics["status"] == "canceled" and row.metrics["epochs_done"] == 1
     run = find_resumable(tiny)
     assert run is not None and run.epochs_done == 1 and run.spec == TINY
+    assert run.status == "canceled"
+    # A run an older build stopped says "cancelled" in its run.json: it resumes all the same.
+    doc = json.loads((run.folder / "run.json").read_text(encoding="utf-8"))
+    (run.folder / "run.json").write_text(json.dumps({**doc, "status": "cancelled"}),
+                                         encoding="utf-8")
+    assert find_resumable(tiny).status == "canceled"
     assert (tiny.models.path(row) / WEIGHTS_NAME).is_file()
 
     events = []

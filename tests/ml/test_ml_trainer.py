@@ -80,7 +80,7 @@ def test_cancel_is_honoured_fast_and_keeps_the_best(tmp_path):
     rec = Record(stop_at_step=6, cancel=cancel)  # inside the second epoch
     result = trainer(tmp_path, [rec], cancel, epochs=5).fit()
     assert time.perf_counter() - rec.cancelled_at < 2.0
-    assert result.status == "cancelled" and result.epochs_done == 1
+    assert result.status == "canceled" and result.epochs_done == 1
     assert result.best_dir is not None and (result.best_dir / "weights.safetensors").is_file()
     assert max(s for s, _ in rec.steps) == 6
 
@@ -137,7 +137,7 @@ def test_early_stopping_and_no_validation(tmp_path, monkeypatch):
 
 def test_stop_lands_inside_a_step_and_the_model_is_left_without_hooks(tmp_path):
     """Cancel set while a step's loss is computed: its backward is cut short, no optimizer
-    step happens, fit reports "cancelled", and the model keeps no interrupt hooks."""
+    step happens, fit reports "canceled", and the model keeps no interrupt hooks."""
     cancel = threading.Event()
     rec = Record()
     t = trainer(tmp_path, [rec], cancel=cancel)
@@ -158,7 +158,7 @@ def test_stop_lands_inside_a_step_and_the_model_is_left_without_hooks(tmp_path):
 
     t._setup = setup
     result = t.fit()
-    assert result.status == "cancelled"
+    assert result.status == "canceled"
     assert [s for s, _ in rec.steps] == [1, 2]  # step 3 never finished
     assert len(calls) == 3
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in t.model.modules())

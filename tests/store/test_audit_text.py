@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 import app
+from app.core.inspection_record import InspectionRecord
 from app.store import user
 from app.store.audit_text import SENTENCES, AuditNames, sentence
 from app.store.rows import AuditRow
@@ -48,8 +49,8 @@ def test_sentences_from_a_real_project(project, tmp_path, monkeypatch):
     project.settings.set("mm_per_pixel", 0.02)
     recipe = project.recipes.save("housing", {"t": 0.5})
     run = project.runs.create("lot 42", None, recipe.id)
-    rid = project.runs.add_result(run.id, str(tmp_path / "lot" / "part-07.png"), "h",
-                                  grade="REWORK", reasons=[], components=[])
+    rid = project.runs.add_result(run.id, str(tmp_path / "lot" / "part-07.png"), InspectionRecord(
+        "REWORK", sha256="h"))
     project.runs.decide(rid, "override", "OK", reason="porosity within limit")
     project.runs.decide(rid, "to_labeling", "OK")
     project.runs.set_status(run.id, "done")

@@ -4,6 +4,8 @@ import sqlite3
 
 import pytest
 
+from app.core.inspection_record import InspectionRecord
+
 
 def make_run(project):
     recipe = project.recipes.save("housing", {"t": 0.5})
@@ -12,22 +14,23 @@ def make_run(project):
 
 def test_results_are_unique_per_part_and_sorted_by_risk(project):
     run = make_run(project)
-    a = project.runs.add_result(run.id, "a.png", "h1", grade="OK", reasons=[], components=[],
-                                risk=0.1)
-    b = project.runs.add_result(run.id, "b.png", "h2", grade="SCRAP", reasons=["crack"],
-                                components=[{"area_mm2": 1.0}], risk=0.9, flagged=True)
-    assert project.runs.add_result(run.id, "a.png", "h1", grade="OK", reasons=[],
-                                   components=[]) is None  # resumed run skips it
+    a = project.runs.add_result(run.id, "a.png", InspectionRecord("OK", sha256="h1",
+                                                                  risk=0.1))
+    b = project.runs.add_result(run.id, "b.png", InspectionRecord.from_dict(dict(
+        sha256="h2", grade="SCRAP", reasons=["crack"], components=[{"area_mm2": 1.0}], risk=0.9,
+        flagged=True)))
+    assert project.runs.add_result(run.id, "a.png", InspectionRecord(
+        "OK", sha256="h1")) is None  # resumed run skips it
     assert [r.id for r in project.runs.results(run.id)] == [b, a]
     assert [r.id for r in project.runs.results(run.id, flagged_only=True)] == [b]
     assert project.runs.done_paths(run.id) == {"a.png", "b.png"}
-    assert project.runs.result(b).components == [{"area_mm2": 1.0}]
+    assert [c.area_mm2 for c in project.runs.result(b).components] == [1.0]
 
 
 def test_decisions_are_latest_wins_and_audited(project):
     run = make_run(project)
-    rid = project.runs.add_result(run.id, "a.png", "h", grade="SCRAP", reasons=[], components=[],
-                                  flagged=True)
+    rid = project.runs.add_result(run.id, "a.png", InspectionRecord("SCRAP", sha256="h",
+                                                                   flagged=True))
     project.runs.decide(rid, "confirm", "SCRAP", seconds=2.5)
     with pytest.raises(ValueError, match="reason"):
         project.runs.decide(rid, "override", "OK")

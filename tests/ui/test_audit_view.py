@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.core.inspection_record import InspectionRecord
 from app.store import Project
 from app.ui.audit import AuditView
 from app.ui.audit.model import detail_text
@@ -14,10 +15,8 @@ def project(tmp_path):
     p = Project.create(tmp_path / "audit.dsproj")
     recipe = p.recipes.save("housing", {"t": 0.5})
     run = p.runs.create("lot 7", None, recipe.id)
-    a = p.runs.add_result(run.id, "a.png", "h1", grade="SCRAP", reasons=[], components=[],
-                          flagged=True)
-    b = p.runs.add_result(run.id, "b.png", "h2", grade="REWORK", reasons=[], components=[],
-                          flagged=True)
+    a = p.runs.add_result(run.id, "a.png", InspectionRecord("SCRAP", sha256="h1", flagged=True))
+    b = p.runs.add_result(run.id, "b.png", InspectionRecord("REWORK", sha256="h2", flagged=True))
     p.runs.decide(a, "confirm", "SCRAP", seconds=1.5)
     p.runs.decide(b, "override", "OK", reason="reflection: lamp at 45°", seconds=4.0)
     yield p

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.grading import GradeScale
+from app.core.inspection_record import StoredComponent
 from app.ui.review.caption_layout import overlaps, place_captions
 from app.ui.review.part_view import PartView, outlines_for
 
@@ -47,9 +48,9 @@ def test_part_view_captions_do_not_overlap(qtbot):
     view.resize(640, 480)
     view.show()
     pixels = np.full((120, 160), 90, np.uint8)
-    comps = [{"class": "crack", "grade": "SCRAP", "bbox": [40 + 3 * i, 50 + 2 * i, 8, 8]}
+    comps = [StoredComponent(1, "crack", "SCRAP", (40 + 3 * i, 50 + 2 * i, 8, 8))
              for i in range(5)]
-    outlines = outlines_for(comps, GradeScale(), lambda c: f"{c['class']} {c['grade']}")
+    outlines = outlines_for(comps, GradeScale(), lambda c: f"{c.class_name} {c.grade}")
     view.show_part(pixels, pixels, None, outlines)
     view.title = "part-07.png"
     view.fit()

@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton
 
+from app.core.inspection_record import InspectionRecord
 from app.ui.review.workspace import ReviewWorkspace
 
 from .test_review_workspace import build_project, component, write_png
@@ -38,8 +39,9 @@ def review(qtbot, bare_window, tmp_path):
         c["borderline"] = ["area"]
     reasons = [{"kind": "area", "text": "crack too big in sealing face"}] + \
         [{"kind": "borderline", "text": "crack near threshold"}] * 5
-    p.runs.add_result(run.id, img.path, img.sha256, grade="SCRAP", reasons=reasons,
-                      components=comps, risk=0.95, flagged=True)
+    p.runs.add_result(run.id, img.path, InspectionRecord.from_dict(dict(
+        sha256=img.sha256, grade="SCRAP", reasons=reasons, components=comps, risk=0.95,
+        flagged=True)))
     path = p.path
     p.close()
     window = bare_window

@@ -3,16 +3,18 @@
 import numpy as np
 
 from app.core.grading import GradeScale
+from app.core.inspection_record import StoredComponent
 from app.store.rows import DecisionRow, ResultRow
 from app.ui.review.labeling import boxes_mask
-from app.ui.review.parts import component_class, component_zones, merged_lines, reason_text
+from app.ui.review.parts import merged_lines, result_classes, result_zones
 from app.ui.review.queue import QueueFilter, ReviewQueue
 
 
 def result(rid, grade, risk, flagged=False, comps=(), decided=None, error=None):
     decision = None if decided is None else DecisionRow(
         1, rid, "confirm", decided, "", 2.0, "me", "t")
-    return ResultRow(rid, 1, f"p{rid}.png", "", grade, [], list(comps), risk, flagged, error,
+    return ResultRow(rid, 1, f"p{rid}.png", "", grade, [],
+                     [StoredComponent.from_dict(c) for c in comps], risk, flagged, error,
                      "t", decision)
 
 
@@ -66,18 +68,18 @@ def test_repeated_lines_are_merged_with_a_count():
     assert merged_lines([]) == []
 
 
-def test_result_facts_read_either_spelling():
-    assert component_class({"class_value": 2}, {2: "pore"}) == "pore"
-    assert component_class({"class": "crack", "class_value": 1}) == "crack"
-    assert component_zones({"zones": ["a", "b"]}) == ["a", "b"]
-    assert reason_text({"kind": "borderline", "text": "close"}) == "borderline: close"
-    assert reason_text("plain") == "plain"
+def test_result_facts_name_classes_and_zones_of_old_and_new_rows():
+    r = result(1, "SCRAP", 0.9, comps=[{"class_value": 2, "zones": ["a", "b"]},  # version 0
+                                       comp("crack", "seal")])
+    assert result_classes(r, {2: "pore"}) == {"pore", "crack"}
+    assert result_classes(r) == {"class 2", "crack"}
+    assert result_zones(r) == {"a", "b", "seal"}
 
 
 def test_boxes_mask_fills_each_box_with_its_class_small_on_top():
     comps = [{"class_value": 2, "bbox": [1, 1, 2, 2], "area_px": 4},
              {"class_value": 1, "bbox": [0, 0, 5, 4], "area_px": 20},
              {"class_value": 0, "bbox": [0, 0, 9, 9]}]
-    mask = boxes_mask(comps, (6, 8))
+    mask = boxes_mask([StoredComponent.from_dict(c) for c in comps], (6, 8))
     assert mask[0, 0] == 1 and mask[1, 1] == 2 and mask[5, 7] == 0
     assert np.count_nonzero(mask) == 20

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 import app.jobs.inspection as inspection
+from app.core.inspection_record import InspectionRecord
 from app.ui import actions
 from app.ui.review.workspace import ReviewWorkspace
 
@@ -30,8 +31,8 @@ def fake_inspect(monkeypatch):
             run_id = project.runs.create(name, model_id, recipe.id).id
         for i, path in enumerate(images or []):
             ctx.progress(i, len(images), f"Inspecting {path}")
-            rid = project.runs.add_result(run_id, str(path), "", grade="SCRAP", reasons=[],
-                                          components=[], risk=0.5 + i / 10, flagged=True)
+            rid = project.runs.add_result(run_id, str(path), InspectionRecord(
+                "SCRAP", risk=0.5 + i / 10, flagged=True))
             if on_result is not None:
                 on_result(inspection.PartResult(rid, str(path), "SCRAP", 0.5 + i / 10, True,
                                                 None))

@@ -17,6 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.core.grading import Recipe
+from app.core.inspection_record import InspectionRecord
 from app.store import NewImage, Project
 from app.ui.review.workspace import ReviewWorkspace
 
@@ -67,11 +68,11 @@ def build_project(tmp_path, model=False):
         img = write_png(line / f"part-{key}.png", 90 + 10 * i)
         # stored as inspection does: relative inside the project folder, else absolute
         stored = f"line3/part-{key}.png" if key in "AC" else img.path
-        ids[key] = p.runs.add_result(run.id, stored, img.sha256, grade=grade,
-                                     reasons=[{"kind": "area", "text": f"{key} reason"}],
-                                     components=comps, risk=risk, flagged=flagged)
-    ids["E"] = p.runs.add_result(run.id, "line3/missing.png", "", grade=None, reasons=[],
-                                 components=[], risk=1.0, flagged=True, error="cannot open")
+        ids[key] = p.runs.add_result(run.id, stored, InspectionRecord.from_dict(dict(
+            sha256=img.sha256, grade=grade, reasons=[{"kind": "area", "text": f"{key} reason"}],
+            components=comps, risk=risk, flagged=flagged)))
+    ids["E"] = p.runs.add_result(run.id, "line3/missing.png",
+                                 InspectionRecord.failed("cannot open"))
     p.runs.set_status(run.id, "done")
     return p, run, ids
 

@@ -82,7 +82,7 @@ def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):
     assert not ws.train_runner.running  # its thread has been joined (JobRunner._finish)
 
     (row,) = window.project.models.list()
-    assert row.metrics["status"] == "cancelled"
+    assert row.metrics["status"] == "canceled"
     assert row.config["spec"]["encoder"] == "resnet18"
     assert not row.config["spec"]["freeze_encoder"]  # the default's frozen encoder stays with it
     assert ws.models.table.rowCount() == 1

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from .part_view import grade_color, text_color
-from .parts import component_class, component_zones, merged_lines, reason_text
+from .parts import merged_lines
 
 COLUMNS = ("Grade", "Class", "Area", "Length", "Zones", "Borderline")
 
@@ -55,21 +55,19 @@ class DetailsPanel(QWidget):
             d = result.decision
             lines.append(f"Reviewed: <b>{d.decision}</b> → {d.grade}"
                          + (f" ({d.reason})" if d.reason else "") + f" by {d.author}")
-        lines += [f"• {html.escape(t)}" for t in merged_lines(reason_text(r)
+        lines += [f"• {html.escape(t)}" for t in merged_lines(r.display_text
                                                                for r in result.reasons)]
         self.verdict.setText("<br>".join(lines))
         for c in result.components:
-            item = QTreeWidgetItem([str(c.get("grade", "")), component_class(c, names),
-                                    _number(c.get("area_mm2"), units[0]),
-                                    _number(c.get("length_mm"), units[1]),
-                                    ", ".join(component_zones(c)),
-                                    ", ".join(c.get("borderline") or ())])
-            item.setForeground(0, text_color(grade_color(c.get("grade"), scale)))
+            item = QTreeWidgetItem([c.grade or "", c.class_label(names),
+                                    _number(c.area_mm2, units[0]),
+                                    _number(c.length_mm, units[1]),
+                                    ", ".join(c.zones), ", ".join(c.borderline)])
+            item.setForeground(0, text_color(grade_color(c.grade, scale)))
             for col in range(1, len(COLUMNS)):  # a cut-off cell reads in full on hover
                 item.setToolTip(col, item.text(col))
             # the part's reasons (above) already list these; here they are a hover away
-            item.setToolTip(0, "\n".join(reason_text(r) for r in c.get("reasons", ()))
-                            or "within the limits")
+            item.setToolTip(0, "\n".join(c.reasons) or "within the limits")
             self.tree.addTopLevelItem(item)
         # Columns no component fills (no zones, nothing borderline) are hidden, so the rest fit
         # the panel without a horizontal scroll bar.

@@ -50,9 +50,9 @@ def boxes_mask(components, shape: tuple[int, int]) -> np.ndarray:
     """uint8 mask: each component's bbox filled with its class value (largest first, so a
     small defect inside a big one's box stays visible)."""
     mask = np.zeros(shape, np.uint8)
-    for c in sorted(components, key=lambda c: -(c.get("area_px") or 0)):
-        value, bbox = int(c.get("class_value") or 0), c.get("bbox")
-        if 1 <= value <= 255 and bbox:
+    for c in sorted(components, key=lambda c: -(c.area_px or 0)):
+        value, bbox = c.class_value or 0, c.bbox
+        if 1 <= value <= 255 and any(bbox):
             x, y, w, h = (max(int(v), 0) for v in bbox)
             mask[y:y + h, x:x + w] = value
     return mask

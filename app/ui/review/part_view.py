@@ -3,8 +3,8 @@ colour (OK green, REWORK amber, SCRAP red) and a caption.
 
 Reuses LabelCanvas for zoom/pan and window/level drawing (no controller: nothing edits);
 outlines are painted over it in widget coordinates, so they stay 2 px wide at any zoom.
-A component is drawn from its "contour"/"polygon" points when the result kept them, else as
-its bounding box.
+A component is drawn from its stored outline when the result kept one, else as its bounding
+box.
 """
 
 from __future__ import annotations
@@ -40,14 +40,9 @@ class Outline:
 
 
 def outlines_for(components, scale: GradeScale, caption) -> list[Outline]:
-    """Outline per component dict; `caption(c)` gives its label text."""
-    out = []
-    for c in components:
-        bbox = tuple(int(v) for v in (c.get("bbox") or (0, 0, 0, 0)))
-        pts = c.get("contour") or c.get("polygon") or ()
-        points = tuple((float(p[0]), float(p[1])) for p in pts)
-        out.append(Outline(bbox, points, grade_color(c.get("grade"), scale), caption(c)))
-    return out
+    """Outline per StoredComponent; `caption(c)` gives its label text."""
+    return [Outline(c.bbox, tuple((float(x), float(y)) for x, y in c.outline),
+                    grade_color(c.grade, scale), caption(c)) for c in components]
 
 
 class PartView(LabelCanvas):

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-FINISHED = ("done", "finished", "complete", "completed")
+from app.core.statuses import DONE
+
+FINISHED = (DONE,)  # the run statuses that need no resume (app.core.statuses)
 
 
 def run_text(run) -> str:

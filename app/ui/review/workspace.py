@@ -30,7 +30,7 @@ from .launcher import InspectionLauncher
 from .loader import PartLoader
 from .override_dialog import OverrideDialog
 from .part_view import PartView, outlines_for
-from .parts import class_names, component_class, image_file, run_recipe
+from .parts import class_names, image_file, run_recipe
 from .prelabeler import Prelabeler
 from .queue import ReviewQueue
 from .queue_view import QueuePanel
@@ -287,7 +287,7 @@ class ReviewWorkspace(Workspace):
         return (cal.area_unit, cal.length_unit) if cal else ("mm²", "mm")
 
     def _caption(self, c) -> str:
-        return f"{component_class(c, self.names)} {c.get('grade', '')}".strip()
+        return f"{c.class_label(self.names)} {c.grade or ''}".strip()
 
     def _loaded(self, entry) -> None:
         r = self.current

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.core.statuses import CANCELED
+
 STATUS_TEXT = {"completed": "finished", "early_stopped": "stopped early",
-               "cancelled": "stopped by you"}
+               CANCELED: "stopped by you"}
 
 
 def num(x) -> str:

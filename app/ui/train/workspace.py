@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.statuses import CANCELED
 from app.jobs.after_training import PREDICT_EVENT
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
@@ -359,7 +360,7 @@ class TrainWorkspace(Workspace):
     def _trained(self, outcome) -> None:
         row = outcome.model
         m = row.metrics
-        how = "stopped, best so far" if m.get("status") == "cancelled" else "trained"
+        how = "stopped, best so far" if m.get("status") == CANCELED else "trained"
         miou = m.get("miou")
         self.log(f"Model {row.id} ({row.name}) {how}"
                  + (f": val mIoU {miou:.3f}" if miou is not None else ""))

@@ -111,8 +111,8 @@ def _torch(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path,
 
 def _onnx(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path,
           device: DeviceConfig, log: Log) -> Prepared:
-    from app.ml.inference import activation_bytes_per_pixel
     from app.ml.onnx_export import OrtModule, require
+    from app.ml.predictor import activation_bytes_per_pixel
 
     if device.kind != "cpu":
         raise ValueError(f"the onnx backend runs on the CPU, not {device.kind}; "

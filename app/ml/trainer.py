@@ -36,9 +36,9 @@ from app.ml.checkpoint import (
 from app.ml.data import Sample, TrainDataset, auto_crops, defect_weights, sample_images
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.freeze import freeze_encoder
-from app.ml.inference import InferenceCancelled
 from app.ml.interrupt import interrupt_on
 from app.ml.losses import DEFAULT_LOSS, make_loss
+from app.ml.predictor import InferenceCancelled
 from app.ml.preprocess import compute_normalization
 from app.ml.registry import create_model
 from app.ml.spec import ModelSpec, Normalization

@@ -19,6 +19,7 @@ import torch.nn as nn
 
 from app.ml.compat import import_smp
 from app.ml.spec import ModelSpec
+from app.ml.state_file import load_state_file
 
 PROBE_TIMEOUT_S = 3.0
 _TRUE = ("1", "true", "yes", "on")
@@ -94,8 +95,6 @@ def load_imagenet_weights(model: nn.Module, spec: ModelSpec) -> tuple[bool, str]
 def import_encoder_weights(model: nn.Module, spec: ModelSpec, path: str | Path) -> str:
     """Load encoder weights from a .safetensors/.pt file (keys bare or prefixed "encoder.").
     Raises WeightsError (or CheckpointError for an unsafe file); returns a note."""
-    from app.ml.checkpoint import load_state_file
-
     state = load_state_file(path)
     return _apply_encoder_state(model, spec, state, Path(path).name)
 

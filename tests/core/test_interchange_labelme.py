@@ -12,8 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from app.core.interchange import ClassSpec, DatasetError, ExportItem, ImageMeta, labelme_format
 from app.core.interchange import polygons as polygons_module
-
-from .test_interchange_polygons import TRICKY, _self_reaching_hole
+from tests.support.polygons import TRICKY, _self_reaching_hole
 
 NAMES = {v: f"class{v}" for v in range(1, 256)}
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from app.jobs.deploy import MANIFEST, PackageError, _sha256, deploy, open_package
-from tests.jobs.test_deploy import fake_exporter, line  # noqa: F401 - fixture
+from tests.support.deploy import fake_exporter
 
 onnx = pytest.importorskip("onnx")
 

@@ -5,8 +5,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton
 
 from app.ui.review.workspace import ReviewWorkspace
-
-from .test_review_workspace import build_project, component, write_png
+from tests.support.review_ui import build_project, component, write_png
 
 
 @pytest.fixture

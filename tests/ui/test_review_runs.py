@@ -10,8 +10,7 @@ from PySide6.QtTest import QTest
 import app.jobs.inspection as inspection
 from app.ui import actions
 from app.ui.review.workspace import ReviewWorkspace
-
-from .test_review_workspace import build_project, open_workspace, write_png
+from tests.support.review_ui import build_project, open_workspace, write_png
 
 calls_gate: dict = {}  # part index -> threading.Event the fake job waits on after that part
 

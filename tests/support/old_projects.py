@@ -1,0 +1,16 @@
+"""Builders shared by the tests (moved from tests/store/test_migrations.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+
+from app.store.migrations import migrate
+
+
+def make_old_project(path, version):
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.connection.dbapi_connection.isolation_level = None
+        migrate(conn, target=version)
+    engine.dispose()
+

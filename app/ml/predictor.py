@@ -194,7 +194,7 @@ def predict_image(
             probs = _probabilities(model, [window(image, y, x, th, tw) for x in chunk], spec,
                                    norm, device)
             weights = torch.from_numpy(np.stack([np.outer(wy, wxs[b + k]) for k in range(len(chunk))]))
-            probs = (probs * weights.to(probs.device)[:, None]).cpu().numpy()  # weighted where it ran
+            probs = (probs * weights.to(probs.device)[:, None]).cpu().numpy()  # type: ignore[assignment]  # the tile's logits move from torch to numpy here; weighted where it ran
             for k, x in enumerate(chunk):
                 xe = min(x + tw, w)
                 acc[:, :, x:xe] += probs[k, :, :, : xe - x]

@@ -176,7 +176,7 @@ def cached_onnx(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path
     for home in homes:
         if (home / name).is_file():
             return home / name
-    home = next((h for h in homes if _writable(h)), None)
+    home = next((h for h in homes if _writable(h)), None)  # type: ignore[assignment]  # None is refused on the next line
     if home is None:
         raise OSError(f"no writable folder for the ONNX copy ({', '.join(map(str, homes))})")
     path, tmp = home / name, home / f"{name}.{os.getpid()}.tmp"

@@ -109,7 +109,7 @@ def _strip_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 def _apply_encoder_state(model: nn.Module, spec: ModelSpec, state: dict, source: str) -> str:
     encoder = model.encoder
-    target = encoder.state_dict()
+    target = encoder.state_dict()  # type: ignore[union-attr]  # torch types a module's attribute as Tensor | Module
     state = _strip_prefix(state)
     fits = {k: v for k, v in state.items() if k in target and target[k].shape == v.shape}
     misfits = [k for k in state if k in target and k not in fits]
@@ -127,7 +127,7 @@ def _apply_encoder_state(model: nn.Module, spec: ModelSpec, state: dict, source:
         misfits = [k for k in state if k in target and k not in fits]
     if not fits:
         raise WeightsError(f"no tensor in {source} fits the {spec.encoder} encoder")
-    nn.Module.load_state_dict(encoder, fits, strict=False)
+    nn.Module.load_state_dict(encoder, fits, strict=False)  # type: ignore[arg-type]  # torch types a module's attribute as Tensor | Module
     missing = [k for k in target if k not in fits and not k.endswith("num_batches_tracked")]
     note = f"{source}: loaded {len(fits)} encoder tensors"
     if misfits:

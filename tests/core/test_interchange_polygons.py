@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from app.core.interchange.polygons import paint, to_layers
 from app.core.labelme import LabelmeFile, Shape, rasterize
-from tests.support.polygons import TRICKY, _nested_islands, _self_reaching_hole
+from tests.support.polygons import TRICKY, _nested_islands, self_reaching_hole
 
 
 def labelme_paint(layers, shape):
@@ -35,7 +35,7 @@ def test_holes_are_background_layers_after_their_region():
 
 
 def test_a_region_reaching_into_its_own_hole_needs_a_repair_round():
-    mask = _self_reaching_hole()
+    mask = self_reaching_hole()
     _, exact_in_one = to_layers(mask, max_rounds=1)
     layers, exact = to_layers(mask)
     assert not exact_in_one and exact

@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/jobs/test_deploy.py)."""
+"""A stand-in ONNX exporter for the deploy tests (the packaging is what they test)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/ui/test_grade_workspace.py)."""
+"""Opening the Grade workspace on a tiny project and saving a recipe, for the Grade UI tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/jobs/test_inspection.py)."""
+"""A tiny inspection line: parts of known sizes, a size recipe, tiny models (jobs, deploy, reports, CLI)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/ui/test_label_workspace.py)."""
+"""Images and an open Label workspace on a temporary project, for the Label UI tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Builders shared by the tests (moved from tests/store/test_migrations.py)."""
+"""Project files left at an old schema version (migrated only that far), for the migration and
+append-only tests."""
 
 from __future__ import annotations
 

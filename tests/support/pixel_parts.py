@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/core/test_pixel_classifier.py)."""
+"""Synthetic parts with a drawn line defect, and IoU, for the pixel classifier tests."""
 
 from __future__ import annotations
 

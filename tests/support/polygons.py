@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/core/test_interchange_polygons.py)."""
+"""Tricky masks (holes, touching classes, thin lines...) that every dataset format must round-trip."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _border():
     return m
 
 
-def _self_reaching_hole():
+def self_reaching_hole():
     """One region surrounds a hole and reaches into it through a diagonal step: painting
     contours larger-first is not exact here without a repair round."""
     return np.array([
@@ -91,7 +91,7 @@ TRICKY = {
     "nested_islands": _nested_islands(), "thin_lines": _thin_lines(),
     "diagonal_only": _diagonal_only(), "crossing_classes": _crossing_classes(),
     "touching_classes": _touching_classes(), "border": _border(),
-    "self_reaching_hole": _self_reaching_hole(), "many_classes": _many_classes(),
+    "self_reaching_hole": self_reaching_hole(), "many_classes": _many_classes(),
     "noise": _noise(), "full": np.full((6, 7), 3, np.uint8), "empty": np.zeros((5, 4), np.uint8),
     "one_pixel": np.ones((1, 1), np.uint8), "one_row": np.array([[1, 0, 2, 2, 0, 1]], np.uint8),
 }

@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/ui/test_review_workspace.py)."""
+"""A project with an inspection run and an open Review workspace, for the Review UI tests."""
 
 from __future__ import annotations
 

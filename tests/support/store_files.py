@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/store/test_damaged_files.py)."""
+"""A populated project file, for the damaged-file tests (store and the open dialog)."""
 
 from __future__ import annotations
 

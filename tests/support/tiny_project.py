@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/ml/test_project_data.py)."""
+"""A tiny labeled project (parts with drawn defects) to train on in seconds."""
 
 from __future__ import annotations
 

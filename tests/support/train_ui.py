@@ -1,4 +1,4 @@
-"""Builders shared by the tests (moved from tests/ui/test_train_workspace.py)."""
+"""Training settings small enough for a UI test."""
 
 from __future__ import annotations
 

@@ -170,3 +170,9 @@ def test_ci_runs_the_slow_tests():
     assert addopts == "-m 'not packaging'"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "-m pytest -q\n" in ci
+
+
+def test_a_new_top_level_module_must_be_given_a_layer(tmp_path):
+    root = _package(tmp_path, {"extra.py": ""})
+    with pytest.raises(ValueError, match="app.extra: no layer"):
+        check(root, "app")

@@ -29,6 +29,17 @@ def project(tmp_path):
 
 
 @pytest.fixture
+def one_thread():
+    """torch on one thread for the test (modules ask with pytest.mark.usefixtures)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def magnetic_tile():
     if not (MAGNETIC_TILE / "README.md").exists():
         pytest.skip("../shared/datasets/magnetic-tile is not present")

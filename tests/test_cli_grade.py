@@ -16,7 +16,7 @@ import pytest
 from app.cli import main
 from app.core.grading import ClassSetting, Recipe, Rule
 from app.store import Project
-from tests.ui.test_grade_fixtures import register_model, tiny_part_project
+from tests.support.grade import tiny_part_project
 
 os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
 
@@ -168,7 +168,3 @@ def test_magnetic_tile_handful(magnetic_tile, tmp_path, capsys):
         assert r["source"] == "predicted"
         assert (r["grade"] == "SCRAP") == bool(r["reasons"])
     assert "Graded 5 part(s) with recipe tile@1" in capsys.readouterr().out
-
-
-def test_register_model_helper_is_used(tiny):
-    assert register_model  # the stored-prediction model of the tiny project

@@ -12,10 +12,11 @@ from app.cli import main
 from app.jobs.context import JobContext
 from app.jobs.inspection import InspectionCanceled, inspect
 from app.store import Project
-from tests.jobs.test_inspection import (
+from tests.support.inspection import (
     make_inspection_project,
-    one_thread,  # noqa: F401 - autouse fixture
 )
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 pytest.importorskip("torch")
 

@@ -118,7 +118,7 @@ def discover(folder: str | Path, masks_dir: str | Path | None = None,
             options = found + beside
             mask = options[0] if options else None
             used.update(options)
-            out.skipped += [Skipped(m, f"not used: {image.name} takes its mask from {mask.name}")
+            out.skipped += [Skipped(m, f"not used: {image.name} takes its mask from {mask.name}")  # type: ignore[union-attr]  # options[1:] is empty when mask is None
                             for m in options[1:]]
             out.candidates.append(Candidate(image, mask, folder_class, is_good))
     if index:

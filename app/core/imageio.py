@@ -125,7 +125,7 @@ def decode_mask_png(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
         raise ImageReadError("empty mask data (0 bytes)")
     if not data.startswith(_PNG_MAGIC):
         raise ImageReadError("mask is not a PNG file")
-    header = _parse_png(_BytesReader(data))
+    header = _parse_png(_BytesReader(data))  # type: ignore[arg-type]  # a bytes reader with the read() that _parse_png uses
     if header.channels != 1 or header.bit_depth != 8:
         raise ImageReadError(
             f"mask PNG must be 8-bit single-channel, got {header.channels} channel(s) "

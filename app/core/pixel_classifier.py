@@ -184,7 +184,7 @@ class PixelClassifier:
             a = w1 @ flat[:, s:s + _BLOCK] + b1
             if self.w2 is not None:
                 np.maximum(a, 0, out=a)
-                a = self.w2.T @ a + self.b2[:, None]
+                a = self.w2.T @ a + self.b2[:, None]  # type: ignore[index]  # b2 is set whenever w2 is
             a -= a.max(0, keepdims=True)
             np.exp(a, out=a)
             a /= a.sum(0, keepdims=True)
@@ -206,7 +206,7 @@ class PixelClassifier:
     def state(self) -> dict[str, np.ndarray]:
         out = {"mean": self.mean, "std": self.std, "w1": self.w1, "b1": self.b1}
         if self.w2 is not None:
-            out |= {"w2": self.w2, "b2": self.b2}
+            out |= {"w2": self.w2, "b2": self.b2}  # type: ignore[dict-item]  # b2 is set whenever w2 is
         return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
     @classmethod

@@ -125,9 +125,9 @@ def _as_float(image: np.ndarray, channels: int) -> np.ndarray:
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[..., 0]
     if img.ndim == 2 and channels == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)  # type: ignore[assignment]  # numpy/OpenCV stubs are narrower than the run time
     elif img.ndim == 3 and channels == 1:
-        img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)  # type: ignore[assignment]  # numpy/OpenCV stubs are narrower than the run time
     if img.ndim not in (2, 3):
         raise ValueError(f"an image is (H, W) or (H, W, 3), not {image.shape}")
     return img

@@ -180,7 +180,7 @@ def _finish_masks(plan, values: dict[str, int], ctx: JobContext) -> list[ImportI
             for k, v in lut.items():
                 table[k] = v
             png = encode_mask_png(table[decode_mask_png(png)])
-        by_value = Counter()
+        by_value: Counter[int] = Counter()
         for k, v in lut.items():
             by_value[v] += c.counts[k]
         items.append(ImportItem(c.image, status, png, sum(by_value.values()),
@@ -191,7 +191,7 @@ def _finish_masks(plan, values: dict[str, int], ctx: JobContext) -> list[ImportI
 def _count(report: ImportReport, items: list[ImportItem], values: dict[str, int],
            present: set[str], rel) -> None:
     names = {v: n for n, v in values.items()}
-    per_class = Counter()
+    per_class: Counter[str] = Counter()
     for it in items:
         if present and rel(it.image.path) in present:  # added meanwhile by someone else
             continue

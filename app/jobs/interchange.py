@@ -148,11 +148,11 @@ def import_dataset(project, path: str | Path, fmt: str,
     fn = partial(_check, max_pixels=int(project.settings.get("max_image_pixels")),
                  values={c.value for c in ds.classes})
     checked: list[_Checked] = []
-    for i, result in enumerate(scan(todo, fn, ctx), start=1):
+    for i, result in enumerate(scan(todo, fn, ctx), start=1):  # type: ignore[arg-type]  # the checker returns the _Checked subtype of Checked
         if isinstance(result, str):
             problems.append(result)
         else:
-            checked.append(result)
+            checked.append(result)  # type: ignore[arg-type]  # the checker returns the _Checked subtype of Checked
         ctx.progress(i, len(todo), "Checking images and masks")
     if problems:
         raise DatasetError(_refusal(problems))
@@ -247,7 +247,7 @@ def _to_import(c: _Checked, lut: dict[int, int]) -> ImportItem:
         for src, dst in lut.items():
             table[src] = dst
         png = encode_mask_png(table[decode_mask_png(png)])
-    by_value = Counter()
+    by_value: Counter[int] = Counter()
     for v, n in c.counts.items():
         by_value[lut[v]] += n
     return ImportItem(c.image, status, png, sum(by_value.values()), tuple(sorted(by_value)))

@@ -103,9 +103,9 @@ class LiveTrainer:
             ctx.check()
             complete = row.status == "labeled"
             if current is not None and image_id == current[0]:
-                key, mask = ("painted", zlib.crc32(current[1]), current[1].shape), current[1]
+                key, mask = ("painted", zlib.crc32(current[1]), current[1].shape), current[1]  # type: ignore[arg-type]  # an ndarray is a buffer
             else:
-                key, mask = ("stored", revisions.get(image_id)), partial(self._stored_mask, row)
+                key, mask = ("stored", revisions.get(image_id)), partial(self._stored_mask, row)  # type: ignore[assignment]  # key and mask (array or loader) differ by source
             if not self.kept(image_id, key, complete) and image_id not in self.features:
                 # only what is slow is reported: the first training computes every image's
                 ctx.progress(i, len(images), f"live model: features of {row.name}")

@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core.pareto import GRADE_COLORS, bar_chart, pareto, write_png
+from app.store.rows import RunRow
 
 from .context import JobContext
 
@@ -68,7 +69,7 @@ class ReportFiles:
 class RunInfo:
     """A run with its model and recipe version, as reports name them."""
 
-    run: object  # RunRow
+    run: RunRow
     model_name: str
     model_sha256: str
     recipe_ref: str
@@ -176,7 +177,9 @@ def run_summary(project, run_id: int, results=None, info: RunInfo | None = None)
 
     grades = Counter(r.grade for r in results if r.error is None)
     final = Counter(r.final_grade for r in results if r.final_grade is not None)
-    classes, zones, rejecting = Counter(), Counter(), Counter()
+    classes: Counter[str] = Counter()
+    zones: Counter[str] = Counter()
+    rejecting: Counter[str] = Counter()
     best = info.grades[0] if info.grades else "OK"
     for r in results:
         for c in r.components:

@@ -352,7 +352,7 @@ def promote(project, row) -> str:
                 "pre-label or inspect unless you make it active")
     if not is_better(row.metrics, active.metrics if active else None):
         why = (f"its validation mIoU {_num(row.metrics.get('miou'))} does not beat "
-               f"{_num(active.metrics.get('miou'))} of model {active.id}, the active one"
+               f"{_num(active.metrics.get('miou'))} of model {active.id}, the active one"  # type: ignore[union-attr]  # is_better is False only against an active model
                if row.metrics.get("miou") is not None else "no validation images to compare on")
         return (f"Model {row.id} is kept but not made active: {why}. Make it active in the "
                 "models list to use it anyway")

@@ -43,6 +43,11 @@ TILE = 64
 CHECK_EVERY = 16  # parts between cancel checks
 
 
+
+def _tile_key(idx: tuple) -> tuple:
+    """The index of tile `idx` (leading indices, tile row, tile column) in the blocked view."""
+    return (*idx[:-2], idx[-2], slice(None), idx[-1], slice(None))
+
 class SparseMap:
     """A uint8 (..., H, W) array kept as its non-zero TILE x TILE tiles; `dense()` rebuilds it
     exactly (dropped tiles were all zero). Stored dense when tiles would save little."""
@@ -60,9 +65,8 @@ class SparseMap:
         if live.mean() > 0.5:
             self._dense, self._tiles = np.ascontiguousarray(arr), None
             return
-        self._dense = None
-        self._tiles = [(idx, np.ascontiguousarray(blocks[(*idx[:-2], idx[-2], slice(None),
-                                                          idx[-1], slice(None))]))
+        self._dense = None  # type: ignore[assignment]  # dense or tiled: exactly one of the two is set
+        self._tiles = [(idx, np.ascontiguousarray(blocks[_tile_key(idx)]))
                        for idx in zip(*np.nonzero(live), strict=True)]
 
     @property
@@ -79,7 +83,7 @@ class SparseMap:
         out = np.zeros((*self.shape[:-2], ty * TILE, tx * TILE), np.uint8)
         view = out.reshape(*self.shape[:-2], ty, TILE, tx, TILE)
         for idx, tile in self._tiles:
-            view[(*idx[:-2], idx[-2], slice(None), idx[-1], slice(None))] = tile
+            view[_tile_key(idx)] = tile
         return out[..., :h, :w]
 
 

@@ -17,14 +17,11 @@ import torch.nn as nn
 
 from app.core.hashing import sha256_file  # noqa: F401 - re-exported for runtime.py
 from app.ml.spec import ModelSpec, Normalization
+from app.ml.state_file import CheckpointError, load_state_file
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "weights.safetensors"
 FORMAT_VERSION = 1
-
-
-class CheckpointError(Exception):
-    """A checkpoint or weights file that cannot (or must not) be loaded."""
 
 
 @dataclass(frozen=True)
@@ -173,30 +170,3 @@ def build_model(config: CheckpointConfig, state: dict[str, torch.Tensor]) -> nn.
     except RuntimeError as e:
         raise CheckpointError(f"weights do not fit {config.spec.architecture}/{config.spec.encoder}: {e}") from e
     return model
-
-
-def load_state_file(path: str | Path) -> dict[str, torch.Tensor]:
-    """A flat {name: tensor} dict from .safetensors, or from .pt/.pth through torch's
-    weights-only unpickler (which refuses code-carrying pickles without running them)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no such file: {path}")
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            state = load_file(str(path), device="cpu")
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001 - every failure is "not a safe weights file"
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path.name} is not a plain weights file ({first})") from None
-    if not isinstance(state, dict) or not state:
-        raise CheckpointError(f"{path.name} holds a {type(state).__name__}, not a dict of tensors")
-    bad = [k for k, v in state.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
-    if bad:
-        raise CheckpointError(
-            f"{path.name} is not a flat dict of tensors (entry {bad[0]!r} is "
-            f"{type(state[bad[0]]).__name__}); export the model's state_dict alone"
-        )
-    return state

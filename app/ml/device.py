@@ -31,7 +31,7 @@ class DeviceConfig:
     def prepare(self, model: torch.nn.Module) -> torch.nn.Module:
         model = model.to(self.device)
         if self.channels_last:
-            model = model.to(memory_format=torch.channels_last)
+            model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # Module.to takes memory_format at run time; the stubs omit it
         return model
 
     def batch(self, x: torch.Tensor) -> torch.Tensor:

@@ -63,19 +63,19 @@ def freeze_encoder(model: nn.Module, spec: ModelSpec) -> Freeze:
     encoder = model.encoder
     train_names: set[str] = set()
     if spec.unfrozen_stages:
-        stages = encoder_stages(encoder, spec.in_channels)
+        stages = encoder_stages(encoder, spec.in_channels)  # type: ignore[arg-type]  # torch types a module's attribute as Tensor | Module
         for stage in stages[len(stages) - spec.unfrozen_stages:]:
             train_names.update(stage)
-    for name, p in encoder.named_parameters():
+    for name, p in encoder.named_parameters():  # type: ignore[union-attr]  # torch types a module's attribute as Tensor | Module
         p.requires_grad_(name in train_names)
     frozen = []
-    for m in encoder.modules():
+    for m in encoder.modules():  # type: ignore[union-attr]  # torch types a module's attribute as Tensor | Module
         own = list(m.parameters(recurse=False))
         if own and not any(p.requires_grad for p in own):
             frozen.append(m)
         elif not own and list(m.buffers(recurse=False)) and not train_names:
             frozen.append(m)  # e.g. batch norm without affine weights, in a fully frozen encoder
-    total = sum(1 for _ in encoder.parameters())
+    total = sum(1 for _ in encoder.parameters())  # type: ignore[misc, union-attr]  # torch types a module's attribute as Tensor | Module
     if train_names:
         note = (f"Encoder frozen except its last {spec.unfrozen_stages} stage(s) "
                 f"({len(train_names)} of {total} encoder tensors train)")

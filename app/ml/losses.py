@@ -38,7 +38,7 @@ class FocalLoss(nn.Module):
         logp_t = logp.gather(1, target[:, None]).squeeze(1)
         loss = -((1 - logp_t.exp()) ** self.gamma) * logp_t
         if self.weight is not None:
-            loss = loss * self.weight[target]
+            loss = loss * self.weight[target]  # type: ignore[index]  # torch types a module's attribute as Tensor | Module
         return loss.mean()
 
 
@@ -48,7 +48,7 @@ class WeightedCrossEntropy(nn.Module):
         self.register_buffer("weight", weight, persistent=False)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits.float(), target, weight=self.weight)
+        return F.cross_entropy(logits.float(), target, weight=self.weight)  # type: ignore[arg-type]  # torch types a module's attribute as Tensor | Module
 
 
 class Sum(nn.Module):

@@ -111,6 +111,6 @@ def load_onnx_for_inference(path: str | Path, config, threads: int | None = None
     """An app.ml.inference.InferenceModel running `path` with onnxruntime on the CPU;
     `config` is the model's CheckpointConfig (spec, classes, normalization)."""
     from app.ml.device import pick_device
-    from app.ml.inference import InferenceModel
+    from app.ml.predictor import InferenceModel
 
     return InferenceModel(OrtModule(path, threads), config, pick_device("cpu"))

@@ -77,7 +77,7 @@ class PixelPredictor:
     def predict(self, image: np.ndarray, cancel: threading.Event | None = None,
                 **_tiling) -> np.ndarray:
         """uint8 (C, H, W); tile / batch_size / device options of networks do not apply."""
-        from app.ml.inference import InferenceCancelled
+        from app.ml.predictor import InferenceCancelled
 
         if cancel is not None and cancel.is_set():
             raise InferenceCancelled()

@@ -111,8 +111,8 @@ def _torch(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path,
 
 def _onnx(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path,
           device: DeviceConfig, log: Log) -> Prepared:
-    from app.ml.inference import activation_bytes_per_pixel
     from app.ml.onnx_export import OrtModule, require
+    from app.ml.predictor import activation_bytes_per_pixel
 
     if device.kind != "cpu":
         raise ValueError(f"the onnx backend runs on the CPU, not {device.kind}; "
@@ -176,7 +176,7 @@ def cached_onnx(model: nn.Module, config: CheckpointConfig, checkpoint_dir: Path
     for home in homes:
         if (home / name).is_file():
             return home / name
-    home = next((h for h in homes if _writable(h)), None)
+    home = next((h for h in homes if _writable(h)), None)  # type: ignore[assignment]  # None is refused on the next line
     if home is None:
         raise OSError(f"no writable folder for the ONNX copy ({', '.join(map(str, homes))})")
     path, tmp = home / name, home / f"{name}.{os.getpid()}.tmp"

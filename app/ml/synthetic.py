@@ -42,12 +42,12 @@ def synthetic_samples(
     out = []
     for i in range(n):
         good = good_every > 0 and i % good_every == good_every - 1
-        image, mask = make_part(rng, hw, list(class_values), 0 if good else int(rng.integers(1, 3)), rgb)
+        image, mask = make_part(rng, hw, list(class_values), 0 if good else int(rng.integers(1, 3)), rgb)  # type: ignore[arg-type]  # hw is the (h, w) pair
         present = frozenset(int(v) for v in np.unique(mask) if v)
         out.append(
             Sample(
-                image_loader=lambda im=image: im,
-                mask_loader=None if good else (lambda m=mask: m),
+                image_loader=lambda im=image: im,  # type: ignore[misc]  # a default argument binds this part
+                mask_loader=None if good else (lambda m=mask: m),  # type: ignore[misc]  # a default argument binds this part
                 is_good=good,
                 classes_present=present,
                 key=f"synthetic-{i}",

@@ -37,9 +37,9 @@ from app.ml.checkpoint import (
 from app.ml.data import Sample, TrainDataset, auto_crops, defect_weights, sample_images
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.freeze import freeze_encoder
-from app.ml.inference import InferenceCancelled
 from app.ml.interrupt import interrupt_on
 from app.ml.losses import DEFAULT_LOSS, make_loss
+from app.ml.predictor import InferenceCancelled
 from app.ml.preprocess import compute_normalization
 from app.ml.registry import create_model
 from app.ml.spec import ModelSpec, Normalization
@@ -272,7 +272,7 @@ class Trainer:
         if self.draw_weights is None:
             sampler = RandomSampler(self.dataset, generator=gen)
         else:  # with replacement: defective parts come up more often, good ones less
-            sampler = WeightedRandomSampler(self.draw_weights, n, replacement=True, generator=gen)
+            sampler = WeightedRandomSampler(self.draw_weights, n, replacement=True, generator=gen)  # type: ignore[assignment]  # either sampler feeds the DataLoader
         return DataLoader(
             self.dataset,
             batch_size=batch_size,
@@ -306,7 +306,7 @@ class Trainer:
     def _run_batches(self, epoch: int, meta: dict[str, Any]) -> float:
         """Mean loss of the epoch's steps (nan: none). With a time budget the learning rate is
         set before every step, and the epoch ends early when time is up (self.time_up)."""
-        self.model.train()
+        self.model.train()  # type: ignore[union-attr]  # set by the trainer's setup before any epoch runs
         self.freeze.hold()
         self.dataset.set_epoch(epoch)
         total = torch.zeros((), device=self.dev.device)
@@ -356,7 +356,7 @@ class Trainer:
         x = self.dev.batch(x)
         y = y.to(self.dev.device, non_blocking=True)
         with self.dev.autocast():
-            logits = self.model(x)
+            logits = self.model(x)  # type: ignore[misc]  # set by the trainer's setup before any epoch runs
         loss = self.loss_fn(logits, y)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
@@ -370,7 +370,7 @@ class Trainer:
         while True:
             try:
                 return evaluate(
-                    self.model, self.val_samples, self.spec, self.norm, self.class_values,
+                    self.model, self.val_samples, self.spec, self.norm, self.class_values,  # type: ignore[arg-type]  # set by the trainer's setup before any epoch runs
                     self.dev, self.config.val_overlap, batch, self.cancel,
                 )
             except InferenceCancelled:
@@ -384,7 +384,7 @@ class Trainer:
 
     def _checkpoint_config(self, metrics: dict[str, Any]) -> CheckpointConfig:
         return CheckpointConfig(
-            self.spec, self.classes, self.norm, self.data_fingerprint, metrics, notes=list(self.notes)
+            self.spec, self.classes, self.norm, self.data_fingerprint, metrics, notes=list(self.notes)  # type: ignore[arg-type]  # set by the trainer's setup before any epoch runs
         )
 
     def fit(self, resume: bool = False) -> TrainResult:
@@ -395,7 +395,7 @@ class Trainer:
         self._elapsed_before = float(meta.get("elapsed_s") or 0.0)
         if self.budget_s:
             self._plan_deadline()
-        hooks = interrupt_on(self.model, self.stop, self.stop.error)  # Stop within a step
+        hooks = interrupt_on(self.model, self.stop, self.stop.error)  # type: ignore[arg-type]  # model set by setup; the stop flag has the Event methods used; Stop within a step
         try:
             return self._fit(meta)
         finally:
@@ -436,7 +436,7 @@ class Trainer:
                 meta["bad_epochs"] += 1
             meta["epoch"] = epoch + 1
             meta["history"].append(metrics)
-            save_checkpoint(self.last_dir, self.model, self._checkpoint_config(metrics))
+            save_checkpoint(self.last_dir, self.model, self._checkpoint_config(metrics))  # type: ignore[arg-type]  # set by the trainer's setup before any epoch runs
             if improved:  # the same weights: copy rather than serialize twice
                 copy_checkpoint(self.last_dir, self.best_dir)
                 self.cb.on_checkpoint(self.best_dir)

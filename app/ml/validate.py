@@ -12,7 +12,7 @@ import torch.nn as nn
 from app.core.metrics import PartCounts, PixelCounts, is_defective, is_flagged, summarize
 from app.ml.data import Sample
 from app.ml.device import DeviceConfig
-from app.ml.inference import predict_image, probs_to_index
+from app.ml.predictor import predict_image, probs_to_index
 from app.ml.preprocess import mask_to_index
 from app.ml.spec import ModelSpec, Normalization
 

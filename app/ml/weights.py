@@ -19,6 +19,7 @@ import torch.nn as nn
 
 from app.ml.compat import import_smp
 from app.ml.spec import ModelSpec
+from app.ml.state_file import load_state_file
 
 PROBE_TIMEOUT_S = 3.0
 _TRUE = ("1", "true", "yes", "on")
@@ -94,8 +95,6 @@ def load_imagenet_weights(model: nn.Module, spec: ModelSpec) -> tuple[bool, str]
 def import_encoder_weights(model: nn.Module, spec: ModelSpec, path: str | Path) -> str:
     """Load encoder weights from a .safetensors/.pt file (keys bare or prefixed "encoder.").
     Raises WeightsError (or CheckpointError for an unsafe file); returns a note."""
-    from app.ml.checkpoint import load_state_file
-
     state = load_state_file(path)
     return _apply_encoder_state(model, spec, state, Path(path).name)
 
@@ -110,7 +109,7 @@ def _strip_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 def _apply_encoder_state(model: nn.Module, spec: ModelSpec, state: dict, source: str) -> str:
     encoder = model.encoder
-    target = encoder.state_dict()
+    target = encoder.state_dict()  # type: ignore[union-attr]  # torch types a module's attribute as Tensor | Module
     state = _strip_prefix(state)
     fits = {k: v for k, v in state.items() if k in target and target[k].shape == v.shape}
     misfits = [k for k in state if k in target and k not in fits]
@@ -128,7 +127,7 @@ def _apply_encoder_state(model: nn.Module, spec: ModelSpec, state: dict, source:
         misfits = [k for k in state if k in target and k not in fits]
     if not fits:
         raise WeightsError(f"no tensor in {source} fits the {spec.encoder} encoder")
-    nn.Module.load_state_dict(encoder, fits, strict=False)
+    nn.Module.load_state_dict(encoder, fits, strict=False)  # type: ignore[arg-type]  # torch types a module's attribute as Tensor | Module
     missing = [k for k in target if k not in fits and not k.endswith("num_batches_tracked")]
     note = f"{source}: loaded {len(fits)} encoder tensors"
     if misfits:

@@ -90,6 +90,7 @@ def verify(conn: Connection) -> ChainCheck:
         return ChainCheck(0, None, "its guard triggers were removed (" + ", ".join(missing) + ")")
     prev, n, last_id = GENESIS, 0, 0
     raw = conn.connection.dbapi_connection  # the driver's cursor: 3x faster than Result rows
+    assert raw is not None  # a checked-out connection always has its driver connection
     for id_, at, author, action, entity, entity_id, detail, stored_prev, stored in \
             raw.execute(_ROWS):
         if stored_prev != prev:

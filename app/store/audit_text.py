@@ -104,7 +104,7 @@ def _image_import(r: AuditRow, n: AuditNames) -> str:
 def _mask_revision(r: AuditRow, n: AuditNames) -> str:
     source = r.detail.get("source")
     how = {"edit": "edited", "import": "imported", "prelabel": "pre-labeled",
-           "class-delete": "cleared a deleted class from"}.get(source, "saved")
+           "class-delete": "cleared a deleted class from"}.get(str(source), "saved")
     pixels = r.detail.get("defect_pixels")
     tail = "" if pixels is None else f" ({_plural(pixels, 'defect pixel')})"
     return f"{how} the mask of {_images(r, n)}{tail}"
@@ -112,7 +112,7 @@ def _mask_revision(r: AuditRow, n: AuditNames) -> str:
 
 def _run_status(r: AuditRow, n: AuditNames) -> str:
     status = r.detail.get("status")
-    return f"{RUN_STATUS_WORDS.get(status, f'set to {status}')} {_run(r)}"
+    return f"{RUN_STATUS_WORDS.get(str(status), f'set to {status}')} {_run(r)}"
 
 
 def _review_override(r: AuditRow, n: AuditNames) -> str:
@@ -141,7 +141,7 @@ SENTENCES: dict[str, Sentence] = {
     "image.import": _image_import,
     "image.split": _image_split,
     "image.status": lambda r, n: f"marked {_images(r, n)} "
-                                 f"{STATUS_WORDS.get(r.detail.get('status'), r.detail.get('status'))}",
+                                 f"{STATUS_WORDS.get(str(r.detail.get('status')), r.detail.get('status'))}",
     "image.good": lambda r, n: f"marked {_images(r, n)} "
                                + ("good (no defect)" if r.detail.get("is_good") else "not good"),
     "image.relink": lambda r, n: f"relinked {_images(r, n)}"

@@ -7,6 +7,7 @@ transaction, so the delete either happens whole or not at all.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 
@@ -32,7 +33,7 @@ class ClassError(ValueError):
 
 
 def is_color(color: str | None) -> bool:
-    return bool(color) and _COLOR.fullmatch(color.strip()) is not None
+    return color is not None and _COLOR.fullmatch(color.strip()) is not None
 
 
 def check_color(color: str) -> str:
@@ -103,7 +104,7 @@ class ClassesRepo:
                    before=before)
             return _row(c)
 
-    def reorder(self, values: list[int]) -> list[DefectClassRow]:
+    def reorder(self, values: builtins.list[int]) -> builtins.list[DefectClassRow]:
         """Store this order (keys 1-9 select the first nine); `values` names every class once."""
         with self._db.session() as s:
             classes = {c.value: c for c in s.scalars(select(DefectClass))}
@@ -116,7 +117,7 @@ class ClassesRepo:
                    order=[classes[v].name for v in values])
         return self.list()
 
-    def move(self, value: int, to_index: int) -> list[DefectClassRow]:
+    def move(self, value: int, to_index: int) -> builtins.list[DefectClassRow]:
         """Put one class at position `to_index` (0-based, clamped) of the order."""
         order = [c.value for c in self.list()]
         if value not in order:
@@ -125,7 +126,7 @@ class ClassesRepo:
         order.insert(min(max(to_index, 0), len(order)), value)
         return self.reorder(order)
 
-    def images_using(self, value: int) -> list[int]:
+    def images_using(self, value: int) -> builtins.list[int]:
         """Ids of the images whose current mask holds pixels of class `value`."""
         with self._db.session() as s:
             rows = s.execute(
@@ -153,8 +154,9 @@ class ClassesRepo:
                     continue
                 mask = decode_mask_png(rev.mask_png)
                 mask[mask == value] = reassign_to or 0
-                write_revision(s, s.get(Image, image_id), encode_mask_png(mask), mask,
-                               "class-delete")
+                image = s.get(Image, image_id)
+                assert image is not None  # the revision's image (foreign key)
+                write_revision(s, image, encode_mask_png(mask), mask, "class-delete")
                 changed += 1
             record(s, "class.delete", "defect_class", c.id, name=c.name, value=value,
                    reassign_to=reassign_to, masks_changed=changed)

@@ -78,7 +78,7 @@ class Database:
         """Folds the WAL back into the file (outside any transaction: it cannot run in one)."""
         raw = self.engine.raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]  # a fresh raw connection is open
         finally:
             raw.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ class ImagesRepo:
     def set_good(self, ids: Iterable[int], is_good: bool) -> None:
         self._update(ids, "image.good", is_good=is_good)
 
-    def missing(self, verify_hash: bool = False) -> list[ImageRow]:
+    def missing(self, verify_hash: bool = False) -> builtins.list[ImageRow]:
         """Images whose file is gone, changed size, or (optionally) changed content."""
         out = []
         for row in self.list():

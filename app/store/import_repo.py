@@ -58,7 +58,8 @@ class ImportRepo:
             if before_insert:
                 before_insert()
             known = set(s.scalars(select(Image.rel_path)))
-            new, present = [], []
+            new: list[tuple[str, ImportItem]] = []
+            present: list[tuple[str, ImportItem]] = []
             for it in items:
                 rel = self._images.rel(it.image.path)
                 (present if rel in known else new).append((rel, it))

@@ -74,7 +74,9 @@ class MasksRepo:
             return mask
         with self._db.session() as s:
             img = s.get(Image, image_id)
-            return np.zeros((img.height, img.width), np.uint8)
+            if img is None:
+                raise KeyError(f"no image {image_id}")
+            return np.zeros((int(img.height), int(img.width)), np.uint8)
 
     def save(self, image_id: int, mask: np.ndarray, source: str = "edit",
              png: bytes | None = None) -> int:
@@ -119,6 +121,7 @@ class MasksRepo:
             if old is None:
                 raise KeyError(f"no mask revision {revision_id}")
             image = s.get(Image, old.image_id)
+            assert image is not None  # a revision's image is never deleted (foreign key)
             mask = decode_mask_png(old.mask_png)
             return write_revision(s, image, old.mask_png, mask, "restore")
 

@@ -9,6 +9,7 @@ chosen=True)``); otherwise the newest useful model; otherwise none. A model whos
 
 from __future__ import annotations
 
+import builtins
 import json
 from pathlib import Path
 
@@ -72,11 +73,11 @@ class ModelsRepo:
         return self.root / row.rel_dir
 
     # the active model --------------------------------------------------------------------
-    def ranked(self) -> list[ModelRow]:
+    def ranked(self) -> builtins.list[ModelRow]:
         """Models that may be used without naming one, in order: the active model (when it is
         useful or a person chose it), then the other useful models, newest first."""
         active, chosen = self._settings.get(ACTIVE), bool(self._settings.get(CHOSEN, False))
-        out = []
+        out: builtins.list[ModelRow] = []
         for m in reversed(self.list()):
             usable = m.verdict.useful is not False
             if m.id == active and (usable or chosen):
@@ -104,7 +105,7 @@ class ModelsRepo:
 
     # predictions -------------------------------------------------------------------------
     def save_prediction(self, image_id: int, model_id: int, probs: np.ndarray,
-                        class_values: list[int]) -> None:
+                        class_values: builtins.list[int]) -> None:
         blob = encode_probs(probs)
         with self._db.session() as s:
             s.execute(delete(Prediction).where(Prediction.image_id == image_id,
@@ -112,7 +113,7 @@ class ModelsRepo:
             s.add(Prediction(image_id=image_id, model_id=model_id, probs=blob,
                              class_values=json.dumps(class_values), created_at=utcnow()))
 
-    def load_prediction(self, image_id: int, model_id: int) -> tuple[np.ndarray, list[int]] | None:
+    def load_prediction(self, image_id: int, model_id: int) -> tuple[np.ndarray, builtins.list[int]] | None:
         with self._db.session() as s:
             p = s.scalar(select(Prediction).where(Prediction.image_id == image_id,
                                                   Prediction.model_id == model_id))

@@ -132,7 +132,8 @@ class Project:
         if readonly:
             return cls(path, db, lock, warning)
         db.dispose()
-        lock.release()
+        if lock:
+            lock.release()
         return cls(path, Database(path, readonly=True), None, warning)
 
     def close(self) -> None:
@@ -141,7 +142,7 @@ class Project:
         try:
             self._db.dispose()
         finally:
-            self._db = None
+            self._db = None  # type: ignore[assignment]  # closed: a later call fails at once
             if self._lock:
                 self._lock.release()
 

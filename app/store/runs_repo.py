@@ -6,6 +6,7 @@ are append-only: the latest one per result is current, and every one is in the a
 
 from __future__ import annotations
 
+import builtins
 import json
 
 from sqlalchemy import func, select
@@ -58,6 +59,8 @@ class RunsRepo:
     def set_status(self, run_id: int, status: str) -> None:
         with self._db.session() as s:
             r = s.get(InspectionRun, run_id)
+            if r is None:
+                raise KeyError(f"no inspection run {run_id}")
             r.status = status
             record(s, "run.status", "inspection_run", run_id, status=status)
 
@@ -96,7 +99,7 @@ class RunsRepo:
             s.flush()
             return r.id
 
-    def results(self, run_id: int, *, flagged_only: bool = False) -> list[ResultRow]:
+    def results(self, run_id: int, *, flagged_only: bool = False) -> builtins.list[ResultRow]:
         """A run's results with their latest decision, most risky first."""
         with self._db.session() as s:
             latest = (select(func.max(ReviewDecision.id))
@@ -139,7 +142,7 @@ class RunsRepo:
                    image_path=res.image_path, model_grade=res.grade, grade=grade, reason=reason)
             return _decision(d)
 
-    def decisions(self, result_id: int) -> list[DecisionRow]:
+    def decisions(self, result_id: int) -> builtins.list[DecisionRow]:
         with self._db.session() as s:
             return [_decision(d) for d in s.scalars(
                 select(ReviewDecision).where(ReviewDecision.result_id == result_id)

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from app.core.interchange import DatasetError, coco_format, rle
-
-from .test_interchange_polygons import TRICKY
+from tests.support.polygons import TRICKY
 
 
 def paint_all(anns, shape):

@@ -12,8 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from app.core.interchange import ClassSpec, DatasetError, ExportItem, ImageMeta, labelme_format
 from app.core.interchange import polygons as polygons_module
-
-from .test_interchange_polygons import TRICKY, _self_reaching_hole
+from tests.support.polygons import TRICKY, self_reaching_hole
 
 NAMES = {v: f"class{v}" for v in range(1, 256)}
 
@@ -81,14 +80,14 @@ def one_round(monkeypatch):
 
 
 def test_inexact_polygons_get_an_exact_copy(tmp_path, one_round):
-    mask = _self_reaching_hole() * 3
+    mask = self_reaching_hole() * 3
     doc, back, values = decode(mask, tmp_path)
     assert set(doc[labelme_format.RLE_KEY]["counts"]) == {"class3"}
     assert np.array_equal(back == values["class3"], mask == 3)
 
 
 def test_shapes_edited_after_export_win_over_the_exact_copy(tmp_path, one_round):
-    mask = _self_reaching_hole()
+    mask = self_reaching_hole()
     doc = labelme_format.encode(item(mask), NAMES, "part.png")
     doc["shapes"] = doc["shapes"][:1]
     doc["shapes"][0]["points"] = [[0, 0], [3, 0], [3, 3], [0, 3]]  # labelme writes floats too
@@ -100,7 +99,7 @@ def test_shapes_edited_after_export_win_over_the_exact_copy(tmp_path, one_round)
 
 
 def test_a_labelme_resave_keeps_the_exact_copy(tmp_path, one_round):
-    mask = _self_reaching_hole()
+    mask = self_reaching_hole()
     doc = labelme_format.encode(item(mask), NAMES, "part.png")
     for s in doc["shapes"]:  # what labelme does on save: float points, extra keys
         s["points"] = [[float(x), float(y)] for x, y in s["points"]]

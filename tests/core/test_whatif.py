@@ -194,7 +194,7 @@ def test_sweep_points_and_cancel():
 
 def test_sync_reads_the_project_once_and_follows_changes(tmp_path):
     from app.store import Project
-    from tests.ui.test_grade_fixtures import tiny_part_project
+    from tests.support.grade import tiny_part_project
 
     project_path, image_id, model_id = tiny_part_project(tmp_path)
     with Project.open(project_path) as p:

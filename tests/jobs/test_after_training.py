@@ -12,7 +12,7 @@ from app.jobs.after_training import NOT_USEFUL, images_to_predict, train_then_pr
 from app.jobs.context import JobContext
 from app.jobs.prediction import default_model_id
 from app.store import Project
-from tests.ml.test_project_data import make_tiny_project
+from tests.support.tiny_project import make_tiny_project
 
 os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
 torch = pytest.importorskip("torch")

@@ -21,26 +21,19 @@ from app.jobs.deploy import (
     verify_package,
 )
 from app.store import Project
-from tests.jobs.test_inspection import (
+from tests.support.deploy import fake_exporter
+from tests.support.inspection import (
     add_model,
     make_inspection_project,
-    one_thread,  # noqa: F401 - autouse fixture
 )
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 torch = pytest.importorskip("torch")
 
 
-def fake_exporter(model, path, in_channels, sample_size=256):
-    """Stands in for export_onnx where onnx is not installed: the packaging is what is tested."""
-    Path(path).write_bytes(b"not really onnx " + bytes([in_channels]) * 64)
 
 
-@pytest.fixture
-def line(tmp_path):
-    path, model_id, folder = make_inspection_project(tmp_path)
-    with Project.open(path) as p:
-        p.classes.update(p.classes.by_name("spot").value, color="#00ff00")
-        yield p, model_id, folder
 
 
 def test_a_folder_package_carries_everything_to_grade_like_the_app(line, tmp_path):

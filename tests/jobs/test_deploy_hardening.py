@@ -11,7 +11,7 @@ import pytest
 
 from app.core.hashing import sha256_file
 from app.jobs.deploy import MANIFEST, PackageError, deploy, open_package
-from tests.jobs.test_deploy import fake_exporter, line  # noqa: F401 - fixture
+from tests.support.deploy import fake_exporter
 
 onnx = pytest.importorskip("onnx")
 

@@ -8,7 +8,6 @@ grade follows from its size: 36 px OK, 44 px OK but near the REWORK limit, 48 px
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core.grading import ClassSetting, Polygon, Recipe, Rule, Zone, ZoneSet
+from app.core.grading import ClassSetting, Recipe, Rule
 from app.core.inspection_record import RECORD_VERSION
 from app.jobs.context import Canceled, JobContext
 from app.jobs.inspection import (
@@ -33,70 +32,22 @@ from app.jobs.inspection import (
 from app.store import Project
 
 os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
-torch = pytest.importorskip("torch")
 
-from app.ml.checkpoint import CheckpointConfig, ClassInfo, save_checkpoint  # noqa: E402
-from app.ml.registry import create_model  # noqa: E402
-from app.ml.spec import ModelSpec, Normalization  # noqa: E402
+from tests.support.inspection import add_model, make_inspection_project, size_recipe, write_parts
 
-SPEC = ModelSpec("Unet", "resnet18", (16, 8, 8, 8, 8), 1, 2, 64, None)
-SIZES = {"p36": 36, "p44": 44, "p48": 48, "p64": 64}
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 GRADES = {"p36": "OK", "p44": "OK", "p48": "REWORK", "p64": "SCRAP"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
-def add_model(project: Project, name: str = "tiny", constant: float | None = 0.9,
-              seed: int = 0) -> int:
-    """Registers a tiny random model; `constant` sets its output to that probability."""
-    spot = project.classes.ensure("spot")
-    torch.manual_seed(seed)
-    model = create_model(SPEC, pretrained=False).model
-    if constant is not None:
-        head = model.segmentation_head[0]
-        with torch.no_grad():
-            head.weight.zero_()
-            head.bias.copy_(torch.tensor([0.0, math.log(constant / (1 - constant))]))
-    folder = project.models.folder / name
-    config = save_checkpoint(folder, model, CheckpointConfig(
-        SPEC, [ClassInfo(spot.value, "spot", "#ff0000")], Normalization((0.4,), (0.2,))))
-    row = project.models.register(name, folder, config.to_dict(), {}, config.weights_sha256, 0)
-    return row.id
 
 
-def size_recipe(value: int) -> Recipe:
-    edge = Zone("edge", (Polygon([(0, 0), (9, 0), (9, 99), (0, 99)]),), severity=2)
-    return Recipe(
-        name="size",
-        classes=(ClassSetting(value, "spot", 0.5),),
-        zones=ZoneSet((edge,)),
-        rules=(Rule(value, grade="REWORK", max_area_mm2=2000),
-               Rule(value, grade="SCRAP", max_area_mm2=3000)),
-    )
 
 
-def write_parts(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for stem, size in SIZES.items():
-        cv2.imwrite(str(folder / f"{stem}.png"), np.full((size, size), 100, np.uint8))
-    (folder / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(12))  # no IHDR
-    (folder / "notes.txt").write_text("not a part")
-    return folder
 
 
-def make_inspection_project(tmp_path: Path) -> tuple[Path, int, Path]:
-    """(project path, model id, folder of parts inside the project folder)."""
-    path = tmp_path / "line.dsproj"
-    with Project.create(path) as p:
-        model_id = add_model(p)
-        p.recipes.save("size", size_recipe(p.classes.by_name("spot").value).to_dict())
-    return path, model_id, write_parts(tmp_path / "lot")
 
 
 @pytest.fixture
@@ -309,7 +260,6 @@ def test_many_components_are_capped_but_every_graded_one_is_kept():
 
 
 def test_stored_outlines_are_simplified_but_keep_the_shape():
-    import cv2
 
     from app.jobs.inspection import MAX_OUTLINE_POINTS, outline_points
 

@@ -16,8 +16,8 @@ from app.jobs.context import Canceled, JobContext
 from app.jobs.importing import ImportOptions, import_folder
 from app.jobs.interchange import export_project, import_dataset
 from app.store import Project
+from tests.support.polygons import TRICKY
 
-from ..core.test_interchange_polygons import TRICKY
 from ..store.helpers import make_image_file
 
 FORMATS = ["png", "coco", "labelme"]

@@ -13,7 +13,7 @@ import pytest
 
 from app.jobs.live_model import LiveTrainer, NothingToLearn, save_live_model
 from app.store import NewImage
-from tests.core.test_pixel_classifier import iou, line_part
+from tests.support.pixel_parts import iou, line_part
 
 
 def add_parts(project, tmp_path, seeds) -> list[tuple[int, np.ndarray, np.ndarray]]:

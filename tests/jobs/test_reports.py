@@ -16,10 +16,11 @@ from app.jobs.context import JobContext
 from app.jobs.inspection import inspect
 from app.jobs.reports import COLUMNS, csv_text, report_rows, write_report
 from app.store import Project
-from tests.jobs.test_inspection import (
+from tests.support.inspection import (
     make_inspection_project,
-    one_thread,  # noqa: F401 - autouse fixture
 )
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 pytest.importorskip("torch")
 

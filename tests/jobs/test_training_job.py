@@ -14,7 +14,7 @@ from app.jobs.context import Canceled, JobContext
 from app.jobs.prediction import default_model_id, predict_images, unlabeled_image_ids
 from app.jobs.training import find_resumable, runs_folder, train_project
 from app.store import Project
-from tests.ml.test_project_data import make_tiny_project
+from tests.support.tiny_project import make_tiny_project
 
 os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
 torch = pytest.importorskip("torch")

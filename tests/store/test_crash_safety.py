@@ -34,6 +34,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # about 35 s; CI runs it (addopts deselects only `packaging`)
 def test_sigkill_loses_nothing_committed(tmp_path):
     path = tmp_path / "crash.dsproj"
     with Project.create(path) as p:

@@ -5,29 +5,18 @@ import hashlib
 import os
 import sqlite3
 
-import numpy as np
 import pytest
 
 from app.cli import main
 from app.store import DamagedProjectError, ForeignFileError, Project
 from app.store.salvage import save_readable_copy
-
-from .helpers import make_image_file
+from tests.support.store_files import make_project
 
 
 def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_project(tmp_path, name="part.dsproj", images=20):
-    path = tmp_path / name
-    rng = np.random.default_rng(3)
-    with Project.create(path) as p:
-        ids = p.images.add_many([make_image_file(tmp_path, f"i{i}.png", (200, 150), i)
-                                 for i in range(images)]).added
-        for i in ids:
-            p.masks.save(i, rng.integers(0, 2, (150, 200), dtype=np.uint8))
-    return path
 
 
 def side_files(path):

@@ -16,9 +16,9 @@ from app.cli import main
 from app.store import Project
 from app.store.audit_chain import GENESIS, row_hash
 from app.store.user import current_user
+from tests.support.old_projects import make_old_project
 
 from .helpers import make_image_file
-from .test_migrations import make_old_project
 
 HISTORY = ("audit_log", "mask_revisions", "recipes", "review_decisions")
 

@@ -10,18 +10,11 @@ from sqlalchemy import create_engine, inspect
 from app.core.statuses import normalize_status
 from app.store import Project
 from app.store.header import APPLICATION_ID
-from app.store.migrations import SCHEMA_VERSION, migrate
+from app.store.migrations import SCHEMA_VERSION
 from app.store.schema import Base
+from tests.support.old_projects import make_old_project
 
 from .helpers import make_image_file
-
-
-def make_old_project(path, version):
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.connection.dbapi_connection.isolation_level = None
-        migrate(conn, target=version)
-    engine.dispose()
 
 
 @pytest.mark.parametrize("old", range(0, SCHEMA_VERSION))

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.store import Project
-from tests.store.test_damaged_files import make_project
+from tests.support.store_files import make_project
 
 
 def digest(path):

@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.test_grade_fixtures import tiny_part_project
-from tests.ui.test_grade_workspace import click_save, open_workspace, versions
+from tests.support.grade import tiny_part_project
+from tests.support.grade_ui import click_save, open_workspace, versions
 
 
 @pytest.fixture

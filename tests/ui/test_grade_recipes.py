@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 
 from app.core.grading import ClassSetting, Recipe, Rule
 from app.store import Project
-from tests.ui.test_grade_fixtures import tiny_part_project
-from tests.ui.test_grade_workspace import click_save, open_workspace, versions
+from tests.support.grade import tiny_part_project
+from tests.support.grade_ui import click_save, open_workspace, versions
 
 
 @pytest.fixture

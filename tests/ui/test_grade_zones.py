@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.core.grading import Polygon, Rule, Zone, ZoneSet
-from tests.ui.test_grade_fixtures import tiny_part_project
-from tests.ui.test_grade_workspace import click_save, open_workspace, versions
+from tests.support.grade import tiny_part_project
+from tests.support.grade_ui import click_save, open_workspace, versions
 
 RULES = (Rule(1, grade="REWORK", max_area_mm2=5),  # whole image: over 5 px -> REWORK
          Rule(1, "rim", "SCRAP", max_area_mm2=5))  # in the rim: over 5 px -> SCRAP

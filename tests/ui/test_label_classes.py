@@ -18,7 +18,7 @@ from app.ui.label import drive
 from app.ui.label.class_editor import ERASE, merge_item
 from app.ui.label.controller import NO_CLASS_HINT
 from app.ui.train.readiness import ReadinessLabel, readiness_text
-from tests.ui.test_label_workspace import (
+from tests.support.label_ui import (
     H,
     W,
     close_workspace,

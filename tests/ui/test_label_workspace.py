@@ -5,36 +5,38 @@ Geometry is pinned: the canvas is 400 x 300 and the images 40 x 30, so Fit shows
 zoom 10 with no offset and the centre of pixel (x, y) is widget point (10x + 5, 10y + 5).
 """
 
-import hashlib
 import math
-import threading
 
 import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.store import NewImage, Project
+from app.store import Project
 from app.ui.label import drive
-from app.ui.label.workspace import LabelWorkspace
+from tests.support.label_ui import (
+    H,
+    W,
+    close_workspace,
+    gradient,
+    open_workspace,
+    write_image,
+)
 
-W, H = 40, 30
 CTRL, SHIFT, ALT = (Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier,
                     Qt.KeyboardModifier.AltModifier)
 
 
-def write_image(folder, name, pixels):
-    path = folder / name
-    cv2.imwrite(str(path), pixels)
-    data = path.read_bytes()
-    depth = 16 if pixels.dtype == np.uint16 else 8
-    return NewImage(str(path), hashlib.sha256(data).hexdigest(), len(data), pixels.shape[1],
-                    pixels.shape[0], depth, 1)
 
 
-def gradient(offset=0, dtype=np.uint8, scale=1):
-    y, x = np.mgrid[0:H, 0:W]
-    return ((x * 3 + y + offset) * scale).astype(dtype)
+
+
+
+
+
+
+
+
 
 
 @pytest.fixture
@@ -48,34 +50,12 @@ def project(tmp_path):
     p.close()
 
 
-def open_workspace(qtbot, project):
-    ws = LabelWorkspace()
-    qtbot.addWidget(ws)
-    ws.resize(1000, 560)
-    ws.show()
-    qtbot.waitExposed(ws)
-    with qtbot.waitSignal(ws.image_shown, timeout=10_000):
-        ws.set_project(project)
-    ws.canvas.setFixedSize(400, 300)
-    qtbot.waitUntil(lambda: ws.canvas.size().width() == 400)
-    ws.canvas.fit()
-    assert ws.canvas.view.zoom == 10 and (ws.canvas.view.ox, ws.canvas.view.oy) == (0, 0)
-    ws.canvas.setFocus()
-    return ws
-
-
-def close_workspace(ws):
-    ws.shutdown()
-    left = [t.name for t in threading.enumerate()
-            if t.name.startswith(("mask-committer", "image-loader"))]
-    assert left == [], f"threads left running: {left}"
-
-
 @pytest.fixture
 def ws(qtbot, project):
     workspace = open_workspace(qtbot, project)
     yield workspace
     close_workspace(workspace)
+
 
 
 def saved(ws, project, image_id=None):

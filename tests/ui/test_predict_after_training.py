@@ -11,8 +11,8 @@ from app.jobs.prediction import default_model_id
 from app.ui.grade.workspace import GradeWorkspace
 from app.ui.label.workspace import LabelWorkspace
 from app.ui.train.workspace import TrainWorkspace
-from tests.ml.test_project_data import make_tiny_project
-from tests.ui.test_train_workspace import tiny_settings
+from tests.support.tiny_project import make_tiny_project
+from tests.support.train_ui import tiny_settings
 
 
 @pytest.fixture(autouse=True)

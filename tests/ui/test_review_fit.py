@@ -6,8 +6,7 @@ from PySide6.QtWidgets import QAbstractButton
 
 from app.core.inspection_record import InspectionRecord
 from app.ui.review.workspace import ReviewWorkspace
-
-from .test_review_workspace import build_project, component, write_png
+from tests.support.review_ui import build_project, component, write_png
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import app.jobs.inspection as inspection
 from app.core.inspection_record import InspectionRecord
 from app.ui import actions
 from app.ui.review.workspace import ReviewWorkspace
-
-from .test_review_workspace import build_project, open_workspace, write_png
+from tests.support.review_ui import build_project, open_workspace, write_png
 
 calls_gate: dict = {}  # part index -> threading.Event the fake job waits on after that part
 

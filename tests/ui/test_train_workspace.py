@@ -15,7 +15,8 @@ from app.store import Project
 from app.ui.label.workspace import LabelWorkspace
 from app.ui.train.models_panel import NO_MODEL
 from app.ui.train.workspace import TrainWorkspace
-from tests.ml.test_project_data import make_tiny_project
+from tests.support.tiny_project import make_tiny_project
+from tests.support.train_ui import tiny_settings
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +33,6 @@ def train_of(window) -> TrainWorkspace:
     return next(ws for ws in window.workspaces() if isinstance(ws, TrainWorkspace))
 
 
-def tiny_settings(ws: TrainWorkspace, epochs: int | None = None) -> None:
-    ws.form.tile.setValue(32)
-    ws.form.batch.setValue(4)
-    if epochs is not None:
-        ws.form.by_epochs.setChecked(True)
-        ws.form.epochs.setValue(epochs)
-    ws.form.lr.setValue(0.003)
-    ws.form.pretrained.setChecked(False)
 
 
 def test_train_stop_models_and_prelabels(qtbot, bare_window, tmp_path):

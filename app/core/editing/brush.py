@@ -52,7 +52,7 @@ class BrushTool(Tool):
         center = stamp_center(pt, self._size)
         if center == self._last:  # same stamp: nothing new to paint
             return NOTHING
-        dirty = self._paint(self._last, center)
+        dirty = self._paint(self._last, center)  # type: ignore[arg-type]  # set by press() before move() can reach this
         self._last = center
         return ToolResult(dirty)
 
@@ -76,7 +76,7 @@ class BrushTool(Tool):
         spans = capsule(c0, c1, self._size, self.doc.mask.shape)
         if spans is None:  # entirely outside the image
             return None
-        self._recorder.touch(spans.rect)
+        self._recorder.touch(spans.rect)  # type: ignore[union-attr]  # set by press() before move() can reach this
         spans.fill(self.doc.mask, self.value())
         return spans.rect
 

@@ -22,8 +22,11 @@ class MaskEdit:
 
     def __init__(self, bbox: Rect, changed: np.ndarray, old: Values, new: Values):
         """``changed``: bool (h, w) over bbox; old/new: the values there, row-major, or one int."""
-        self.bbox = tuple(int(v) for v in bbox)
+        x0, y0, x1, y1 = (int(v) for v in bbox)
+        self.bbox: Rect = (x0, y0, x1, y1)
         self.count = int(np.count_nonzero(changed))
+        self._index: np.ndarray | None
+        self._bits: np.ndarray | None
         if self.count * 4 <= changed.size // 8:  # uint32 indices beat one bit a pixel
             self._index, self._bits = np.flatnonzero(changed).astype(np.uint32), None
         else:
@@ -55,6 +58,7 @@ class MaskEdit:
         if self._bits is not None:
             return np.unpackbits(self._bits, count=shape[0] * shape[1]).view(bool).reshape(shape)
         out = np.zeros(shape, bool)
+        assert self._index is not None  # indices when there are no bits
         out.flat[self._index] = True
         return out
 

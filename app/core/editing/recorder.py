@@ -51,7 +51,7 @@ class StrokeRecorder:
         before = self.before()
         if before is None:
             return None
-        return MaskEdit.diff(self.bbox, before, self._mask[slices(self.bbox)])
+        return MaskEdit.diff(self.bbox, before, self._mask[slices(self.bbox)])  # type: ignore[arg-type, index]  # before() returned a crop, so bbox is set; numpy stubs reject a tuple of slices
 
     def restore(self) -> Rect | None:
         """Undo everything written since the start (cancel); returns the rect to redraw."""

@@ -178,7 +178,7 @@ def threshold_components(prob: np.ndarray, t: float, min_area_px: int = 0) -> li
 
 def mask_components(label_mask: np.ndarray, value: int, min_area_px: int = 0) -> list[Component]:
     """Components of one class value in a uint8 label mask (ground truth): no probabilities."""
-    binary = cv2.compare(label_mask, int(value), cv2.CMP_EQ)
+    binary = cv2.compare(label_mask, int(value), cv2.CMP_EQ)  # type: ignore[call-overload]  # numpy/OpenCV stubs are narrower than the run time
     return find_components(binary, None, min_area_px)
 
 

@@ -129,7 +129,7 @@ def read_dataset(path: Path) -> Dataset:
     for i, a in enumerate(anns):
         if not isinstance(a, dict) or a.get("category_id") not in value_of:
             raise DatasetError(f"{name}, annotations[{i}]: unknown or missing category_id")
-        by_image[a.get("image_id")].append(a)
+        by_image[a.get("image_id")].append(a)  # type: ignore[index]  # the JSON value as read; ids no image lists are refused below
     items, ids = [], set()
     for i, im in enumerate(images):
         where = f"{name}, images[{i}]"

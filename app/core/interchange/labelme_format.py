@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def encode(item: ExportItem, names: dict[int, str], image_path: str) -> dict:
             exact_copy = {"size": [h, w], "shapes_sha256": shapes_digest(shapes),
                           "counts": {names[v]: rle.to_string(rle.encode(item.mask == v))
                                      for v in np.unique(item.mask).tolist() if v}}
-    doc = {
+    doc: dict[str, Any] = {
         "version": LABELME_VERSION, "flags": {},
         "shapes": [{"label": s.label, "points": [list(p) for p in _ints(s.points)],
                     "group_id": None, "description": "", "shape_type": s.kind, "flags": {},
@@ -178,9 +179,10 @@ def _item(doc: dict, lm: LabelmeFile, f: Path, rel: str, root: Path, values: dic
         if size is not None and size != tuple(shape):
             raise DatasetError(f"{rel} is for a {size[1]} x {size[0]} image but the image is "
                                f"{shape[1]} x {shape[0]}")
+        hw = (int(shape[0]), int(shape[1]))
         if exact is None:
-            return rasterize(lm, tuple(shape), values)
-        return _from_exact(exact, tuple(shape), values, rel)
+            return rasterize(lm, hw, values)
+        return _from_exact(exact, hw, values, rel)
     return DatasetItem(image, rel, load, size, sha, meta)
 
 

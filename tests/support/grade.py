@@ -1,6 +1,6 @@
 """Helpers for the Grade workspace tests: synthetic predictions stored as a model's.
 
-No tests here; imported by the other test_grade_* modules.
+No tests here; imported by the Grade tests (tests/ui/test_grade_*), the what-if and CLI tests.
 """
 
 from __future__ import annotations

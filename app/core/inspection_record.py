@@ -149,8 +149,8 @@ class StoredComponent:
         points = d.get("contour") or d.get("polygon") or ()
         return cls(
             class_value=_opt_int(value), class_name=name, grade=d.get("grade"),
-            bbox=tuple(int(v) for v in (d.get("bbox") or (0, 0, 0, 0))),
-            centroid=tuple(float(v) for v in centroid) if centroid else None,
+            bbox=_bbox(d.get("bbox")),
+            centroid=(float(centroid[0]), float(centroid[1])) if centroid else None,
             area_px=_opt_int(d.get("area_px")), area_mm2=_opt_float(d.get("area_mm2")),
             length_mm=_opt_float(d.get("length_mm")), width_mm=_opt_float(d.get("width_mm")),
             mean_prob=_opt_float(d.get("mean_prob")), max_prob=_opt_float(d.get("max_prob")),
@@ -224,3 +224,8 @@ def _zones(zones) -> dict[str, float | None]:
     if isinstance(zones, str):  # version 0: one zone name
         return {zones: None}
     return {str(z): None for z in zones or ()}
+
+
+def _bbox(value) -> tuple[int, int, int, int]:
+    x, y, w, h = (int(v) for v in (value or (0, 0, 0, 0)))
+    return x, y, w, h

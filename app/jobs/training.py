@@ -120,7 +120,7 @@ def find_resumable(project) -> RunInfo | None:
         doc = _read_run(folder)
         last = folder / "last"
         status = normalize_status(doc.get("status")) if doc is not None else None
-        if (status not in RESUMABLE
+        if (doc is None or status not in RESUMABLE
                 or not (last / "train_state.json").is_file()):
             continue
         try:

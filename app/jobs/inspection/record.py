@@ -77,7 +77,7 @@ def outline_points(contour: np.ndarray, max_points: int = MAX_OUTLINE_POINTS) ->
     pts = np.asarray(contour, np.int32).reshape(-1, 1, 2)
     eps = 0.5
     while len(pts) > max_points:
-        pts = cv2.approxPolyDP(pts, eps, True)
+        pts = cv2.approxPolyDP(pts, eps, True)  # type: ignore[assignment]  # cv2 stubs: any ndarray
         eps *= 2
     return pts.reshape(-1, 2).tolist()
 

@@ -132,6 +132,7 @@ class StoreStage:
                sha256: str) -> None:
         ins = self._inspector
         if record is None:
+            assert probs is not None  # a part is either read and predicted, or has its record
             record = graded(ins, probs, sha256)
         t0 = time.perf_counter()
         rid = self._project.runs.add_result(self._run_id, stored, record)

@@ -1,12 +1,12 @@
 """LabelWorkspace: the image list, the canvas and the tool bar, wired to the project.
 
-Flow: a finished stroke (or undo/redo) -> its undo command -> MaskCommitter.schedule (written
+Flow: a finished stroke (or undo/redo) -> its step in the core UndoHistories -> MaskCommitter.schedule (written
 in the background within a second). Switching images flushes the committer first, then shows
 the next image from the loader's prefetch cache.
 
 Pre-labels: the shown image's stored prediction (PreLabelLoader, on a worker) is drawn as
 outlines (PreLabelLayer). Accepting one (the Accept tool, K, then a click) or all (Shift+A) is
-an ordinary edit: a MaskEdit through the same undo stack and committer as a stroke, so Ctrl+Z
+an ordinary edit: a MaskEdit through the same undo history and committer as a stroke, so Ctrl+Z
 reverts it. Pre-labels fill background pixels only, never the engineer's labels. Clear
 (Shift+Del) deletes the stored prediction without asking: predicting again restores it.
 """
@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from app.core.editing import MaskDocument, MaskEdit, ToolMode
+from app.core.editing import MaskDocument, MaskEdit, ToolMode, UndoHistories
 from app.ui.workspace import Workspace
 
 from .actions import build_actions, sync_class_actions, undo_actions
@@ -37,7 +37,6 @@ from .prelabel_layer import PreLabelLayer
 from .prelabels import PreLabelLoader, ShownPreLabels
 from .settings import LabelSettings
 from .toolbar import LabelToolBar
-from .undo import UndoHistories
 
 try:  # the image list is the shell's; work without it if it is not there
     from app.ui.images.panel import ImageListPanel
@@ -76,11 +75,11 @@ class LabelWorkspace(Workspace):
         self.canvas = LabelCanvas()
         self.controller = ToolController(self.settings, self)
         self.canvas.controller = self.controller
-        self.histories = UndoHistories(self._apply_history_edit, parent=self)
+        self.histories = UndoHistories()
         self.class_editor = ClassEditor(self.settings, self)  # the actions call these two
         self.marker = ImageMarker(self)
         self._actions = build_actions(self)
-        self._actions.update(undo_actions(self, self.histories.group))
+        self._actions.update(undo_actions(self, self.histories))
         self.addActions(list(self._actions.values()))
         self.toolbar = LabelToolBar(self.settings, self._actions, self)
         self.toolbar.edit_bar.addAction(self._actions["label.live_model"])
@@ -383,11 +382,11 @@ class LabelWorkspace(Workspace):
 
     def undo(self) -> None:
         self.controller.cancel()  # a stroke in progress is kept first, then undone
-        self.histories.group.undo()
+        self._history_step(self.histories.undo)
 
     def redo(self) -> None:
         self.controller.cancel()
-        self.histories.group.redo()
+        self._history_step(self.histories.redo)
 
     def fit(self) -> None:
         self.canvas.fit()
@@ -416,12 +415,14 @@ class LabelWorkspace(Workspace):
         self.histories.push(image_id, edit, text)
         self.committer.schedule(image_id, self.doc.mask)
 
-    def _apply_history_edit(self, image_id: int, edit: MaskEdit, forward: bool) -> None:
-        if image_id != self.current_id:  # only the shown image's stack is active
+    def _history_step(self, step) -> None:
+        """Undo or redo in the shown image's mask (its history is the active one)."""
+        if self.doc is None or self.histories.active != self.current_id:
             return
-        rect = edit.apply(self.doc.mask) if forward else edit.revert(self.doc.mask)
-        self._on_dirty(rect)
-        self.committer.schedule(image_id, self.doc.mask)
+        rect = step(self.doc.mask)
+        if rect is not None:
+            self._on_dirty(rect)
+            self.committer.schedule(self.current_id, self.doc.mask)
 
     def _on_committed(self, image_id: int) -> None:
         self._list_stale.add(image_id)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRect
 
-from app.core.editing import MaskEdit
 from app.ui.label.committer import MaskCommitter
 from app.ui.label.overlay import TILE, MaskOverlay
 from app.ui.label.palette import palette_table

@@ -3,8 +3,8 @@
 import numpy as np
 
 from app.core.grading import GradeScale
+from app.jobs.review_labeling import boxes_mask
 from app.store.rows import DecisionRow, ResultRow
-from app.ui.review.labeling import boxes_mask
 from app.ui.review.parts import component_class, component_zones, merged_lines, reason_text
 from app.ui.review.queue import QueueFilter, ReviewQueue
 

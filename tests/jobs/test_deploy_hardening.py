@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from app.jobs.deploy import MANIFEST, PackageError, _sha256, deploy, open_package
+from app.core.imageio import sha256_file
+from app.jobs.deploy import MANIFEST, PackageError, deploy, open_package
 from tests.jobs.test_deploy import fake_exporter, line  # noqa: F401 - fixture
 
 onnx = pytest.importorskip("onnx")
@@ -35,7 +36,7 @@ def test_manifest_without_its_model_entry_is_a_sentence(tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"x")
     (tmp_path / MANIFEST).write_text(json.dumps({
         "format": "defect-studio.deploy", "version": 1,
-        "files": {"model.onnx": _sha256(tmp_path / "model.onnx")}}))
+        "files": {"model.onnx": sha256_file(tmp_path / "model.onnx")}}))
     with pytest.raises(PackageError, match="does not name the model files"):
         open_package(tmp_path)
     (tmp_path / MANIFEST).write_text(json.dumps({"format": "defect-studio.deploy",

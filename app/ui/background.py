@@ -43,6 +43,14 @@ class KeyedLoader(QObject):
     def _pinned(self) -> set:
         return set()
 
+    def _emit_result(self, key, result, *loaded_args) -> None:
+        """For ``_delivered``: the subclass's ``failed(key, message)`` for an exception, else
+        its ``loaded(*loaded_args)``."""
+        if isinstance(result, BaseException):
+            self.failed.emit(key, str(result) or type(result).__name__)
+        else:
+            self.loaded.emit(*loaded_args)
+
     # cache ------------------------------------------------------------------------------------
     def cached(self, key) -> bool:
         return key in self._cache

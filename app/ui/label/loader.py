@@ -97,9 +97,5 @@ class ImageLoader(KeyedLoader):
         return self._keep | {self._wanted}
 
     def _delivered(self, image_id: int, result) -> None:
-        if image_id != self._wanted:
-            return
-        if isinstance(result, BaseException):
-            self.failed.emit(image_id, str(result) or type(result).__name__)
-        else:
-            self.loaded.emit(result)
+        if image_id == self._wanted:
+            self._emit_result(image_id, result, result)

@@ -98,9 +98,5 @@ class PreLabelLoader(KeyedLoader):
         return {self._wanted}
 
     def _delivered(self, image_id: int, result) -> None:
-        if image_id != self._wanted:
-            return
-        if isinstance(result, BaseException):
-            self.failed.emit(image_id, str(result) or type(result).__name__)
-        else:
-            self.loaded.emit(image_id, result)
+        if image_id == self._wanted:
+            self._emit_result(image_id, result, image_id, result)

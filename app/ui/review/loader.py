@@ -66,10 +66,6 @@ class PartLoader(KeyedLoader):
         return lambda: load_part(path, max_pixels)
 
     def _delivered(self, path: str, result) -> None:
-        if path not in self._wanted:
-            return
-        self._wanted.discard(path)
-        if isinstance(result, BaseException):
-            self.failed.emit(path, str(result) or type(result).__name__)
-        else:
-            self.loaded.emit(result)
+        if path in self._wanted:
+            self._wanted.discard(path)
+            self._emit_result(path, result, result)

@@ -12,6 +12,8 @@ import importlib
 import importlib.metadata
 import sys
 
+from app.cli_cmds.command import INTERRUPTED
+
 COMMANDS = (
     "app.cli_cmds.import_folder",
     "app.cli_cmds.import_dataset",
@@ -49,9 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
         p = module.add_parser(sub)
         p.set_defaults(run=module.run)
     return parser
-
-
-INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:

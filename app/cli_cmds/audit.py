@@ -8,8 +8,9 @@ the first row that does not hold and why. Exit status: 0 the trail holds, 1 erro
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from .command import Command
 
 ALTERED = 3
 
@@ -27,14 +28,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.store import Project, ProjectError
     from app.store.project import check_audit_chain
 
-    try:
-        project = Project.open(args.project, readonly=True)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    try:
+    with Command("audit") as cmd:
+        project = cmd.open(args.project, readonly=True)
         check = check_audit_chain(project.db)
         if check.ok and check.rows == 0 and project.audit.list(limit=1):
             print("This project predates the audit chain; it is chained when next opened for "
@@ -45,10 +42,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"head {check.head}")
             return 0
         return ALTERED
-    finally:
-        project.close()
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio audit: error: {message}", file=sys.stderr)
-    return 1
+    return cmd.status

@@ -16,9 +16,9 @@ records the delete. Exit status: 0 done, 1 error (nothing changed).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from .command import Command, CommandError
 from .numbers import int_at_least
 
 
@@ -51,19 +51,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.store import Project, ProjectError
     from app.store.classes_repo import ClassError
 
-    try:
-        project = Project.open(args.project, readonly=args.action == "list")
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    try:
+    with Command("classes", errors=(ClassError,)) as cmd:
+        project = cmd.open(args.project, readonly=args.action == "list")
         return ACTIONS[args.action](project, args)
-    except ClassError as e:
-        return _fail(str(e))
-    finally:
-        project.close()
+    return cmd.status
 
 
 def _list(project, args) -> int:
@@ -104,7 +97,7 @@ def _move(project, args) -> int:
     row = _find(project, args.name)
     count = len(project.classes.list())
     if not 1 <= args.position <= count:
-        return _fail(f"position must be 1..{count}, not {args.position}")
+        raise CommandError(f"position must be 1..{count}, not {args.position}")
     order = project.classes.move(row.value, args.position - 1)
     print("Order: " + ", ".join(f"{i} {c.name}" for i, c in enumerate(order, start=1)))
     return 0
@@ -115,8 +108,8 @@ def _delete(project, args) -> int:
     target = _find(project, args.merge_into) if args.merge_into else None
     used = project.classes.images_using(row.value)
     if used and target is None and not args.erase:
-        return _fail(f"class {row.name!r} is painted in {len(used)} image(s): pass "
-                     "--merge-into CLASS to keep its pixels as another class, or --erase")
+        raise CommandError(f"class {row.name!r} is painted in {len(used)} image(s): pass "
+                           "--merge-into CLASS to keep its pixels as another class, or --erase")
     changed = project.classes.delete(row.value, target.value if target else None)
     where = f"merged into {target.name!r}" if target else "erased"
     print(f"Deleted class {row.name!r}" +
@@ -138,8 +131,3 @@ def _find(project, name: str):
         known = ", ".join(c.name for c in project.classes.list()) or "none"
         raise ClassError(f"no defect class {name!r} (classes: {known})")
     return row
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio classes: error: {message}", file=sys.stderr)
-    return 1

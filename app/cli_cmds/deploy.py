@@ -15,10 +15,9 @@ Exit status: deploy 0 written, 1 error. deploy-verify 0 every grade equal, 1 err
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 from pathlib import Path
 
+from .command import Command, CommandError
 from .numbers import int_at_least
 
 GRADES_DIFFER = 3
@@ -49,88 +48,48 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.deploy import PackageError, deploy
     from app.ml.onnx_export import OnnxUnavailable
-    from app.store import Project, ProjectError
 
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    try:
-        project = Project.open(args.project, readonly=True)
-    except (ProjectError, OSError) as e:
-        return _fail("deploy", str(e))
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
-        result = deploy(project, args.model, args.recipe, args.out, ctx)
-        bar.close()
+    with Command("deploy", errors=(PackageError, OnnxUnavailable, ValueError, OSError),
+                 crashed="export failed", interrupted="Interrupted: no package written.") as cmd:
+        project = cmd.open(args.project, readonly=True)
+        result = deploy(project, args.model, args.recipe, args.out, cmd.job())
+        cmd.end_progress()
         m = result.manifest
         print(f"Package written: {result.path}")
         print(f"  model {m['model']['id']} ({m['model']['name']}), recipe "
               f"{m['recipe']['ref']}, {len(m['classes'])} class(es), tile "
               f"{m['preprocessing']['tile_size']}, opset {m['model']['onnx']['opset']}")
         return 0
-    except Canceled:
-        bar.close()
-        print("Interrupted: no package written.", file=sys.stderr)
-        return 130
-    except (PackageError, OnnxUnavailable, ValueError, OSError) as e:
-        bar.close()
-        return _fail("deploy", str(e))
-    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
-        bar.close()
-        return _fail("deploy", f"export failed: {type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
+    return cmd.status
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.deploy import PackageError, verify_package
     from app.ml.onnx_export import OnnxUnavailable
 
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
+    with Command("deploy-verify", errors=(PackageError, OnnxUnavailable, ValueError, OSError),
+                 crashed="verification failed") as cmd:
+        ctx = cmd.job()
         if args.threads:
             import torch
 
             torch.set_num_threads(args.threads)
         report = verify_package(args.package, args.images, ctx, threads=args.threads)
-        bar.close()
-    except Canceled:
-        bar.close()
-        print("Interrupted.", file=sys.stderr)
-        return 130
-    except (PackageError, OnnxUnavailable, ValueError, OSError) as e:
-        bar.close()
-        return _fail("deploy-verify", str(e))
-    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
-        bar.close()
-        return _fail("deploy-verify", f"verification failed: {type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    for p in report.parts:
-        if p.error is not None:
-            print(f"  skipped  {p.file}: {p.error}")
-        else:
-            mark = "same" if p.equal else "DIFFERS"
-            print(f"  {mark:<8} {p.file}: torch {p.torch_grade}, onnx {p.onnx_grade}, "
-                  f"max |dp| {p.max_abs_diff:.4f}")
-    if not report.checked:
-        return _fail("deploy-verify", "no image could be compared")
-    print(f"{len(report.checked)} image(s) compared: "
-          f"{'every grade equal' if report.ok else f'{len(report.mismatches)} grade(s) differ'}; "
-          f"max abs probability difference {report.max_abs_diff:.4f}")
-    return 0 if report.ok else GRADES_DIFFER
-
-
-def _fail(command: str, message: str) -> int:
-    print(f"defect-studio {command}: error: {message}", file=sys.stderr)
-    return 1
+        cmd.end_progress()
+        for p in report.parts:
+            if p.error is not None:
+                print(f"  skipped  {p.file}: {p.error}")
+            else:
+                mark = "same" if p.equal else "DIFFERS"
+                print(f"  {mark:<8} {p.file}: torch {p.torch_grade}, onnx {p.onnx_grade}, "
+                      f"max |dp| {p.max_abs_diff:.4f}")
+        if not report.checked:
+            raise CommandError("no image could be compared")
+        differ = f"{len(report.mismatches)} grade(s) differ"
+        print(f"{len(report.checked)} image(s) compared: "
+              f"{'every grade equal' if report.ok else differ}; "
+              f"max abs probability difference {report.max_abs_diff:.4f}")
+        return 0 if report.ok else GRADES_DIFFER
+    return cmd.status

@@ -7,9 +7,9 @@ is not importable; delete it).
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 from pathlib import Path
+
+from .command import Command
 
 FORMATS = ("png", "coco", "labelme")  # app.core.interchange.FORMATS, kept light for --help
 
@@ -39,41 +39,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.core.interchange import DatasetError
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.interchange import export_project
-    from app.store import Project, ProjectError
 
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    try:
-        project = Project.open(args.project, readonly=True)  # an export never writes it
-    except (ProjectError, OSError) as e:
-        return fail(f"cannot open {args.project}: {e}")
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
-        report = export_project(project, args.out, args.format, ctx,
+    with Command("export", errors=(DatasetError, OSError),
+                 interrupted="Interrupted: the export is incomplete (no index file).") as cmd:
+        # an export never writes the project
+        project = cmd.open(args.project, readonly=True, prefix=f"cannot open {args.project}: ")
+        report = export_project(project, args.out, args.format, cmd.job(),
                                 copy_images=args.copy_images, overwrite=args.overwrite)
-    except Canceled:
-        bar.close()
-        print("Interrupted: the export is incomplete (no index file).", file=sys.stderr)
-        return 130
-    except (DatasetError, OSError) as e:
-        bar.close()
-        return fail(str(e))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
-    bar.close()
-    print(f"Exported {report.images} image(s) ({report.masks} with a mask, {report.good} good) "
-          f"as {report.format} to {report.out_dir} in {report.seconds:.1f} s")
-    for w in report.warnings:
-        print(f"  warning: {w}")
-    return 0
-
-
-
-def fail(message: str, command: str = "export") -> int:
-    print(f"defect-studio {command}: error: {message}", file=sys.stderr)
-    return 1
+        cmd.end_progress()
+        print(f"Exported {report.images} image(s) ({report.masks} with a mask, "
+              f"{report.good} good) as {report.format} to {report.out_dir} in "
+              f"{report.seconds:.1f} s")
+        for w in report.warnings:
+            print(f"  warning: {w}")
+        return 0
+    return cmd.status

@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import signal
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .command import Command, CommandError
 from .numbers import int_at_least
 
 FIELDS = ("image", "image_id", "grade", "reasons", "components", "source", "model", "recipe",
@@ -55,26 +54,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.jobs.context import Canceled, JobContext
-    from app.store import Project, ProjectError
-
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    if args.report.suffix.lower() not in (".csv", ".json"):
-        return _fail(f"the report must end in .csv or .json, not {args.report.name!r}")
-    try:
-        project = Project.open(args.project, readonly=True)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar)
-    previous = cancel_on_ctrl_c(ctx)
-    try:
+    with Command("grade", errors=(ValueError,), crashed="grading failed",
+                 interrupted="Interrupted: no report written.") as cmd:
+        if args.report.suffix.lower() not in (".csv", ".json"):
+            raise CommandError(f"the report must end in .csv or .json, not {args.report.name!r}")
+        project = cmd.open(args.project, readonly=True)
+        ctx = cmd.job(log_fn=None)
         recipe_row, recipe = load_recipe(project, args.recipe)
         model_row = pick_model(project, args.model)
         parts = resolve_parts(project, args.images)
         if not parts:
-            return _fail("no images to grade")
+            raise CommandError("no images to grade")
         grader = Grader(project, model_row, recipe, None if args.device == "auto" else args.device)
         rows = []
         for i, part in enumerate(parts):
@@ -82,23 +72,11 @@ def run(args: argparse.Namespace) -> int:
             ctx.progress(i, len(parts), f"Grading {part.path.name}")
             rows.append(grader.row(part, recipe_row.ref))
         ctx.progress(len(parts), len(parts), "Graded")
-        bar.close()
+        cmd.end_progress()
         write_report(rows, args.report)
         print(summary(rows, recipe_row.ref, model_row, args.report))
         return 0
-    except Canceled:
-        bar.close()
-        print("Interrupted: no report written.", file=sys.stderr)
-        return 130
-    except ValueError as e:
-        bar.close()
-        return _fail(str(e))
-    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
-        bar.close()
-        return _fail(f"grading failed: {type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
+    return cmd.status
 
 
 # -- lookups -------------------------------------------------------------------------------------
@@ -235,8 +213,3 @@ def summary(rows: list[dict], recipe_ref: str, model_row, report: Path) -> str:
              f"Report: {report}"]
     lines += [f"  {r['image']}: {r['error']}" for r in rows if r["error"] is not None]
     return "\n".join(lines)
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio grade: error: {message}", file=sys.stderr)
-    return 1

@@ -7,11 +7,10 @@ Exit status: 0 done, 1 refused or failed (nothing imported), 130 interrupted (no
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 from pathlib import Path
 
-from .export import FORMATS, fail
+from .command import Command
+from .export import FORMATS
 
 EPILOG = """\
 PATH is the export folder (png: holds manifest.json; labelme: a folder of labelme files;
@@ -35,48 +34,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.core.interchange import DatasetError
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.interchange import import_dataset
-    from app.store import Project, ProjectError
 
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    try:
-        if args.project.exists():
-            project = Project.open(args.project)
-        elif args.create:
-            project = Project.create(args.project)
-        else:
-            return _fail(f"no project at {args.project}; pass --create to make a new one")
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
-        report = import_dataset(project, args.path, args.format, ctx)
-    except Canceled:
-        bar.close()
-        print("Interrupted: nothing was imported.", file=sys.stderr)
-        return 130
-    except (DatasetError, ValueError, OSError) as e:
-        bar.close()
-        return _fail(str(e))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
-    bar.close()
-    print(f"Imported {len(report.added)} image(s) from {report.source} ({report.format}) in "
-          f"{report.seconds:.1f} s: {report.masks} with a mask, {report.good} good, "
-          f"{report.unlabeled} unlabeled")
-    if report.classes_created:
-        print(f"  new classes: {', '.join(report.classes_created)}")
-    if report.already_present:
-        print(f"Already in project: {len(report.already_present)} image(s), left as they are")
-    for w in report.warnings:
-        print(f"  warning: {w}")
-    return 0
-
-
-def _fail(message: str) -> int:
-    return fail(message, "import-dataset")
+    with Command("import-dataset", errors=(DatasetError, ValueError, OSError),
+                 interrupted="Interrupted: nothing was imported.") as cmd:
+        project = cmd.open(args.project, create=args.create)
+        report = import_dataset(project, args.path, args.format, cmd.job())
+        cmd.end_progress()
+        print(f"Imported {len(report.added)} image(s) from {report.source} ({report.format}) "
+              f"in {report.seconds:.1f} s: {report.masks} with a mask, {report.good} good, "
+              f"{report.unlabeled} unlabeled")
+        if report.classes_created:
+            print(f"  new classes: {', '.join(report.classes_created)}")
+        if report.already_present:
+            print(f"Already in project: {len(report.already_present)} image(s), left as they "
+                  "are")
+        for w in report.warnings:
+            print(f"  warning: {w}")
+        return 0
+    return cmd.status

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
-import sys
 from pathlib import Path
+
+from .command import Command, CommandError
 
 EPILOG = """\
 masks are found beside each image (x.jpg + x.png, x.png + x_mask.png, x.jpg + x.json from
@@ -52,46 +52,28 @@ def _regex(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.importing import ImportOptions, import_folder
-    from app.store import Project, ProjectError
-
-    from .progress import TextProgress, cancel_on_ctrl_c
 
     _quiet_opencv()
 
-    if not args.folder.is_dir():
-        return _fail(f"{args.folder} is not a folder")
-    if args.masks is not None and not args.masks.is_dir():
-        return _fail(f"masks folder {args.masks} is not a folder")
-    defaults = ImportOptions()
-    options = ImportOptions(
-        masks_dir=args.masks, class_pattern=args.class_from_folder,
-        good_names=tuple(args.good_folder or defaults.good_names),
-        mask_suffixes=tuple(args.mask_suffix or defaults.mask_suffixes),
-        default_class=args.default_class)
-    try:
-        project = _open(args.project, args.create, Project)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
-        report = import_folder(project, args.folder, options, ctx)
-    except Canceled:
-        bar.close()
-        print("Interrupted: nothing was imported.", file=sys.stderr)
-        return 130
-    except Exception as e:  # a clear line for the user instead of a traceback
-        bar.close()
-        return _fail(f"import failed, nothing was imported: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
-    bar.close()
-    print("\n".join(summary(report)))
-    return 0
+    with Command("import", interrupted="Interrupted: nothing was imported.",
+                 crashed=lambda e: f"import failed, nothing was imported: {e}") as cmd:
+        if not args.folder.is_dir():
+            raise CommandError(f"{args.folder} is not a folder")
+        if args.masks is not None and not args.masks.is_dir():
+            raise CommandError(f"masks folder {args.masks} is not a folder")
+        defaults = ImportOptions()
+        options = ImportOptions(
+            masks_dir=args.masks, class_pattern=args.class_from_folder,
+            good_names=tuple(args.good_folder or defaults.good_names),
+            mask_suffixes=tuple(args.mask_suffix or defaults.mask_suffixes),
+            default_class=args.default_class)
+        project = cmd.open(args.project, create=args.create)
+        report = import_folder(project, args.folder, options, cmd.job())
+        cmd.end_progress()
+        print("\n".join(summary(report)))
+        return 0
+    return cmd.status
 
 
 def _quiet_opencv() -> None:
@@ -99,20 +81,6 @@ def _quiet_opencv() -> None:
     import cv2
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-
-
-def _open(path: Path, create: bool, Project):
-    if path.exists():
-        return Project.open(path)
-    if not create:
-        raise FileNotFoundError(f"no project at {path}; pass --create to make a new one")
-    return Project.create(path)
-
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio import: error: {message}", file=sys.stderr)
-    return 1
 
 
 def summary(report) -> list[str]:

@@ -10,10 +10,9 @@ Exit status: 0 done (unreadable images are stored with their reason, not fatal),
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 from pathlib import Path
 
+from .command import Command, CommandError
 from .numbers import int_at_least
 
 SHOW_FLAGGED = 20
@@ -43,29 +42,29 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.inspection import InspectionCanceled, inspect
-    from app.store import Project, ProjectError
 
-    from .progress import TextProgress, cancel_on_ctrl_c
+    def interrupted(e) -> str:
+        if not isinstance(e, InspectionCanceled):
+            return "Interrupted."
+        n = len(cmd.project.runs.done_paths(e.run_id))
+        return (f"Interrupted: run {e.run_id} keeps its {n} inspected part(s). Continue with "
+                f"`defect-studio inspect {args.project} --resume {e.run_id}`.")
 
-    if args.resume is None and (args.model is None or args.recipe is None or not args.images):
-        return _fail("a new run needs IMAGES, --model ID and --recipe NAME[@V] "
-                     "(or --resume RUN_ID)")
-    try:
-        project = Project.open(args.project)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
+    with Command("inspect", errors=(ValueError,), crashed="inspection failed",
+                 interrupted=interrupted) as cmd:
+        if args.resume is None and (args.model is None or args.recipe is None
+                                    or not args.images):
+            raise CommandError("a new run needs IMAGES, --model ID and --recipe NAME[@V] "
+                               "(or --resume RUN_ID)")
+        project = cmd.open(args.project)
+        ctx = cmd.job()
         if args.resume is not None:
             try:
                 project.runs.get(args.resume)
             except KeyError:
                 known = ", ".join(str(r.id) for r in project.runs.list()) or "none"
-                return _fail(f"no inspection run {args.resume} (runs: {known})")
+                raise CommandError(f"no inspection run {args.resume} (runs: {known})") from None
         if args.threads:
             import torch
 
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         row = inspect(project, args.images or None, args.model, args.recipe, ctx,
                       run_id=args.resume, name=args.name,
                       device=None if args.device == "auto" else args.device)
-        bar.close()
+        cmd.end_progress()
         print("\n".join(summary_lines(project, row)))
         if args.report:
             from app.jobs.reports import report_rows, write_csv
@@ -81,25 +80,7 @@ def run(args: argparse.Namespace) -> int:
             write_csv(report_rows(project, row.id), args.report)
             print(f"Report: {args.report}")
         return 0
-    except InspectionCanceled as e:
-        bar.close()
-        n = len(project.runs.done_paths(e.run_id))
-        print(f"Interrupted: run {e.run_id} keeps its {n} inspected part(s). Continue with "
-              f"`defect-studio inspect {args.project} --resume {e.run_id}`.", file=sys.stderr)
-        return 130
-    except Canceled:
-        bar.close()
-        print("Interrupted.", file=sys.stderr)
-        return 130
-    except ValueError as e:
-        bar.close()
-        return _fail(str(e))
-    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
-        bar.close()
-        return _fail(f"inspection failed: {type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
+    return cmd.status
 
 
 def summary_lines(project, row) -> list[str]:
@@ -128,8 +109,3 @@ def summary_lines(project, row) -> list[str]:
     if len(flagged) > SHOW_FLAGGED:
         lines.append(f"  ... and {len(flagged) - SHOW_FLAGGED} more")
     return lines
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio inspect: error: {message}", file=sys.stderr)
-    return 1

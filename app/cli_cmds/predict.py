@@ -7,10 +7,9 @@ Ctrl-C (the predictions made so far are kept).
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 from pathlib import Path
 
+from .command import Command, CommandError
 from .numbers import int_at_least
 
 
@@ -36,33 +35,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.prediction import (
         default_model_id,
         no_model_reason,
         predict_images,
         unlabeled_image_ids,
     )
-    from app.store import Project, ProjectError
 
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    try:
-        project = Project.open(args.project)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    bar = TextProgress()
-    ctx = JobContext(progress_fn=bar, log_fn=lambda m: print(m, file=sys.stderr))
-    previous = cancel_on_ctrl_c(ctx)
-    try:
+    with Command("predict", errors=(ValueError,), crashed="prediction failed",
+                 interrupted="Interrupted: the predictions made so far are kept.") as cmd:
+        project = cmd.open(args.project)
+        ctx = cmd.job()
         model_id = args.model if args.model is not None else default_model_id(project)
         if model_id is None:
-            return _fail(no_model_reason(project))
+            raise CommandError(no_model_reason(project))
         try:
             row = project.models.get(model_id)
         except KeyError:
             known = ", ".join(str(m.id) for m in project.models.list()) or "none"
-            return _fail(f"no model {model_id} in this project (models: {known})")
+            raise CommandError(f"no model {model_id} in this project (models: {known})") from None
         if args.all:
             ids = [r.id for r in project.images.list()]
         else:
@@ -77,22 +68,10 @@ def run(args: argparse.Namespace) -> int:
             torch.set_num_threads(args.threads)
         report = predict_images(project, model_id, ids, ctx,
                                 device=None if args.device == "auto" else args.device)
-        bar.close()
+        cmd.end_progress()
         print("\n".join(summary(project, row, report)))
         return 0
-    except Canceled:
-        bar.close()
-        print("Interrupted: the predictions made so far are kept.", file=sys.stderr)
-        return 130
-    except ValueError as e:
-        bar.close()
-        return _fail(str(e))
-    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
-        bar.close()
-        return _fail(f"prediction failed: {type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
+    return cmd.status
 
 
 def resolve_images(project, refs: list[str]) -> list[int]:
@@ -131,8 +110,3 @@ def summary(project, row, report) -> list[str]:
         lines.append(f"Skipped {len(report.failed)} image(s):")
         lines += [f"  {image_id:>5}  {reason}" for image_id, reason in report.failed]
     return lines
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio predict: error: {message}", file=sys.stderr)
-    return 1

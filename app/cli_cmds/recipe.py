@@ -17,6 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .command import Command, CommandError
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -45,22 +47,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.core.grading.recipe_file import RecipeFileError
-    from app.store import Project, ProjectError
 
-    try:
-        project = Project.open(args.project, readonly=args.action != "import")
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    try:
-        return ACTIONS[args.action](project, args)
-    except KeyError as e:  # unknown recipe or version: the repository's message names them
-        return _fail(str(e).strip("'\""))
-    except (RecipeFileError, ValueError) as e:
-        return _fail(str(e))
-    except OSError as e:
-        return _fail(f"cannot write {args.out}: {e.strerror or e}")
-    finally:
-        project.close()
+    with Command("recipe", errors=(RecipeFileError, ValueError)) as cmd:
+        project = cmd.open(args.project, readonly=args.action != "import")
+        try:
+            return ACTIONS[args.action](project, args)
+        except KeyError as e:  # unknown recipe or version: the repository's message names them
+            raise CommandError(str(e).strip("'\"")) from e
+        except OSError as e:
+            raise CommandError(f"cannot write {args.out}: {e.strerror or e}") from e
+    return cmd.status
 
 
 def _list(project, _args) -> int:
@@ -137,8 +133,3 @@ def _import(project, args) -> int:
 
 
 ACTIONS = {"list": _list, "show": _show, "export": _export, "import": _import}
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio recipe: error: {message}", file=sys.stderr)
-    return 1

@@ -7,8 +7,9 @@ damaged file is only read. Exit status: 0 a copy was saved, 1 nothing could be r
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from .command import Command, CommandError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -24,19 +25,13 @@ def run(args: argparse.Namespace) -> int:
     from app.store import ProjectError
     from app.store.salvage import save_readable_copy
 
-    if not args.project.is_file():
-        return _fail(f"no project file at {args.project}")
-    try:
+    with Command("recover", errors=(ProjectError, OSError)) as cmd:
+        if not args.project.is_file():
+            raise CommandError(f"no project file at {args.project}")
         report = save_readable_copy(args.project)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    print(report.summary())
-    for table, rows in report.rows.items():
-        cut = "  (cut short by damage)" if table in report.incomplete else ""
-        print(f"  {table}: {rows} rows{cut}")
-    return 0
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio recover: error: {message}", file=sys.stderr)
-    return 1
+        print(report.summary())
+        for table, rows in report.rows.items():
+            cut = "  (cut short by damage)" if table in report.incomplete else ""
+            print(f"  {table}: {rows} rows{cut}")
+        return 0
+    return cmd.status

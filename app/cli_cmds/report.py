@@ -10,9 +10,9 @@ Exit status: 0 written, 1 error.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from .command import Command, CommandError
 from .numbers import int_at_least
 
 
@@ -29,29 +29,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.jobs.reports import write_report
-    from app.store import Project, ProjectError
 
-    try:
-        project = Project.open(args.project, readonly=True)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    try:
+    with Command("report") as cmd:
+        project = cmd.open(args.project, readonly=True)
         try:
             project.runs.get(args.run_id)
         except KeyError:
             known = ", ".join(str(r.id) for r in project.runs.list()) or "none"
-            return _fail(f"no inspection run {args.run_id} (runs: {known})")
-        files = write_report(project, args.run_id, args.out)
+            raise CommandError(f"no inspection run {args.run_id} (runs: {known})") from None
+        try:
+            files = write_report(project, args.run_id, args.out)
+        except OSError as e:
+            raise CommandError(f"cannot write the report: {e}") from e
         print(f"Report of run {args.run_id} written to {args.out}:")
         for f in files.all():
             print(f"  {f.name}")
         return 0
-    except OSError as e:
-        return _fail(f"cannot write the report: {e}")
-    finally:
-        project.close()
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio report: error: {message}", file=sys.stderr)
-    return 1
+    return cmd.status

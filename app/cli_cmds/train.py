@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
 from pathlib import Path
 
 from app.core.statuses import CANCELED
 
+from .command import Command, CommandError
 from .numbers import float_above, int_at_least
 
 EPILOG = """\
@@ -74,36 +73,32 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.jobs.after_training import train_then_predict
-    from app.jobs.context import Canceled, JobContext
     from app.jobs.training import config_from_dict, find_resumable
     from app.ml.project_data import DataError
-    from app.store import Project, ProjectError
 
-    from .progress import TextProgress, cancel_on_ctrl_c
-
-    try:
-        project = Project.open(args.project)
-    except (ProjectError, OSError) as e:
-        return _fail(str(e))
-    bar = TextProgress()
-    printer = _EpochPrinter(bar)
-    ctx = JobContext(progress_fn=bar, log_fn=printer.log)
-    previous = cancel_on_ctrl_c(ctx)
-    try:
+    with Command("train", errors=(DataError, ValueError), crashed="training failed",
+                 interrupted="Interrupted before the first epoch finished: no model "
+                             "registered (--resume continues).") as cmd:
+        project = cmd.open(args.project)
+        printer = _EpochPrinter()
+        ctx = cmd.job(log_fn=printer.log)
+        printer.bar = cmd.bar
         import torch
 
         from app.ml.device import pick_device
         from app.ml.trainer import TrainConfig, TrainingError
 
+        cmd.errors += (TrainingError,)
         if args.threads:
             torch.set_num_threads(args.threads)
         device = pick_device(args.device)
         if args.resume:
             run_info = find_resumable(project)
             if run_info is None:
-                return _fail("nothing to resume: no stopped training run in this project")
+                raise CommandError("nothing to resume: no stopped training run in this project")
             if args.spec or args.arch or args.encoder or args.tile:
-                return _fail("--resume continues the run's own model; drop the model options")
+                raise CommandError("--resume continues the run's own model; drop the model "
+                                   "options")
             spec, config = None, config_from_dict(run_info.config)
             print(f"Resuming {run_info.name} after epoch {run_info.epochs_done}")
         else:
@@ -115,24 +110,11 @@ def run(args: argparse.Namespace) -> int:
         outcome = train_then_predict(project, spec, config, ctx, resume=args.resume,
                                      predict=not args.no_predict, after_stop=False,
                                      device=config.device)
-    except Canceled:
-        bar.close()
-        print("Interrupted before the first epoch finished: no model registered "
-              "(--resume continues).", file=sys.stderr)
-        return 130
-    except (DataError, TrainingError, ValueError) as e:
-        bar.close()
-        return _fail(str(e))
-    except Exception as e:  # noqa: BLE001 - a clear line instead of a traceback
-        bar.close()
-        return _fail(f"training failed: {type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        project.close()
-    bar.close()
-    row = outcome.model
-    print("\n".join(summary(row) + predictions_summary(outcome)))
-    return 130 if row.metrics.get("status") == CANCELED else 0
+        cmd.end_progress()
+        row = outcome.model
+        print("\n".join(summary(row) + predictions_summary(outcome)))
+        return 130 if row.metrics.get("status") == CANCELED else 0
+    return cmd.status
 
 
 def _spec(project, args, device_kind: str):
@@ -207,19 +189,14 @@ def _what_it_buys(project, spec, config, device) -> str:
 class _EpochPrinter:
     """Log lines (one per epoch) go to stdout, after clearing the progress bar's line."""
 
-    def __init__(self, bar):
+    def __init__(self, bar=None):
         self.bar = bar
 
     def log(self, text: str) -> None:
-        if self.bar.tty:
+        if self.bar is not None and self.bar.tty:
             self.bar.stream.write("\r\x1b[K")
             self.bar.stream.flush()
         print(text, flush=True)
-
-
-def _fail(message: str) -> int:
-    print(f"defect-studio train: error: {message}", file=sys.stderr)
-    return 1
 
 
 def summary(row) -> list[str]:

@@ -413,11 +413,9 @@ def _check_files(pkg: DeployPackage) -> None:
 def _check_external_data(root: Path, onnx_file: Path) -> None:
     """ONNX tensors kept in other files must name files inside the package (checked here, not
     left to onnxruntime)."""
-    try:
-        import onnx
-        from onnx.external_data_helper import uses_external_data
-    except ImportError:  # no onnx: onnxruntime still refuses such paths when it loads
-        return
+    import onnx
+    from onnx.external_data_helper import uses_external_data
+
     try:
         model = onnx.load(str(onnx_file), load_external_data=False)
     except Exception:  # noqa: BLE001 - not a model onnxruntime could load either: no paths

@@ -40,7 +40,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from app.ml.checkpoint import WEIGHTS_NAME, CheckpointConfig, sha256_file
+from app.core.imageio import sha256_file
+from app.ml.checkpoint import WEIGHTS_NAME, CheckpointConfig
 from app.ml.device import DeviceConfig
 
 ENV = "DEFECT_STUDIO_BACKEND"

@@ -5,7 +5,6 @@ Both only emit requests; the main window decides what happens (dialogs, opening)
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -21,14 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 PathRole = Qt.ItemDataRole.UserRole
-
-
-def demo_available() -> bool:
-    """The demo hook is another package's; the button shows only when it is installed."""
-    try:
-        return importlib.util.find_spec("app.demo") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def _heading(text: str, scale: float = 1.6) -> QLabel:
@@ -52,7 +43,6 @@ class WelcomePage(QWidget):
         self.open_button = QPushButton("Open project…")
         self.demo_button = QPushButton("Open the demo")
         self.demo_button.setToolTip("A small generated project to try every workspace")
-        self.demo_button.setVisible(demo_available())
         self.recent = QListWidget()
         self.recent.setMinimumWidth(420)
         self.recent.setMaximumHeight(360)  # ten two-line entries; no sea of white below

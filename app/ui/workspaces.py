@@ -1,7 +1,8 @@
 """The workspace registry: an ordered list of (name, factory), Label first.
 
-Factories import their module lazily, so opening the window imports no workspace that is not
-built, and a workspace that is missing or broken leaves the others working.
+Factories import their module lazily, so opening the window imports only what it shows first,
+and a workspace that fails to load (every one ships, so that is a bug) says why in its tab
+while the others keep working.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def lazy(module: str, cls: str) -> Factory:
     def factory() -> Workspace:
         return getattr(importlib.import_module(module), cls)()
 
-    factory.module = module  # lets build() tell "not installed" from "broken"
+    factory.module = module
     return factory
 
 
@@ -54,24 +55,12 @@ class BrokenWorkspace(Workspace):
         QVBoxLayout(self).addWidget(label)
 
 
-def _not_installed(exc: ModuleNotFoundError, factory: Factory) -> bool:
-    module = getattr(factory, "module", None)
-    # Only the workspace's own package missing means "not in this build"; a missing
-    # dependency inside it is a real error.
-    return bool(module and exc.name and (module == exc.name or module.startswith(exc.name + ".")))
-
-
 def build(registry=None) -> list[tuple[str, Workspace]]:
-    """Instantiate every available workspace in order; failures become BrokenWorkspace."""
+    """Instantiate every workspace in order; failures become BrokenWorkspace."""
     out = []
     for name, factory in WORKSPACES if registry is None else registry:
         try:
             workspace = factory()
-        except ModuleNotFoundError as exc:
-            if _not_installed(exc, factory):
-                log.info("workspace %s is not available in this build", name)
-                continue
-            workspace = _broken(name, exc)
         except Exception as exc:
             workspace = _broken(name, exc)
         if not workspace.title or workspace.title == Workspace.title:

@@ -13,6 +13,7 @@ from app.core.editing import (
     MaskEdit,
     Modifiers,
     ToolMode,
+    UndoHistories,
     UndoHistory,
     make_tool,
 )
@@ -95,6 +96,50 @@ def test_an_edit_bigger_than_the_budget_is_not_kept():
     history = UndoHistory(max_bytes=100)
     history.push(edit_of(mask, (0, 0, 80, 64), 1))
     assert not history.can_undo and history.nbytes == 0
+
+
+def test_histories_budget_drops_other_images_then_the_oldest_steps():
+    masks = {1: np.zeros((64, 64), np.uint8), 2: np.zeros((64, 64), np.uint8)}
+    h = UndoHistories(max_bytes=10**9)
+    seen = []
+    h.subscribe(lambda: seen.append((h.can_undo, h.undo_text, h.can_redo, h.redo_text)))
+    h.activate(2)
+    h.push(2, edit_of(masks[2], (0, 0, 64, 64), 5), "fill")
+    assert seen[-1] == (True, "fill", False, "")
+    h.activate(1)
+    assert seen[-1] == (False, "", False, "")  # image 1 has no history yet
+    edits = [edit_of(masks[1], (0, i, 64, i + 1), i % 3 + 1) for i in range(20)]
+    h.max_bytes = sum(e.nbytes for e in edits[-5:])
+    for e in edits:
+        h.push(1, e, "stroke")
+    assert h.history(2) is None  # the other image's history went first
+    assert h.nbytes() <= h.max_bytes and len(h.history(1)) == 5
+    expected = masks[1].copy()
+    for _ in range(5):
+        assert h.undo(masks[1]) is not None
+    assert h.undo(masks[1]) is None and not h.can_undo
+    assert seen[-1] == (False, "", True, "stroke")
+    for e in reversed(edits[-5:]):
+        e.revert(expected)
+    np.testing.assert_array_equal(masks[1], expected)
+    for _ in range(5):
+        h.redo(masks[1])
+    assert masks[1][19].tolist() == [19 % 3 + 1] * 64
+
+
+def test_histories_act_on_the_active_image_only_and_forget_drops_one():
+    mask = np.zeros(SHAPE, np.uint8)
+    h = UndoHistories()
+    h.activate(7)
+    h.push(7, edit_of(mask, (0, 0, 10, 10), 1), "stroke")
+    h.activate(None)
+    assert h.undo(mask) is None and mask[5, 5] == 1  # no image shown: nothing to undo
+    h.activate(7)
+    h.forget(7)  # its mask changed elsewhere
+    assert not h.can_undo and h.undo(mask) is None and mask[5, 5] == 1
+    h.push(7, edit_of(mask, (0, 0, 4, 4), 2), "fill")
+    h.clear()
+    assert h.active is None and h.nbytes() == 0
 
 
 def test_tool_table_and_make_tool():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 import traceback
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -44,12 +45,39 @@ def settings_sandbox(qapp, tmp_path):
     app_settings.set_shared(None)
 
 
+# Python threads that live for the whole session by design, not started by the code under test
+# (a debugger's); matched by name prefix. Threads alive before the test are never counted.
+LONG_LIVED_THREADS = ("pydevd.",)
+
+
+def _python_thread_leaks(before: set, started: WeakKeyDictionary) -> list[str]:
+    """Threads (plain or a concurrent.futures executor's workers) alive now that were not
+    before the test; each is given a moment to end, since a joined pool may still be exiting."""
+    leaks = []
+    for thread in threading.enumerate():
+        if (thread in before or isinstance(thread, threading._DummyThread)  # Qt's, see above
+                or thread.name.startswith(LONG_LIVED_THREADS)):
+            continue
+        thread.join(2.0)
+        if thread.is_alive():
+            where = started.get(thread, "(started outside Thread.start)\n")
+            kind = "an executor worker" if "ThreadPoolExecutor" in thread.name or \
+                "_adjust_thread_count" in where else "a thread"
+            leaks.append(f"{kind} {thread.name!r} (daemon={thread.daemon}) started at\n{where}"
+                         "  (shut its executor down / join it before the test ends)")
+    return leaks
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_threads(monkeypatch, qapp):
-    """Fails a test that leaves a QThread (JobRunner) or a pool thread running (cf. napari)."""
+    """Fails a test that leaves a thread running: a QThread (JobRunner), QThreadPool work, a
+    concurrent.futures executor's workers or a plain threading.Thread (cf. napari)."""
     threads: WeakKeyDictionary = WeakKeyDictionary()
     pools: WeakKeyDictionary = WeakKeyDictionary()
+    started: WeakKeyDictionary = WeakKeyDictionary()
     thread_start, pool_start = QThread.start, QThreadPool.start
+    py_start = threading.Thread.start
+    before = set(threading.enumerate())
 
     def start_thread(self, *args, **kwargs):
         threads[self] = "".join(traceback.format_stack(limit=4)[:-1])
@@ -59,9 +87,15 @@ def no_dangling_threads(monkeypatch, qapp):
         pools[self] = "".join(traceback.format_stack(limit=4)[:-1])
         return pool_start(self, *args, **kwargs)
 
+    def start_py_thread(self, *args, **kwargs):
+        started[self] = "".join(traceback.format_stack(limit=6)[:-1])
+        return py_start(self, *args, **kwargs)
+
     monkeypatch.setattr(QThread, "start", start_thread)
     monkeypatch.setattr(QThreadPool, "start", start_pool)
-    yield
+    monkeypatch.setattr(threading.Thread, "start", start_py_thread)
+    # what the test may call to see the guard's verdict on Python threads before it ends
+    yield lambda: _python_thread_leaks(before, started)
     leaks = []
     for thread, where in list(threads.items()):
         try:
@@ -83,6 +117,7 @@ def no_dangling_threads(monkeypatch, qapp):
     if global_pool.activeThreadCount():
         leaks.append("QThreadPool.globalInstance() still has active threads")
         global_pool.waitForDone(2000)
+    leaks += _python_thread_leaks(before, started)
     if leaks:
         pytest.fail("threads left running by the test:\n" + "\n".join(leaks))
 

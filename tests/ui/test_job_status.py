@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def test_job_lines_show_from_any_workspace(main_window):
     window = main_window
-    label, grade = window.workspaces()
+    label, grade, _missing = window.workspaces()  # the fake registry: Review is missing
     assert window.show_workspace("Grade")
     label.job_progress.emit("Training epoch 3/10 · ETA 40 s")  # shown from Grade
     assert window.job_status.isVisible() and window.job_status.text() == \

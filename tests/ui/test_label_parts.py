@@ -1,4 +1,4 @@
-"""The Label workspace's parts, one at a time: view math, overlay, committer, undo budget,
+"""The Label workspace's parts, one at a time: view math, overlay, committer,
 loader prefetch, brush ring region."""
 
 import threading
@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRect
 
-from app.core.editing import MaskEdit
 from app.ui.label.committer import MaskCommitter
 from app.ui.label.overlay import TILE, MaskOverlay
 from app.ui.label.palette import palette_table
 from app.ui.label.previews import ring_region
-from app.ui.label.undo import UndoHistories
 from app.ui.label.viewport import ViewTransform
 
 
@@ -136,39 +134,3 @@ def test_committer_reports_failures_and_retries_on_flush(qtbot):
     c.shutdown()
 
 
-def _edit(mask, rect, value):
-    x0, y0, x1, y1 = rect
-    before = mask[y0:y1, x0:x1].copy()
-    mask[y0:y1, x0:x1] = value
-    return MaskEdit.diff(rect, before, mask[y0:y1, x0:x1])
-
-
-def test_undo_budget_drops_other_images_then_the_oldest_steps(qtbot):
-    masks = {1: np.zeros((64, 64), np.uint8), 2: np.zeros((64, 64), np.uint8)}
-
-    def apply(image_id, edit, forward):
-        (edit.apply if forward else edit.revert)(masks[image_id])
-
-    h = UndoHistories(apply, budget=10**9)
-    h.activate(2)
-    h.push(2, _edit(masks[2], (0, 0, 64, 64), 5), "fill")
-    h.activate(1)
-    edits = [_edit(masks[1], (0, i, 64 + 0, i + 1), i % 3 + 1) for i in range(20)]
-    sizes = [e.nbytes for e in edits]
-    h.budget = sum(sizes[-5:])
-    for e in edits:
-        h.push(1, e, "stroke")
-    assert h.stack(2) is None  # the other image's history went first
-    assert h.nbytes() <= h.budget
-    stack = h.stack(1)
-    assert stack.count() == 5
-    expected = masks[1].copy()
-    for _ in range(5):
-        stack.undo()
-    for e in reversed(edits[-5:]):
-        e.revert(expected)
-    np.testing.assert_array_equal(masks[1], expected)
-    assert not stack.canUndo()
-    for _ in range(5):
-        stack.redo()
-    assert masks[1][19].tolist() == [19 % 3 + 1] * 64

@@ -4,8 +4,8 @@ import numpy as np
 
 from app.core.grading import GradeScale
 from app.core.inspection_record import StoredComponent
+from app.jobs.review_labeling import boxes_mask
 from app.store.rows import DecisionRow, ResultRow
-from app.ui.review.labeling import boxes_mask
 from app.ui.review.parts import merged_lines, result_classes, result_zones
 from app.ui.review.queue import QueueFilter, ReviewQueue
 

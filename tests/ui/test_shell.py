@@ -103,11 +103,13 @@ def test_settings_model_keeps_ten_recent_and_types(settings_sandbox):
 # -- workspaces, title, actions ---------------------------------------------------------------
 
 
-def test_missing_workspace_is_skipped_and_broken_one_explains(main_window):
+def test_broken_and_missing_workspaces_explain_in_their_tabs(main_window):
     titles = [main_window.tabs.tabText(i) for i in range(main_window.tabs.count())]
-    assert titles == ["Label", "Grade"]
-    broken = main_window.workspaces()[1]
+    assert titles == ["Label", "Grade", "Review"]
+    broken, missing = main_window.workspaces()[1:]
     assert isinstance(broken, BrokenWorkspace) and "broken on purpose" in broken.error
+    # every workspace ships: a missing module is a bug to see, not a tab to hide
+    assert isinstance(missing, BrokenWorkspace) and "app.ui.no_such_workspace" in missing.error
 
 
 def test_title_marks_unsaved_and_saving(main_window):

@@ -60,7 +60,7 @@ def test_freeze_controls_reach_the_spec(qtbot):
 def test_probe_needs_no_network_for_bundled_weights(monkeypatch):
     import socket
 
-    from app.ui.train.probe import imagenet_notes
+    from app.jobs.machine_probe import imagenet_notes
 
     def refuse(*args, **kwargs):
         raise AssertionError("network used")

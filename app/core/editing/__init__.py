@@ -3,7 +3,7 @@
 A UI drives a stroke like this::
 
     doc = MaskDocument(mask, class_value=3, brush_size=64)
-    history = UndoHistory(max_bytes=256 * 2**20)
+    history = UndoHistory(max_bytes=256 * 2**20)  # UndoHistories: one per image, one budget
     tool = make_tool(ToolMode.BRUSH, doc)        # or TOOLS[ToolMode.BRUSH](doc)
     r = tool.press((120.5, 80.2), Modifiers.NONE)  # image coordinates
     r = tool.move((140.0, 95.0))                 # r.dirty: (x0, y0, x1, y1) to redraw
@@ -18,7 +18,7 @@ from .brush import BrushTool, EraserTool
 from .document import MAX_BRUSH_SIZE, MaskDocument
 from .fill import FillTool, flood_fill
 from .geometry import Rect
-from .history import DEFAULT_MAX_BYTES, UndoHistory
+from .history import DEFAULT_MAX_BYTES, UndoHistories, UndoHistory
 from .mask_edit import MaskEdit, paint_selection
 from .polygon import PolygonTool, fill_polygon
 from .recorder import StrokeRecorder
@@ -27,6 +27,7 @@ from .tools import TOOLS, make_tool
 __all__ = [
     "DEFAULT_MAX_BYTES", "MAX_BRUSH_SIZE", "TOOLS", "AcceptTool", "BrushTool", "EraserTool",
     "FillTool", "MaskDocument", "MaskEdit", "Modifiers", "Point", "PolygonTool", "Rect",
-    "StrokeRecorder", "Tool", "ToolMode", "ToolResult", "UndoHistory", "fill_polygon",
+    "StrokeRecorder", "Tool", "ToolMode", "ToolResult", "UndoHistories", "UndoHistory",
+    "fill_polygon",
     "flood_fill", "make_tool", "paint_selection",
 ]

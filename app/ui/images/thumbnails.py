@@ -44,11 +44,8 @@ def make_thumbnail(path: Path, size: int = SIZE) -> QImage:
 def _to_uint8(img: np.ndarray) -> np.ndarray:
     if img.dtype == np.uint8:
         return img
-    try:
-        from app.core.display import apply_window, auto_window
-    except ImportError:  # min/max stretch when the display module is not there
-        lo, hi = int(img.min()), int(img.max())
-        return ((img.astype(np.float32) - lo) * (255.0 / max(1, hi - lo))).astype(np.uint8)
+    from app.core.display import apply_window, auto_window
+
     lo, hi = auto_window(img)
     return apply_window(img, lo, hi)
 

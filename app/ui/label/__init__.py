@@ -12,11 +12,11 @@ Modules, one job each:
     canvas.py      LabelCanvas: paints the exposed region only; zoom/pan; forwards input
     previews.py    what each tool draws over the canvas (dispatch table by ToolMode)
     controller.py  ToolController: image-coordinate events -> core tools (TOOLS table)
-    undo.py        a QUndoStack per image, commands wrapping core MaskEdit atoms, byte budget
     committer.py   MaskCommitter: coalesced background commits of whole masks
     loader.py      ImageLoader: image + mask loaded on workers, LRU cache, neighbour prefetch
     toolbar.py     LabelToolBar: the edit bar and view bar, bound to LabelSettings
-    actions.py     the workspace's QActions (keys, tooltips) in one table
+    actions.py     the workspace's QActions (keys, tooltips) in one table; Undo/Redo follow
+                   the core UndoHistories (app.core.editing.history: per image, byte budget)
     class_editor.py  ClassEditor: add, rename, recolour, reorder, delete defect classes (dialogs)
     marking.py     ImageMarker: Ctrl+Enter marks the image labeled, Ctrl+G a good part; next image
     workspace.py   LabelWorkspace: composes all of the above

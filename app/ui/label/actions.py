@@ -149,15 +149,15 @@ def sync_class_actions(actions: dict[str, QAction], classes, writable: bool) -> 
         decorate_tooltip(action)
 
 
-def undo_actions(workspace, group) -> dict[str, QAction]:
+def undo_actions(workspace, histories) -> dict[str, QAction]:
     """Undo/Redo calling the workspace (which ends a stroke in progress first), with text and
-    enabled state following the QUndoGroup's active stack (the shown image's history)."""
-    out = {}
-    for key, text, keys, slot, can, changed in (
-        ("label.undo", "&Undo", ("Ctrl+Z",), workspace.undo, group.canUndoChanged,
-         group.undoTextChanged),
-        ("label.redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), workspace.redo,
-         group.canRedoChanged, group.redoTextChanged),
+    enabled state following the core UndoHistories (the shown image's history): the actions
+    are a view, the history itself lives in app.core.editing."""
+    out, views = {}, []
+    for key, text, keys, slot, can, step_text in (
+        ("label.undo", "&Undo", ("Ctrl+Z",), workspace.undo, "can_undo", "undo_text"),
+        ("label.redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), workspace.redo, "can_redo",
+         "redo_text"),
     ):
         action = QAction(text, workspace)
         action.setObjectName(key)
@@ -167,9 +167,15 @@ def undo_actions(workspace, group) -> dict[str, QAction]:
         action.setToolTip(f"{text.replace('&', '')} the last stroke, polygon or fill")
         decorate_tooltip(action)
         action.triggered.connect(lambda _checked=False, s=slot: s())
-        can.connect(action.setEnabled)
-        changed.connect(lambda t, a=action, base=text: a.setText(f"{base} {t}".strip()))
         out[key] = action
+        views.append((action, text, can, step_text))
+
+    def follow() -> None:
+        for action, text, can, step_text in views:
+            action.setEnabled(getattr(histories, can))
+            action.setText(f"{text} {getattr(histories, step_text)}".strip())
+
+    histories.subscribe(follow)
     return out
 
 

@@ -1,12 +1,12 @@
 """LabelWorkspace: the image list, the canvas and the tool bar, wired to the project.
 
-Flow: a finished stroke (or undo/redo) -> its undo command -> MaskCommitter.schedule (written
+Flow: a finished stroke (or undo/redo) -> its step in the core UndoHistories -> MaskCommitter.schedule (written
 in the background within a second). Switching images flushes the committer first, then shows
 the next image from the loader's prefetch cache.
 
 Pre-labels: the shown image's stored prediction (PreLabelLoader, on a worker) is drawn as
 outlines (PreLabelLayer). Accepting one (the Accept tool, K, then a click) or all (Shift+A) is
-an ordinary edit: a MaskEdit through the same undo stack and committer as a stroke, so Ctrl+Z
+an ordinary edit: a MaskEdit through the same undo history and committer as a stroke, so Ctrl+Z
 reverts it. Pre-labels fill background pixels only, never the engineer's labels. Clear
 (Shift+Del) deletes the stored prediction without asking: predicting again restores it.
 """
@@ -19,7 +19,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from app.core.editing import MaskDocument, MaskEdit, ToolMode
+from app.core.editing import MaskDocument, MaskEdit, ToolMode, UndoHistories
+from app.ui.images.panel import ImageListPanel
 from app.ui.workspace import Workspace
 
 from .actions import build_actions, sync_class_actions, undo_actions
@@ -37,12 +38,6 @@ from .prelabel_layer import PreLabelLayer
 from .prelabels import PreLabelLoader, ShownPreLabels
 from .settings import LabelSettings
 from .toolbar import LabelToolBar
-from .undo import UndoHistories
-
-try:  # the image list is the shell's; work without it if it is not there
-    from app.ui.images.panel import ImageListPanel
-except ImportError:  # pragma: no cover - depends on the build
-    ImageListPanel = None
 
 EDIT_NAMES = {ToolMode.BRUSH: "brush stroke", ToolMode.ERASER: "eraser stroke",
               ToolMode.POLYGON: "polygon", ToolMode.FILL: "fill",
@@ -70,17 +65,16 @@ class LabelWorkspace(Workspace):
         self._classes: list = []
         self._class_names: dict[int, str] = {}
         self._table = palette_table([])
-        self._ids: list[int] = []  # image order when there is no panel
 
         self.settings = LabelSettings(self)
         self.canvas = LabelCanvas()
         self.controller = ToolController(self.settings, self)
         self.canvas.controller = self.controller
-        self.histories = UndoHistories(self._apply_history_edit, parent=self)
+        self.histories = UndoHistories()
         self.class_editor = ClassEditor(self.settings, self)  # the actions call these two
         self.marker = ImageMarker(self)
         self._actions = build_actions(self)
-        self._actions.update(undo_actions(self, self.histories.group))
+        self._actions.update(undo_actions(self, self.histories))
         self.addActions(list(self._actions.values()))
         self.toolbar = LabelToolBar(self.settings, self._actions, self)
         self.toolbar.edit_bar.addAction(self._actions["label.live_model"])
@@ -88,7 +82,7 @@ class LabelWorkspace(Workspace):
         self.live.shown.connect(self._present_prelabels)
         self.live.message.connect(self.status_message)
         self.image_shown.connect(self.live.on_image_shown)
-        self.panel = ImageListPanel() if ImageListPanel is not None else None
+        self.panel = ImageListPanel()
         self._window_timer = QTimer(self, singleShot=True, interval=0)
         self._window_timer.timeout.connect(self._apply_window)
         # The list's row (status, classes) follows commits at most twice a second: refreshing
@@ -110,9 +104,8 @@ class LabelWorkspace(Workspace):
         self.canvas.view_changed.connect(lambda: self.toolbar.show_zoom(self.canvas.view.zoom))
         self.settings.changed.connect(self._on_setting)
         self.toolbar.auto.clicked.connect(self.auto_window)
-        if self.panel is not None:
-            self.panel.image_selected.connect(self.show_image)
-            self.panel.status_message.connect(self.status_message)
+        self.panel.image_selected.connect(self.show_image)
+        self.panel.status_message.connect(self.status_message)
         self._sync_actions("mode")
         self._sync_prelabels()  # nothing to accept yet
 
@@ -126,12 +119,10 @@ class LabelWorkspace(Workspace):
         col.addWidget(self.canvas, 1)
         col.addWidget(self.toolbar.view_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        if self.panel is not None:
-            splitter.addWidget(self.panel)
+        splitter.addWidget(self.panel)
         splitter.addWidget(right)
-        splitter.setStretchFactor(splitter.count() - 1, 1)
-        if self.panel is not None:
-            splitter.setSizes([260, 1000])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -150,8 +141,7 @@ class LabelWorkspace(Workspace):
         self.class_editor.project = project
         if project is None:
             self.reload_classes()  # no class: nothing to paint
-            if self.panel is not None:
-                self.panel.set_project(None)
+            self.panel.set_project(None)
             return
         save_to = project.masks.save  # bound now: a later project must not get these writes
         self.committer = MaskCommitter(
@@ -171,9 +161,7 @@ class LabelWorkspace(Workspace):
         self.reload_classes()
         if self._classes:  # a value left from the last project may name another class here
             self.settings.class_value = self._classes[0].value
-        self._ids = [r.id for r in project.images.list()] if self.panel is None else []
-        if self.panel is not None:
-            self.panel.set_project(project)
+        self.panel.set_project(project)
         ids = self._order()
         if ids:
             self.show_image(ids[0])
@@ -204,9 +192,8 @@ class LabelWorkspace(Workspace):
 
     def shutdown(self) -> None:
         self._close_project()
-        if self.panel is not None:
-            self.panel.set_project(None)  # empty the list: no row paints without a project
-            self.panel.shutdown()
+        self.panel.set_project(None)  # empty the list: no row paints without a project
+        self.panel.shutdown()
 
     # images -----------------------------------------------------------------------------------
     @property
@@ -219,7 +206,7 @@ class LabelWorkspace(Workspace):
             return
         self._leave_current()
         self._wanted = image_id
-        if self.panel is not None and self.panel.current_image_id() != image_id:
+        if self.panel.current_image_id() != image_id:
             self.panel.select_image(image_id)  # its image_selected comes back here: ignored
         entry = self.loader.request(image_id)
         if entry is not None:
@@ -251,21 +238,13 @@ class LabelWorkspace(Workspace):
         self._step(-1)
 
     def _step(self, delta: int) -> None:
-        if self.panel is not None:
-            moved = (self.panel.select_next if delta > 0 else self.panel.select_prev)()
-        else:
-            ids = self._order()
-            moved = self._wanted in ids and 0 <= ids.index(self._wanted) + delta < len(ids)
-            if moved:
-                self.show_image(ids[ids.index(self._wanted) + delta])
+        moved = (self.panel.select_next if delta > 0 else self.panel.select_prev)()
         if not moved:
             self.status_message.emit("This is the last image" if delta > 0
                                      else "This is the first image")
 
     def _order(self) -> list[int]:
-        if self.panel is not None:
-            return self.panel.visible_ids()
-        return self._ids
+        return self.panel.visible_ids()
 
     def _leave_current(self) -> None:
         if self.current is None:
@@ -383,11 +362,11 @@ class LabelWorkspace(Workspace):
 
     def undo(self) -> None:
         self.controller.cancel()  # a stroke in progress is kept first, then undone
-        self.histories.group.undo()
+        self._history_step(self.histories.undo)
 
     def redo(self) -> None:
         self.controller.cancel()
-        self.histories.group.redo()
+        self._history_step(self.histories.redo)
 
     def fit(self) -> None:
         self.canvas.fit()
@@ -416,12 +395,14 @@ class LabelWorkspace(Workspace):
         self.histories.push(image_id, edit, text)
         self.committer.schedule(image_id, self.doc.mask)
 
-    def _apply_history_edit(self, image_id: int, edit: MaskEdit, forward: bool) -> None:
-        if image_id != self.current_id:  # only the shown image's stack is active
+    def _history_step(self, step) -> None:
+        """Undo or redo in the shown image's mask (its history is the active one)."""
+        if self.doc is None or self.histories.active != self.current_id:
             return
-        rect = edit.apply(self.doc.mask) if forward else edit.revert(self.doc.mask)
-        self._on_dirty(rect)
-        self.committer.schedule(image_id, self.doc.mask)
+        rect = step(self.doc.mask)
+        if rect is not None:
+            self._on_dirty(rect)
+            self.committer.schedule(self.current_id, self.doc.mask)
 
     def _on_committed(self, image_id: int) -> None:
         self._list_stale.add(image_id)
@@ -430,7 +411,7 @@ class LabelWorkspace(Workspace):
 
     def _refresh_list(self) -> None:
         stale, self._list_stale = self._list_stale, set()
-        if self.panel is not None and self.project is not None:
+        if self.project is not None:
             for image_id in stale:
                 self.panel.refresh(image_id)
 

@@ -3,8 +3,8 @@
 Modules, one job each:
     parts.py           facts out of stored results (classes, zones, reasons, the run's recipe)
     queue.py           ReviewQueue: flagged parts by risk, filters, cursor, progress (no Qt)
-    labeling.py        send to labeling: project image + boxes pre-label (no Qt)
-    prelabeler.py      Prelabeler: predicts parts sent to labeling in the background
+    prelabeler.py      Prelabeler: predicts parts sent to labeling in the background (the
+                       project image and boxes pre-label: app/jobs/review_labeling.py)
     actions.py         the workspace's QActions (keys, tooltips) in one table
     loader.py          PartLoader: part images read and window/levelled on a worker thread
     part_view.py       PartView: the Label canvas, read-only, components outlined by grade

@@ -7,8 +7,6 @@ skips every part the run already holds a result for.
 
 from __future__ import annotations
 
-import importlib
-
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -17,16 +15,6 @@ from app.ui.workers import JobRunner
 
 from .run_bar import RunBar
 from .run_dialog import NewRunDialog, RunRequest
-
-
-def inspection_module():
-    """app.jobs.inspection, or None in a build without it."""
-    try:
-        return importlib.import_module("app.jobs.inspection")
-    except ModuleNotFoundError as e:
-        if e.name in ("app.jobs.inspection", "app.jobs"):
-            return None
-        raise
 
 
 class InspectionLauncher(QObject):
@@ -49,10 +37,6 @@ class InspectionLauncher(QObject):
         bar.new_requested.connect(self.new_run)
         bar.resume_requested.connect(self.resume)
         bar.cancel_requested.connect(self.runner.cancel)
-        available = inspection_module() is not None
-        bar.new.setEnabled(available)
-        if not available:
-            bar.new.setToolTip("Inspection is not available in this build")
 
     def set_project(self, project) -> None:
         self.stop()
@@ -76,16 +60,17 @@ class InspectionLauncher(QObject):
         self._start(run_id, "Resuming…", None, None, None)
 
     def _start(self, run_id, text, *args, **kwargs) -> None:
-        module = inspection_module()
-        if module is None or self.project is None or self.runner.running:
+        if self.project is None or self.runner.running:
             return
+        from app.jobs.inspection import inspect  # when a run starts, not when the window opens
+
         project = self.project
         self._run_id = run_id
         self.bar.set_running(True, text)
         stored = self.part_stored.emit
-        self.runner.start(lambda ctx: module.inspect(project, *args, ctx, run_id=run_id,
-                                                     on_result=lambda r: stored(r.result_id),
-                                                     **kwargs))
+        self.runner.start(lambda ctx: inspect(project, *args, ctx, run_id=run_id,
+                                              on_result=lambda r: stored(r.result_id),
+                                              **kwargs))
 
     def stop(self) -> None:
         self.runner.cancel()

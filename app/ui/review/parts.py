@@ -6,8 +6,6 @@ builds stored are read there, once.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.core.grading import Recipe
 
 
@@ -38,9 +36,3 @@ def run_recipe(project, run) -> Recipe | None:
 
 def class_names(project) -> dict[int, str]:
     return {c.value: c.name for c in project.classes.list()}
-
-
-def image_file(project, result) -> Path:
-    """Absolute path of a result's part image (stored absolute, or relative to the project)."""
-    p = Path(result.image_path)
-    return p if p.is_absolute() else (project.root / p).resolve()

@@ -1,4 +1,4 @@
-"""Prelabeler: gives parts sent to labeling their pre-label (see labeling.py), predicting
+"""Prelabeler: gives parts sent to labeling their pre-label (see app/jobs/review_labeling.py), predicting
 them off the UI thread with app.jobs.prediction when the run has a model.
 
 Parts queue up while a prediction runs (the reviewer keeps going); each batch is one job.
@@ -12,9 +12,8 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
+from app.jobs import review_labeling as labeling
 from app.ui.workers import JobRunner
-
-from . import labeling
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, 
 
 from app.core.grading import GradeScale
 from app.core.imageio import ImageReadError
+from app.jobs import review_labeling as labeling
 from app.jobs.reports import run_summary
+from app.jobs.review_labeling import image_file
 from app.ui.workspace import Workspace
 
-from . import labeling
 from .actions import build_actions
 from .details import DetailsPanel
 from .export import ReportExporter
@@ -30,7 +31,7 @@ from .launcher import InspectionLauncher
 from .loader import PartLoader
 from .override_dialog import OverrideDialog
 from .part_view import PartView, outlines_for
-from .parts import class_names, image_file, run_recipe
+from .parts import class_names, run_recipe
 from .prelabeler import Prelabeler
 from .queue import ReviewQueue
 from .queue_view import QueuePanel
@@ -368,7 +369,7 @@ class ReviewWorkspace(Workspace):
             self.decide("override", dialog.grade, dialog.reason)
 
     def send_to_labeling(self) -> int | None:
-        """Make the part a project image with a pre-label (labeling.py); returns its id.
+        """Make the part a project image with a pre-label (app/jobs/review_labeling.py); returns its id.
 
         A stored prediction, or the boxes when no model can predict, is given at once;
         otherwise the prediction runs in the background (prelabeler.done says when)."""

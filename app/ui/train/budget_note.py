@@ -13,9 +13,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 
 from app.jobs.budget import budget_text, stored_speed
+from app.jobs.train_jobs import speed_job
 from app.ui.workers import JobRunner
 
-from .jobs import speed_job
 from .spec_form import SpecForm
 
 MEASURING = "Measuring this machine's training speed to say what the budget buys…"

@@ -8,9 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar
 
+from app.jobs.train_jobs import predict_job
 from app.ui.workers import JobRunner
-
-from .jobs import predict_job
 
 
 class Prelabeler(QObject):

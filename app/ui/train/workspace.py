@@ -6,7 +6,7 @@ with the active model (app.jobs.after_training), unless "Predict all images afte
 off: Grade's what-if and Label's pre-labels are then ready. Progress shows here and, as one line,
 on the main window's status bar from any workspace (`job_progress`).
 
-Training, device detection and prediction run through JobRunner (app/ui/train/jobs.py); the UI
+Training, device detection and prediction run through JobRunner (app/jobs/train_jobs.py); the UI
 thread only draws. torch is first imported by the device probe when this workspace is first
 shown, or by a job; pyqtgraph when the curves are first needed.
 """
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.statuses import CANCELED
 from app.jobs.after_training import PREDICT_EVENT
+from app.jobs.train_jobs import probe_job, train_job
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import app_settings, errors
@@ -39,7 +40,6 @@ from app.ui.workspace import Workspace
 
 from .budget_note import MEASURING, BudgetNote
 from .compare import CompareDialog
-from .jobs import probe_job, train_job
 from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
 from .readiness import ReadinessLabel

@@ -14,14 +14,20 @@ An image that already has a label mask keeps it: a pre-label never replaces work
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from app.core.imageio import read_header, sha256_file
 from app.store import NewImage
 
-from .parts import image_file
-
 PRELABEL = "prelabel"
+
+
+def image_file(project, result) -> Path:
+    """Absolute path of a result's part image (stored absolute, or relative to the project)."""
+    p = Path(result.image_path)
+    return p if p.is_absolute() else (project.root / p).resolve()
 
 
 def ensure_image(project, result) -> tuple[int, bool]:

@@ -1,4 +1,5 @@
-"""The Train workspace's background jobs: plain functions run by JobRunner on a worker thread.
+"""The Train workspace's background jobs: plain functions (no Qt) run by JobRunner on a worker
+thread, or by anything else that gives them a JobContext.
 
 torch is imported here, inside the jobs, never when the window opens. Each job gives torch all
 cores but one (set on the worker thread itself: OpenMP's thread count is per calling thread),
@@ -10,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.jobs.context import JobContext
-
-from .probe import training_threads
+from app.jobs.machine_probe import training_threads
 
 
 def _with_threads(fn: Callable[[], object]):
@@ -51,7 +51,7 @@ def predict_job(project, model_id: int, image_ids: list[int]):
 
 
 def probe_job(ctx: JobContext):
-    from .probe import probe
+    from app.jobs.machine_probe import probe
 
     return probe()
 

@@ -119,7 +119,7 @@ class UndoHistories:
     def activate(self, image_id: int | None) -> None:
         """Make ``image_id``'s history the one undo/redo act on (None: no image)."""
         self.active = image_id
-        if image_id in self._histories:
+        if image_id is not None and image_id in self._histories:
             self._histories.move_to_end(image_id)
         self._changed()
 

@@ -60,6 +60,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", metavar="DEV",
                    help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
+    p.add_argument("--synthetic", choices=("auto", "on", "off"),
+                   help="synthetic defects pasted on good parts: auto (default: for classes "
+                        "with few labeled images), on or off")
     p.add_argument("--no-pretrained", action="store_true",
                    help="start from random weights instead of ImageNet")
     p.add_argument("--resume", action="store_true",
@@ -185,7 +188,8 @@ def _config(config, args, device: str):
 
     changes = {"device": device}
     for key, value in (("epochs", args.epochs), ("batch_size", args.batch), ("lr", args.lr),
-                       ("patience", args.patience), ("minutes", args.minutes)):
+                       ("patience", args.patience), ("minutes", args.minutes),
+                       ("synthetic", args.synthetic)):
         if value is not None:
             changes[key] = value
     if args.epochs is not None:

@@ -154,5 +154,5 @@ def synthetic_note(samples: Sequence[Sample], class_values: Sequence[int], mode:
     names = names or {}
     which = ", ".join(f"{names.get(v, v)} ({counts[v]} image(s))"
                       for v in synthetic_classes(samples, class_values, mode))
-    why = "few examples" if mode == "auto" else "synthetic defects on"
+    why = f"auto: classes in fewer than {FEW_EXAMPLES} images" if mode == "auto" else mode
     return f"Synthetic defects ({why}): {added} good parts with pasted defects of {which}"

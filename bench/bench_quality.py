@@ -230,6 +230,10 @@ def main() -> int:
     p.add_argument("--synthetic", choices=("auto", "on", "off"), default="off",
                    help="synthetic defects pasted on good parts (TrainConfig.synthetic; "
                         "default off, as the figures before it)")
+    p.add_argument("--trainer-budget", action="store_true",
+                   help="let the Trainer spend --minutes itself (TrainConfig.minutes: the last "
+                        "epoch may be partial) instead of stopping at the last epoch boundary "
+                        "that fits; runs whose epochs differ in length then get the same time")
     p.add_argument("--loss", help="override TrainConfig's loss (app.ml.losses.LOSSES)")
     p.add_argument("--workdir", type=Path, help="where the project goes (default: a temp dir)")
     p.add_argument("--json", type=Path, help="write the results here too")
@@ -276,13 +280,17 @@ def main() -> int:
                          synthetic=args.synthetic)
     if args.loss:
         config.loss = args.loss
-    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), synthetic "
+    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig {"trainer" if args.trainer_budget else "epochs by"} budget ({args.minutes:g} min), synthetic "
           f"{config.synthetic}, batch {config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)
 
     names = {str(c.value): c.name for c in project.classes.list()}
     ctx = JobContext(log_fn=lambda m: print(m, flush=True))
-    budget = Budget(ctx, config, args.minutes * 60)
+    budget = None
+    if args.trainer_budget:
+        config.minutes = args.minutes  # the Trainer's own budget, as the app's --minutes
+    else:
+        budget = Budget(ctx, config, args.minutes * 60)
     t = time.perf_counter()
     try:
         row = train_project(project, spec, config, ctx, val_fraction=args.val_fraction,
@@ -291,7 +299,8 @@ def main() -> int:
         print("no epoch finished within the budget: nothing to report")
         return 1
     finally:
-        budget.close()
+        if budget is not None:
+            budget.close()
     train_s = time.perf_counter() - t
     m = row.metrics
     print(f"\ntrained {m['epochs_done']} epochs in {train_s / 60:.1f} min "

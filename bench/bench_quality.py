@@ -280,7 +280,7 @@ def main() -> int:
                          synthetic=args.synthetic)
     if args.loss:
         config.loss = args.loss
-    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig {"trainer" if args.trainer_budget else "epochs by"} budget ({args.minutes:g} min), synthetic "
+    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig {'trainer' if args.trainer_budget else 'epochs by'} budget ({args.minutes:g} min), synthetic "
           f"{config.synthetic}, batch {config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)
 

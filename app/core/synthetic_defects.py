@@ -146,6 +146,21 @@ def _trim(patch: DefectPatch, feather: int) -> DefectPatch | None:
                        patch.source)
 
 
+def _fit(patch: DefectPatch, h: int, w: int, share: float = 0.9) -> DefectPatch:
+    """The patch shrunk, if need be, to at most `share` of an h x w image on each side: a
+    defect that spans its own image (a band, a long fray) still fits a smaller part."""
+    ph, pw = patch.mask.shape
+    f = min(1.0, share * h / ph, share * w / pw)
+    if f >= 1.0:
+        return patch
+    size = (max(1, int(pw * f)), max(1, int(ph * f)))
+    pixels = cv2.resize(np.ascontiguousarray(patch.pixels), size, interpolation=cv2.INTER_AREA)
+    if pixels.ndim < patch.pixels.ndim:
+        pixels = pixels[..., None]
+    mask = cv2.resize(patch.mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    return DefectPatch(pixels, mask.astype(bool), patch.class_value, patch.source)
+
+
 def _alpha(mask: np.ndarray, feather: int) -> np.ndarray:
     """1 on the defect, fading linearly to 0 at `feather` px outside it (float32)."""
     if feather <= 0:
@@ -182,7 +197,8 @@ def paste_defects(image: np.ndarray, mask: np.ndarray, patches: Sequence[DefectP
     A paste's footprint (the defect plus its fading margin) must lie inside the part (part_mask
     unless given) and inside `region` when given (e.g. a zone's mask), and stay `keep_away` px
     clear of every defect already there, pasted ones included; a patch that finds no such spot
-    in `tries` random positions is skipped. Returns (image, mask, placements).
+    in `tries` random positions is skipped. A patch larger than 90 % of the image on a side is
+shrunk to that first. Returns (image, mask, placements).
     """
     if not patches or count <= 0:
         return image.copy(), mask.copy(), []
@@ -200,13 +216,13 @@ def paste_defects(image: np.ndarray, mask: np.ndarray, patches: Sequence[DefectP
     hi = float(np.iinfo(image.dtype).max) if np.issubdtype(image.dtype, np.integer) else None
     for _ in range(count):
         source = patches[int(rng.integers(len(patches)))]
-        patch = _trim(transform_patch(source, rng), feather)
+        H, W = mask.shape
+        patch = _trim(_fit(transform_patch(source, rng), H, W), feather)
         if patch is None:
             continue
         alpha = _alpha(patch.mask, feather)
         footprint = alpha > 0
         ph, pw = patch.mask.shape
-        H, W = mask.shape
         if ph > H or pw > W:
             continue
         spot = None

@@ -123,3 +123,16 @@ def test_transform_keeps_the_defect_area_within_the_zoom():
         turned = transform_patch(patch, np.random.default_rng(seed), scale=(1.0, 1.0))
         assert turned.mask.shape == turned.pixels.shape[:2]
         assert abs(turned.area - patch.area) <= 0.25 * patch.area
+
+
+def test_a_defect_larger_than_the_part_is_shrunk_to_fit():
+    band = np.full((60, 200), 120, np.uint8)
+    band_mask = np.zeros((60, 200), np.uint8)
+    band_mask[20:40, :] = 4
+    band[band_mask > 0] = 60
+    patches = extract_patches(band, band_mask)
+    target = np.full((80, 70), 120, np.uint8)
+    out, new_mask, placed = paste_defects(target, np.zeros((80, 70), np.uint8), patches,
+                                          np.random.default_rng(0), count=1)
+    assert len(placed) == 1 and (new_mask == 4).sum() == placed[0].defect_px > 0
+    assert out[new_mask == 4].mean() < 90

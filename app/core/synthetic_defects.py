@@ -76,10 +76,22 @@ def extract_patches(image: np.ndarray, mask: np.ndarray, class_values: Sequence[
     return out
 
 
-def part_mask(image: np.ndarray) -> np.ndarray:
+def part_mask(image: np.ndarray, work_px: int = 512) -> np.ndarray:
     """Where the part is (bool, image size): the Otsu side of a blurred gray image that touches
     the image border least, when the image is clearly two-toned and that side covers 10-98 %
-    of it; otherwise the whole image (a close-up of the surface, or no clear contrast)."""
+    of it; otherwise the whole image (a close-up of the surface, or no clear contrast). Found
+    on a copy at most `work_px` a side (a 20 MP part in milliseconds), then scaled back."""
+    h, w = image.shape[:2]
+    f = work_px / max(h, w)
+    if f < 1:
+        small = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                           interpolation=cv2.INTER_AREA)
+        found = _part_mask(small).astype(np.uint8)
+        return cv2.resize(found, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return _part_mask(image)
+
+
+def _part_mask(image: np.ndarray) -> np.ndarray:
     gray = image if image.ndim == 2 else cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2GRAY)
     gray = cv2.normalize(gray.astype(np.float32), None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     whole = np.ones(gray.shape, bool)

@@ -136,3 +136,9 @@ def test_a_defect_larger_than_the_part_is_shrunk_to_fit():
                                           np.random.default_rng(0), count=1)
     assert len(placed) == 1 and (new_mask == 4).sum() == placed[0].defect_px > 0
     assert out[new_mask == 4].mean() < 90
+
+
+def test_a_large_part_is_found_on_a_reduced_copy():
+    image, truth = part_on_background(size=(900, 1200))
+    found = part_mask(image)
+    assert found.shape == truth.shape and (found == truth).mean() > 0.98

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.display import apply_window, auto_window
+from app.ml.synthetic_training import FEW_EXAMPLES
 from app.ui.workers import JobRunner
 
 CHOICES = (("auto", "Auto (classes with few labeled images)"), ("on", "On"), ("off", "Off"))
@@ -48,7 +49,8 @@ class SyntheticChoice(QWidget):
             self.combo.addItem(text, value)
         self.combo.setToolTip(
             "Paste labeled defects (turned, scaled, brightness matched) onto good parts to make "
-            "more training examples. Auto: only for classes in fewer than 20 labeled images")
+            "more training examples. Auto: only for classes in fewer than "
+            f"{FEW_EXAMPLES} labeled images")
         self.preview_button = QPushButton("Preview synthetic defects…")
         self.preview_button.setToolTip("Show a few generated training examples")
         self.preview_button.clicked.connect(self.preview_requested)
@@ -115,8 +117,8 @@ def preview_job(project, mode: str, count: int = PREVIEW_COUNT, seed: int = 0):
             if mode == "off":
                 note = "Synthetic defects are off; these are what On would add."
             elif synthetic_classes(data.train, values, "on"):
-                note = ("Auto adds none here: every class is in 20 or more labeled images. "
-                        "These are what On would add.")
+                note = (f"Auto adds none here: every class is in {FEW_EXAMPLES} or more "
+                        "labeled images. These are what On would add.")
         if not synthetic_classes(data.train, values, shown):
             return Preview([], "Nothing to preview: synthetic defects need labeled defects and "
                                "good parts among the training images.")

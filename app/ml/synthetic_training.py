@@ -1,7 +1,7 @@
 """Synthetic defects in training: good parts with labeled defect patches pasted on them.
 
 TrainConfig.synthetic says when: "on" for every class, "off" never, "auto" (the default) only
-for classes with few examples (fewer than FEW_EXAMPLES training images contain them). The
+for classes with very few examples (fewer than FEW_EXAMPLES training images contain them). The
 Trainer adds `synthetic_count` extra samples to the training draws (never to validation): each
 is a good training part with one to three patches of one such class pasted on it
 (app.core.synthetic_defects), the classes taking turns. Sample k is fixed by (seed, k): the same
@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from app.ml.data import Sample
 
 MODES = ("auto", "on", "off")
-FEW_EXAMPLES = 20  # "auto": classes in fewer training images than this get synthetic defects
+# "auto": classes in fewer training images than this get synthetic defects. Conservative: at
+# 9 training images per class on magnetic-tile (docs/FIGURES.md) they showed no gain in a short
+# CPU budget, so auto leaves alone every class that has that many.
+FEW_EXAMPLES = 5
 PATCH_IMAGES = 50  # images per class that patches are cut from
 MIN_SAMPLES, MAX_SAMPLES = 16, 256  # synthetic samples per run: 2 per real example, in these bounds
 

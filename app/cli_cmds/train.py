@@ -61,8 +61,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="auto (default), cpu, cuda, cuda:N or mps")
     p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     p.add_argument("--synthetic", choices=("auto", "on", "off"),
-                   help="synthetic defects pasted on good parts: auto (default: for classes "
-                        "with few labeled images), on or off")
+                   help="defects pasted on good parts as extra training examples: auto "
+                        "(default: only for a class in fewer than 5 labeled images), on or off")
     p.add_argument("--no-pretrained", action="store_true",
                    help="start from random weights instead of ImageNet")
     p.add_argument("--resume", action="store_true",

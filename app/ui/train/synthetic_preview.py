@@ -31,14 +31,15 @@ from app.core.display import apply_window, auto_window
 from app.ml.synthetic_training import FEW_EXAMPLES
 from app.ui.workers import JobRunner
 
-CHOICES = (("auto", "Auto (classes with few labeled images)"), ("on", "On"), ("off", "Off"))
+CHOICES = (("auto", "Auto"), ("on", "On"), ("off", "Off"))
 PREVIEW_COUNT = 8
 THUMB_PX = 200
 CROP_PX = 256  # larger parts are shown cropped around a pasted defect
 
 
 class SyntheticChoice(QWidget):
-    """"Synthetic defects: [Auto|On|Off]  [Preview synthetic defects…]"."""
+    """"Synthetic defects: [Auto|On|Off]" over "[Preview synthetic defects…]": two short rows,
+    so the workspace's left column keeps its width."""
 
     preview_requested = Signal()
 
@@ -54,11 +55,13 @@ class SyntheticChoice(QWidget):
         self.preview_button = QPushButton("Preview synthetic defects…")
         self.preview_button.setToolTip("Show a few generated training examples")
         self.preview_button.clicked.connect(self.preview_requested)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.addWidget(QLabel("Synthetic defects:"))
         row.addWidget(self.combo, 1)
-        row.addWidget(self.preview_button)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addLayout(row)
+        col.addWidget(self.preview_button)
 
     def mode(self) -> str:
         return self.combo.currentData()

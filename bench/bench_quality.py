@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_quality.py                       # 20 min budget, 2 threads
     .venv/bin/python bench/bench_quality.py --minutes 8 --threads 1
     .venv/bin/python bench/bench_quality.py --candidate lite0-frozen --minutes 8
+    .venv/bin/python bench/bench_quality.py --per-class-limit 10 --synthetic on --minutes 6
 
 --candidate names a model of bench/candidates.py (default: the app's default CPU spec).
 
@@ -64,6 +65,32 @@ def limit_training(project, keep: int, seed: int) -> int:
     good = [r.id for r in rows if not summary.get(r.id, (0, ()))[1]]
     drop = max(0, len(rows) - keep)
     dropped = random.Random(seed).sample(good, min(drop, len(good)))
+    project.images.set_status(dropped, "unlabeled")
+    return len(dropped)
+
+
+def limit_per_class(project, keep: int, seed: int) -> int:
+    """Keep at most `keep` training/validation parts holding each defect class (drawn at
+    random; a part that holds several classes counts for each); the other defective parts
+    become "unlabeled". Good parts and the held-out test split are not touched. Returns how
+    many were set aside."""
+    import random
+
+    from app.ml.project_data import training_rows
+
+    rows = training_rows(project)
+    summary = project.masks.defect_summary()
+    kept: dict[int, int] = {}
+    dropped = []
+    for r in random.Random(seed).sample(rows, len(rows)):
+        present = summary.get(r.id, (0, ()))[1]
+        if not present:
+            continue
+        if any(kept.get(v, 0) >= keep for v in present):
+            dropped.append(r.id)
+            continue
+        for v in present:
+            kept[v] = kept.get(v, 0) + 1
     project.images.set_status(dropped, "unlabeled")
     return len(dropped)
 
@@ -186,6 +213,16 @@ def main() -> int:
                         "(0: all); the held-out test split is not touched")
     p.add_argument("--crops", type=int, default=0,
                    help="crops per image per epoch (0: auto); 1 makes short epochs for short budgets")
+    p.add_argument("--per-class-limit", type=int, default=0, metavar="N",
+                   help="train/validate on at most N parts per defect class, the others set "
+                        "aside (0: all); applied before --max-train")
+    p.add_argument("--synthetic", choices=("auto", "on", "off"), default="off",
+                   help="synthetic defects pasted on good parts (TrainConfig.synthetic; "
+                        "default off, as the figures before it)")
+    p.add_argument("--trainer-budget", action="store_true",
+                   help="let the Trainer spend --minutes itself (TrainConfig.minutes: the last "
+                        "epoch may be partial) instead of stopping at the last epoch boundary "
+                        "that fits; runs whose epochs differ in length then get the same time")
     p.add_argument("--loss", help="override TrainConfig's loss (app.ml.losses.LOSSES)")
     p.add_argument("--workdir", type=Path, help="where the project goes (default: a temp dir)")
     p.add_argument("--json", type=Path, help="write the results here too")
@@ -217,6 +254,9 @@ def main() -> int:
     for skipped in report.skipped[:3]:
         print(f"  skipped {skipped.path.name}: {skipped.reason}")
     test_ids = hold_out_test(project, args.test_fraction, seed=1234)
+    if args.per_class_limit:
+        print(f"set aside {limit_per_class(project, args.per_class_limit, seed=args.seed)} "
+              f"defective parts (--per-class-limit {args.per_class_limit})")
     if args.max_train:
         print(f"set aside {limit_training(project, args.max_train, seed=args.seed)} good parts "
               f"(--max-train {args.max_train})")
@@ -225,16 +265,21 @@ def main() -> int:
     if args.tile:
         spec = spec.replace(tile_size=args.tile)
     config = TrainConfig(epochs=1000, patience=0, device="cpu", seed=args.seed,
-                         batch_size=args.batch, crops_per_image=args.crops)
+                         batch_size=args.batch, crops_per_image=args.crops,
+                         synthetic=args.synthetic)
     if args.loss:
         config.loss = args.loss
-    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig epochs by budget ({args.minutes:g} min), batch "
-          f"{config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
+    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig {'trainer' if args.trainer_budget else 'epochs by'} budget ({args.minutes:g} min), synthetic "
+          f"{config.synthetic}, batch {config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)
 
     names = {str(c.value): c.name for c in project.classes.list()}
     ctx = JobContext(log_fn=lambda m: print(m, flush=True))
-    budget = Budget(ctx, config, args.minutes * 60)
+    budget = None
+    if args.trainer_budget:
+        config.minutes = args.minutes  # the Trainer's own budget, as the app's --minutes
+    else:
+        budget = Budget(ctx, config, args.minutes * 60)
     t = time.perf_counter()
     try:
         row = train_project(project, spec, config, ctx, val_fraction=args.val_fraction,
@@ -243,7 +288,8 @@ def main() -> int:
         print("no epoch finished within the budget: nothing to report")
         return 1
     finally:
-        budget.close()
+        if budget is not None:
+            budget.close()
     train_s = time.perf_counter() - t
     m = row.metrics
     print(f"\ntrained {m['epochs_done']} epochs in {train_s / 60:.1f} min "

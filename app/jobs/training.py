@@ -255,6 +255,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
     num_classes is set from the project's classes. config None: TrainConfig() (or the run's).
     Raises app.ml.project_data.DataError (nothing to train on), TrainingError, Canceled.
     """
+    from app.ml.synthetic_training import synthetic_count
     from app.ml.trainer import TrainConfig, Trainer, crops_per_image, steps_per_epoch
 
     ctx = ctx or JobContext()
@@ -296,7 +297,8 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
     _write_run(folder, doc)
 
     crops = crops_per_image(config, data.train, spec.tile_size)
-    steps = steps_per_epoch(len(data.train) * crops, config.batch_size)
+    synthetic = synthetic_count(data.train, data.class_values, config.synthetic)
+    steps = steps_per_epoch((len(data.train) + synthetic) * crops, config.batch_size)
     budget_s = max(0.0, float(config.minutes or 0.0)) * 60
     forward = _Forward(ctx, on_event, config.epochs, steps, data.classes, budget_s)
     trainer = Trainer(spec, data.classes, data.train, data.val, folder, config,

@@ -86,6 +86,7 @@ class TrainConfig:
     val_batch_size: int = 4
     step_every: int = 1  # on_step every N steps (each report syncs the GPU)
     minutes: float = 0.0  # >0: train for this long (epochs is then ignored); 0: by epochs
+    synthetic: str = "auto"  # pasted defects on good parts: "auto" (very rare classes), "on", "off"
 
 
 @dataclass
@@ -249,14 +250,28 @@ class Trainer:
             self._message(f"Resumed after epoch {meta['epoch']}")
         self.loss_fn = make_loss(cfg.loss, cfg.class_weights).to(self.dev.device)
         self.scaler = self.dev.grad_scaler()
+        samples = self.train_samples + self._synthetic()
         self.dataset = TrainDataset(
-            self.train_samples, self.class_values, self.spec.tile_size, self.spec.in_channels,
+            samples, self.class_values, self.spec.tile_size, self.spec.in_channels,
             self.norm, cfg.augment, self.crops_per_image, cfg.seed,
         )
-        weights = defect_weights(self.train_samples, cfg.defect_share)
+        weights = defect_weights(samples, cfg.defect_share)
         # Item i of the dataset is sample i % len(samples): the list repeats per crop.
         self.draw_weights = None if weights is None else weights * self.crops_per_image
         return meta
+
+    def _synthetic(self) -> list[Sample]:
+        """Good parts with pasted defects, drawn with the training images (synthetic_training)."""
+        from app.ml.synthetic_training import make_synthetic, synthetic_note
+
+        cfg = self.config
+        extra = make_synthetic(self.train_samples, self.class_values, cfg.synthetic, cfg.seed)
+        names = {c.value: c.name for c in self.classes}
+        note = synthetic_note(self.train_samples, self.class_values, cfg.synthetic, len(extra),
+                              names)
+        if note:
+            self._message(note)
+        return extra
 
     def lr_at(self, epoch: int, elapsed_s: float = 0.0) -> float:
         """Cosine decay to 1 % of lr over the epochs, or with a time budget over the share of

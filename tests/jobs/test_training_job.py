@@ -28,8 +28,9 @@ TINY = ModelSpec("Unet", "resnet18", (16, 8, 8, 8, 8), 1, 2, 32, None)
 
 
 def config(**kw) -> TrainConfig:
+    # synthetic off: these tests count steps and epochs of the labeled parts alone
     return TrainConfig(**{"epochs": 2, "batch_size": 4, "lr": 3e-3, "crops_per_image": 2,
-                          "device": "cpu", **kw})
+                          "device": "cpu", "synthetic": "off", **kw})
 
 
 @pytest.fixture(autouse=True)

@@ -149,7 +149,8 @@ def test_the_trainer_draws_defective_parts_at_the_share(tmp_path):
     spec = ModelSpec(in_channels=1, num_classes=2, tile_size=32, encoder_weights=None)
     drawn = {}
     for share in (0.5, 0.0):
-        config = TrainConfig(defect_share=share, crops_per_image=2, device="cpu")
+        config = TrainConfig(defect_share=share, crops_per_image=2, device="cpu",
+                             synthetic="off")  # the labeled parts alone
         trainer = Trainer(spec, [ClassInfo(1, "crack")], parts, [], tmp_path / str(share), config,
                           norm=Normalization())
         trainer._setup(resume=False)

@@ -44,6 +44,7 @@ from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
 from .readiness import ReadinessLabel
 from .spec_form import SpecForm
+from .synthetic_preview import SyntheticChoice, SyntheticPreviewDialog
 
 # Errors meant for the user (nothing to train on, read-only, ...): said in the log, no dialog.
 USER_ERRORS = ("DataError", "TrainingError", "ReadOnlyError", "CheckpointError", "KeyError")
@@ -73,6 +74,8 @@ class TrainWorkspace(Workspace):
         self.form = SpecForm()
         self.data_label = QLabel(wordWrap=True)
         self.readiness = ReadinessLabel()  # which images train, and why the others do not
+        self.synthetic = SyntheticChoice()  # TrainConfig.synthetic, and its preview
+        self.synthetic_dialog: SyntheticPreviewDialog | None = None
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("Train a new model on the labeled images")
         self.stop_button = QPushButton("Stop")
@@ -120,6 +123,7 @@ class TrainWorkspace(Workspace):
         self.start_button.clicked.connect(lambda: self.start_training())
         self.resume_button.clicked.connect(lambda: self.start_training(resume=True))
         self.stop_button.clicked.connect(self.stop_training)
+        self.synthetic.preview_requested.connect(self.preview_synthetic)
         self.models.activate_requested.connect(self.set_active_model)
         self.models.compare_requested.connect(self.compare_models)
         self.models.predict_current_requested.connect(self.predict_current)
@@ -138,6 +142,7 @@ class TrainWorkspace(Workspace):
         col.addWidget(setup)
         col.addWidget(self.data_label)
         col.addWidget(self.readiness)
+        col.addWidget(self.synthetic)
         col.addLayout(buttons)
         col.addWidget(self.predict_after)
         col.addWidget(self.progress)
@@ -192,7 +197,19 @@ class TrainWorkspace(Workspace):
         self._stop_all()
         self.probe_runner.wait()
 
+    def preview_synthetic(self) -> SyntheticPreviewDialog | None:
+        """Opens the grid of generated training examples for the chosen synthetic mode."""
+        if self.project is None or not self.synthetic.preview_button.isEnabled():
+            return None
+        if self.synthetic_dialog is not None:
+            self.synthetic_dialog.close()
+        self.synthetic_dialog = SyntheticPreviewDialog(self.project, self.synthetic.mode(), self)
+        self.synthetic_dialog.show()
+        return self.synthetic_dialog
+
     def _stop_all(self) -> None:
+        if self.synthetic_dialog is not None:
+            self.synthetic_dialog.close()
         self.train_runner.cancel()
         self.train_runner.wait()
         self.prelabel.stop()
@@ -241,6 +258,8 @@ class TrainWorkspace(Workspace):
         self.resume_button.setEnabled(can_train and not training and run is not None)
         self.resume_button.setText(f"Resume (after epoch {run.epochs_done})" if run else "Resume")
         self.form.setEnabled(not training)
+        self.synthetic.combo.setEnabled(not training)
+        self.synthetic.preview_button.setEnabled(p is not None and self._labeled > 0)
         self.predict_after.setEnabled(not training)
 
     def _apply_defaults(self) -> None:
@@ -269,7 +288,8 @@ class TrainWorkspace(Workspace):
         if self.project is None or self.training or not self.start_button.isEnabled():
             return False
         spec = None if resume else self.form.spec()
-        values = None if resume else self.form.train_values()
+        values = None if resume else {**self.form.train_values(),
+                                      "synthetic": self.synthetic.mode()}
         classes = [(str(c.value), c.name, c.color) for c in
                    sorted(self.project.classes.list(), key=lambda c: c.value)]
         self._ensure_curves().start(classes)

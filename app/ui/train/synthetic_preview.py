@@ -1,0 +1,180 @@
+"""Synthetic defects in the Train workspace: the auto / on / off choice that goes into the run's
+TrainConfig.synthetic, and a preview grid of generated examples (good training parts with
+pasted defects, each pasted defect outlined in its class colour).
+
+The preview is built by `preview_job` on a worker (JobRunner): it reads the project's training
+data the way a run does (app.ml.project_data, which stores the train/val split a run would
+store) and makes the first synthetic samples of seed 0 (app.ml.synthetic_training).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.display import apply_window, auto_window
+from app.ml.synthetic_training import FEW_EXAMPLES
+from app.ui.workers import JobRunner
+
+CHOICES = (("auto", "Auto"), ("on", "On"), ("off", "Off"))
+PREVIEW_COUNT = 8
+THUMB_PX = 200
+CROP_PX = 256  # larger parts are shown cropped around a pasted defect
+
+
+class SyntheticChoice(QWidget):
+    """"Synthetic defects: [Auto|On|Off]" over "[Preview synthetic defects…]": two short rows,
+    so the workspace's left column keeps its width."""
+
+    preview_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.combo = QComboBox()
+        for value, text in CHOICES:
+            self.combo.addItem(text, value)
+        self.combo.setToolTip(
+            "Paste labeled defects (turned, scaled, brightness matched) onto good parts to make "
+            "more training examples. Auto: only for classes in fewer than "
+            f"{FEW_EXAMPLES} labeled images")
+        self.preview_button = QPushButton("Preview synthetic defects…")
+        self.preview_button.setToolTip("Show a few generated training examples")
+        self.preview_button.clicked.connect(self.preview_requested)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Synthetic defects:"))
+        row.addWidget(self.combo, 1)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addLayout(row)
+        col.addWidget(self.preview_button)
+
+    def mode(self) -> str:
+        return self.combo.currentData()
+
+    def set_mode(self, mode: str) -> None:
+        self.combo.setCurrentIndex(max(0, self.combo.findData(mode)))
+
+
+@dataclass
+class Preview:
+    examples: list[tuple[np.ndarray, list[str]]] = field(default_factory=list)  # RGB, classes
+    note: str = ""
+
+
+def outlined(image: np.ndarray, mask: np.ndarray, colors: dict[int, tuple[int, int, int]],
+             crop: int = CROP_PX) -> np.ndarray:
+    """8-bit RGB of `image` with each defect class of `mask` outlined in its colour; a larger
+    image is cropped to `crop` px around the first defect pixel's component."""
+    img = image if image.dtype == np.uint8 else apply_window(image, *auto_window(image))
+    rgb = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB) if img.ndim == 2 else np.ascontiguousarray(img[..., :3])
+    for value, color in colors.items():
+        binary = (mask == value).astype(np.uint8)
+        if binary.any():
+            contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            cv2.drawContours(rgb, contours, -1, color, 1)
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    if max(h, w) > crop and ys.size:
+        y0 = int(np.clip(ys[0] - crop // 2, 0, max(0, h - crop)))
+        x0 = int(np.clip(xs[0] - crop // 2, 0, max(0, w - crop)))
+        rgb = rgb[y0:y0 + crop, x0:x0 + crop]
+    return np.ascontiguousarray(rgb)
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    c = color.lstrip("#")
+    try:
+        return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+    except (ValueError, IndexError):
+        return 255, 0, 0
+
+
+def preview_job(project, mode: str, count: int = PREVIEW_COUNT, seed: int = 0):
+    """A JobRunner function returning a Preview of `count` synthetic training examples."""
+
+    def job(ctx) -> Preview:
+        from app.ml.project_data import build_project_data
+        from app.ml.synthetic_training import make_synthetic, synthetic_classes
+
+        ctx.progress(0, count, "Reading the training images")
+        data = build_project_data(project, seed=seed)
+        values = data.class_values
+        shown, note = mode, ""
+        if not synthetic_classes(data.train, values, mode):
+            shown = "on"
+            if mode == "off":
+                note = "Synthetic defects are off; these are what On would add."
+            elif synthetic_classes(data.train, values, "on"):
+                note = (f"Auto adds none here: every class is in {FEW_EXAMPLES} or more "
+                        "labeled images. These are what On would add.")
+        if not synthetic_classes(data.train, values, shown):
+            return Preview([], "Nothing to preview: synthetic defects need labeled defects and "
+                               "good parts among the training images.")
+        names = {c.value: c.name for c in data.classes}
+        colors = {c.value: _rgb(c.color) for c in data.classes}
+        out = Preview(note=note)
+        for k, sample in enumerate(make_synthetic(data.train, values, shown, seed, count)):
+            ctx.check()
+            image, mask = sample.load()
+            present = [names[v] for v in sorted(set(np.unique(mask).tolist()) - {0})]
+            out.examples.append((outlined(image, mask, colors), present))
+            ctx.progress(k + 1, count, "Pasting defects")
+        return out
+
+    return job
+
+
+class SyntheticPreviewDialog(QDialog):
+    """A grid of generated examples, filled when the worker is done."""
+
+    def __init__(self, project, mode: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Synthetic defects: preview")
+        self.status = QLabel("Generating examples…", wordWrap=True)
+        self.grid = QGridLayout()
+        self.tiles: list[QLabel] = []
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(self.grid)
+        layout.addWidget(buttons)
+        self.runner = JobRunner(self)
+        self.runner.succeeded.connect(self._show)
+        self.runner.failed.connect(lambda message, _details: self.status.setText(
+            f"No preview: {message}"))
+        self.runner.start(preview_job(project, mode))
+
+    def _show(self, preview: Preview) -> None:
+        self.status.setText(preview.note or f"{len(preview.examples)} generated training "
+                                             "examples; pasted defects are outlined")
+        for i, (rgb, classes) in enumerate(preview.examples):
+            h, w = rgb.shape[:2]
+            image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+            tile = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+            tile.setPixmap(QPixmap.fromImage(image).scaled(
+                THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+            tile.setToolTip(", ".join(classes))
+            self.grid.addWidget(tile, i // 4, i % 4)
+            self.tiles.append(tile)
+
+    def done(self, result: int) -> None:
+        self.runner.cancel()
+        self.runner.wait()
+        super().done(result)

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from app.ml import pixel_model
+from app.ml import anomaly_model, pixel_model
 from app.ml.augment import window
 from app.ml.checkpoint import (
     CONFIG_NAME,
@@ -266,6 +266,11 @@ def _load_pixel_classifier(checkpoint_dir: Path, device, backend, log):
     return pixel_model.load_predictor(config, state, device)
 
 
+def _load_anomaly(checkpoint_dir: Path, device, backend, log):
+    config, state = load_checkpoint(checkpoint_dir)
+    return anomaly_model.load_predictor(config, state, device)
+
+
 # Loaders by model kind (config.json "kind"; else the pixel classifier by its architecture;
 # else "segmentation"). A loader takes (checkpoint folder, device, backend, log) and returns an
 # object with .predict(image, cancel=None, batch_size=4) -> uint8 (C, H, W) and
@@ -273,6 +278,7 @@ def _load_pixel_classifier(checkpoint_dir: Path, device, backend, log):
 MODEL_KINDS: dict[str, Callable[..., InferenceModel]] = {
     "segmentation": _load_segmentation,
     pixel_model.ARCHITECTURE: _load_pixel_classifier,
+    anomaly_model.KIND: _load_anomaly,
 }
 
 

@@ -39,6 +39,7 @@ from app.ui.workspace import Workspace
 from .budget_note import MEASURING, BudgetNote
 from .compare import CompareDialog
 from .jobs import probe_job, train_job
+from .model_kind import ModelKindChooser
 from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
 from .readiness import ReadinessLabel
@@ -134,6 +135,11 @@ class TrainWorkspace(Workspace):
             buttons.addWidget(b)
         left = QWidget()
         col = QVBoxLayout(left)
+        self.kind = ModelKindChooser([setup, self.data_label, self.readiness, self.start_button,
+                                      self.stop_button, self.resume_button, self.predict_after])
+        self.kind.log.connect(self.log)
+        self.kind.trained.connect(lambda row: (self.model_trained.emit(row), self.refresh()))
+        col.addWidget(self.kind)
         col.addWidget(setup)
         col.addWidget(self.data_label)
         col.addWidget(self.readiness)
@@ -167,6 +173,8 @@ class TrainWorkspace(Workspace):
             self._stop_all()
         self.project = project
         self.prelabel.project = project
+        self.kind.project = project
+        self.kind._sync()
         self.log_view.clear()
         self.progress.reset()
         self._job_lines.clear()
@@ -194,6 +202,8 @@ class TrainWorkspace(Workspace):
     def _stop_all(self) -> None:
         self.train_runner.cancel()
         self.train_runner.wait()
+        self.kind.runner.cancel()
+        self.kind.runner.wait()
         self.prelabel.stop()
         self.budget.stop()
 

@@ -57,12 +57,13 @@ def main() -> None:
     ap.add_argument("--good-test", type=int, default=100)
     ap.add_argument("--defects-per-class", type=int, default=0)
     ap.add_argument("--frr", type=float, default=0.01)
+    ap.add_argument("--memory", type=int, default=None, help="memory patches (default: the model's)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the CPU is shared)")
     args = ap.parse_args()
 
     import torch
 
-    from app.ml.anomaly_model import PatchFeatures, fit_anomaly
+    from app.ml.anomaly_model import MEMORY_SIZE, PatchFeatures, fit_anomaly
 
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
@@ -81,7 +82,7 @@ def main() -> None:
     features = PatchFeatures()
     t0 = time.perf_counter()
     model = fit_anomaly(features, (load_gray(p) for p in train), (load_gray(p) for p in cal),
-                        false_reject_rate=args.frr)
+                        false_reject_rate=args.frr, memory_size=args.memory or MEMORY_SIZE)
     train_s = time.perf_counter() - t0
 
     image_scores, image_labels, pix_scores, pix_labels, names = [], [], [], [], []

@@ -206,3 +206,24 @@ def test_cli_trains_good_only_and_predicts(tmp_path, capsys):
         assert stored.max() >= 128
     finally:
         project.close()
+
+
+def test_an_inspection_run_grades_with_the_good_only_model(trained, tmp_path):
+    from pathlib import Path
+
+    from app.core.grading import ClassSetting, Recipe, Rule
+    from app.jobs.inspection import inspect
+
+    project, row, _ = trained
+    value = row.config["classes"][0]["value"]
+    recipe = Recipe(name="anomaly", classes=(ClassSetting(value, "anomaly", 0.5),),
+                    rules=(Rule(value, grade="SCRAP", max_count=0),))
+    project.recipes.save("anomaly", recipe.to_dict())
+    lot = tmp_path / "lot"
+    lot.mkdir()
+    cv2.imwrite(str(lot / "bad.png"), with_defect(good_part(600))[0])
+    cv2.imwrite(str(lot / "good.png"), good_part(601))
+    run = inspect(project, [lot], row.id, "anomaly", name="lot 1")
+    assert run.status == "done"
+    grades = {Path(r.image_path).stem: r.grade for r in project.runs.results(run.id)}
+    assert grades == {"bad": "SCRAP", "good": "OK"}

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +55,9 @@ class ModelKindChooser(QWidget):
         self.project = None
         self._segmentation = segmentation_widgets
         self.combo = QComboBox()
+        # the long names must not widen the Train workspace's left column
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(18)
         for key, (label, why) in KINDS.items():
             self.combo.addItem(label, key)
             self.combo.setItemData(self.combo.count() - 1, why, Qt.ItemDataRole.ToolTipRole)
@@ -84,6 +88,8 @@ class ModelKindChooser(QWidget):
         self.combo.currentIndexChanged.connect(self._sync)
         self.train_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.runner.cancel)
+        # its width follows the column (the model form sets it), never widens it
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._sync()
 
     def kind(self) -> str:

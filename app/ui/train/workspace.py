@@ -129,17 +129,19 @@ class TrainWorkspace(Workspace):
 
     def _layout(self) -> None:
         setup = QGroupBox("Model")
-        QVBoxLayout(setup).addWidget(self.form)
+        self.kind = ModelKindChooser([self.form, self.data_label, self.readiness,
+                                      self.start_button, self.stop_button, self.resume_button,
+                                      self.predict_after])
+        self.kind.log.connect(self.log)
+        self.kind.trained.connect(lambda row: (self.model_trained.emit(row), self.refresh()))
+        box = QVBoxLayout(setup)
+        box.addWidget(self.kind)
+        box.addWidget(self.form)
         buttons = QHBoxLayout()
         for b in (self.start_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
         left = QWidget()
         col = QVBoxLayout(left)
-        self.kind = ModelKindChooser([setup, self.data_label, self.readiness, self.start_button,
-                                      self.stop_button, self.resume_button, self.predict_after])
-        self.kind.log.connect(self.log)
-        self.kind.trained.connect(lambda row: (self.model_trained.emit(row), self.refresh()))
-        col.addWidget(self.kind)
         col.addWidget(setup)
         col.addWidget(self.data_label)
         col.addWidget(self.readiness)

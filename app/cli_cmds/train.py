@@ -44,6 +44,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "split and register it in the project.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("--kind", choices=("segmentation", "good-only"), default="segmentation",
+                   help="segmentation (default): learns the labeled defects; good-only: learns "
+                        "the good parts alone and flags what differs (no defect labels needed)")
+    p.add_argument("--false-reject-rate", type=float_above(0), default=0.01, metavar="X",
+                   help="good-only: share of good parts its threshold may flag (default 0.01)")
     p.add_argument("--spec", metavar="JSON", help="model spec as JSON text or a .json file")
     p.add_argument("--arch", metavar="NAME", help="architecture (Unet, FPN, ...)")
     p.add_argument("--encoder", metavar="NAME", help="encoder (resnet18, mobilenet_v2, ...)")
@@ -75,6 +80,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "kind", "segmentation") == "good-only":
+        from .train_good_only import run as run_good_only
+
+        return run_good_only(args)
     from app.jobs.after_training import train_then_predict
     from app.jobs.training import config_from_dict, find_resumable
     from app.ml.project_data import DataError

@@ -45,6 +45,7 @@ class CheckpointConfig:
     weights_sha256: str = ""
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # settings of non-network kinds
+    kind: str = ""  # config.json "kind" (app.ml.inference.MODEL_KINDS); "" = by architecture
 
     def __post_init__(self) -> None:
         self.classes = sorted(self.classes, key=lambda c: c.value)
@@ -71,6 +72,7 @@ class CheckpointConfig:
             "weights_sha256": self.weights_sha256,
             "notes": list(self.notes),
             **({"extra": self.extra} if self.extra else {}),
+            **({"kind": self.kind} if self.kind else {}),
         }
 
     @classmethod
@@ -89,6 +91,7 @@ class CheckpointConfig:
                 weights_sha256=d.get("weights_sha256", ""),
                 notes=list(d.get("notes", [])),
                 extra=dict(d.get("extra", {})),
+                kind=str(d.get("kind", "")),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise CheckpointError(f"bad checkpoint config: {e}") from e

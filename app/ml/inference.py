@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from app.ml import pixel_model
+from app.ml import anomaly_model, pixel_model
 from app.ml.checkpoint import CONFIG_NAME, CheckpointError, build_model, load_checkpoint
 from app.ml.device import DeviceConfig, pick_device
 from app.ml.predictor import (  # noqa: F401 - re-exported for the callers of this module
@@ -44,6 +44,11 @@ def _load_pixel_classifier(checkpoint_dir: Path, device, backend, log):
     return pixel_model.load_predictor(config, state, device)
 
 
+def _load_anomaly(checkpoint_dir: Path, device, backend, log):
+    config, state = load_checkpoint(checkpoint_dir)
+    return anomaly_model.load_predictor(config, state, device)
+
+
 # Loaders by model kind (config.json "kind"; else the pixel classifier by its architecture;
 # else "segmentation"). A loader takes (checkpoint folder, device, backend, log) and returns an
 # object with .predict(image, cancel=None, batch_size=4) -> uint8 (C, H, W) and
@@ -51,6 +56,7 @@ def _load_pixel_classifier(checkpoint_dir: Path, device, backend, log):
 MODEL_KINDS: dict[str, Callable[..., InferenceModel]] = {
     "segmentation": _load_segmentation,
     pixel_model.ARCHITECTURE: _load_pixel_classifier,
+    anomaly_model.KIND: _load_anomaly,
 }
 
 

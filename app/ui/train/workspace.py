@@ -40,6 +40,7 @@ from app.ui.workspace import Workspace
 
 from .budget_note import MEASURING, BudgetNote
 from .compare import CompareDialog
+from .model_kind import ModelKindChooser
 from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
 from .readiness import ReadinessLabel
@@ -133,7 +134,14 @@ class TrainWorkspace(Workspace):
 
     def _layout(self) -> None:
         setup = QGroupBox("Model")
-        QVBoxLayout(setup).addWidget(self.form)
+        self.kind = ModelKindChooser([self.form, self.data_label, self.readiness,
+                                      self.start_button, self.stop_button, self.resume_button,
+                                      self.predict_after])
+        self.kind.log.connect(self.log)
+        self.kind.trained.connect(lambda row: (self.model_trained.emit(row), self.refresh()))
+        box = QVBoxLayout(setup)
+        box.addWidget(self.kind)
+        box.addWidget(self.form)
         buttons = QHBoxLayout()
         for b in (self.start_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
@@ -173,6 +181,8 @@ class TrainWorkspace(Workspace):
             self._stop_all()
         self.project = project
         self.prelabel.project = project
+        self.kind.project = project
+        self.kind._sync()
         self.log_view.clear()
         self.progress.reset()
         self._job_lines.clear()
@@ -212,6 +222,8 @@ class TrainWorkspace(Workspace):
             self.synthetic_dialog.close()
         self.train_runner.cancel()
         self.train_runner.wait()
+        self.kind.runner.cancel()
+        self.kind.runner.wait()
         self.prelabel.stop()
         self.budget.stop()
 

@@ -16,8 +16,7 @@ from tests.support.tiny_project import make_tiny_project
 
 os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
 
-TINY = {"architecture": "Unet", "encoder": "resnet18", "decoder_channels": [16, 8, 8, 8, 8],
-        "tile_size": 32, "encoder_weights": None}
+from tests.support.tiny_project import TINY_SPEC as TINY  # noqa: E402
 
 
 @pytest.fixture

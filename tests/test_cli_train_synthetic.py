@@ -9,8 +9,8 @@ import pytest
 
 from app.cli import main
 from app.store import Project
-from tests.ml.test_project_data import make_tiny_project
-from tests.test_cli_train_predict import TINY
+from tests.support.tiny_project import TINY_SPEC as TINY
+from tests.support.tiny_project import make_tiny_project
 
 os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
 

@@ -14,3 +14,7 @@ def tiny_settings(ws: TrainWorkspace, epochs: int | None = None) -> None:
     ws.form.lr.setValue(0.003)
     ws.form.pretrained.setChecked(False)
 
+
+
+def train_of(window) -> TrainWorkspace:
+    return next(ws for ws in window.workspaces() if isinstance(ws, TrainWorkspace))

@@ -10,7 +10,7 @@ from app.store import Project
 from app.ui.label.workspace import LabelWorkspace
 from app.ui.train.model_kind import GOOD_ONLY, KINDS, LIVE, SEGMENTATION
 from app.ui.train.workspace import TrainWorkspace
-from tests.jobs.test_anomaly_training import add_images, good_part
+from tests.support.anomaly_parts import add_images, good_part
 
 
 @pytest.fixture

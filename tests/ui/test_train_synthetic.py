@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from app.ui.label.workspace import LabelWorkspace
 from app.ui.train.synthetic_preview import PREVIEW_COUNT, outlined
 from app.ui.train.workspace import TrainWorkspace
-from tests.ml.test_project_data import make_tiny_project
-from tests.ui.test_train_workspace import tiny_settings, train_of
+from tests.support.tiny_project import make_tiny_project
+from tests.support.train_ui import tiny_settings, train_of
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from app.ui.label.workspace import LabelWorkspace
 from app.ui.train.models_panel import NO_MODEL
 from app.ui.train.workspace import TrainWorkspace
 from tests.support.tiny_project import make_tiny_project
-from tests.support.train_ui import tiny_settings
+from tests.support.train_ui import tiny_settings, train_of
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +29,6 @@ def workspace_registry():
     return [("Label", LabelWorkspace), ("Train", TrainWorkspace)]
 
 
-def train_of(window) -> TrainWorkspace:
-    return next(ws for ws in window.workspaces() if isinstance(ws, TrainWorkspace))
 
 
 

@@ -139,7 +139,7 @@ def transform_patch(patch: DefectPatch, rng: np.random.Generator, rotate: bool =
     m[1, 2] += (nh - h) / 2
     pixels = cv2.warpAffine(np.ascontiguousarray(pixels), m, (nw, nh), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REFLECT)
-    mask = cv2.warpAffine(np.ascontiguousarray(mask), m, (nw, nh), flags=cv2.INTER_NEAREST,
+    mask = cv2.warpAffine(np.ascontiguousarray(mask), m, (nw, nh), flags=cv2.INTER_NEAREST,  # type: ignore[assignment]  # cv2 stubs
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     if pixels.ndim < patch.pixels.ndim:  # warpAffine drops a trailing channel axis of 1
         pixels = pixels[..., None]
@@ -191,7 +191,7 @@ def _block(free: np.ndarray, footprint: np.ndarray, y: int, x: int, keep_away: i
     k = max(0, keep_away)
     grown = np.pad(footprint.astype(np.uint8), k)
     if k:
-        grown = cv2.dilate(grown, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1,) * 2))
+        grown = cv2.dilate(grown, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1,) * 2))  # type: ignore[assignment]  # cv2 stubs
     H, W = free.shape
     y0, x0 = y - k, x - k
     ya, xa = max(0, y0), max(0, x0)
@@ -220,7 +220,7 @@ shrunk to that first. Returns (image, mask, placements).
     defects = (mask > 0).astype(np.uint8)
     if keep_away > 0 and defects.any():
         k = 2 * keep_away + 1
-        defects = cv2.dilate(defects, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        defects = cv2.dilate(defects, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))  # type: ignore[assignment]  # cv2 stubs
     free = allowed & ~defects.astype(bool)
     out = image.astype(np.float32)
     new_mask = mask.copy()

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -58,7 +59,7 @@ class PatchFeatures:
         if not created.pretrained:
             raise CheckpointError(f"the good-parts-only model needs pretrained encoder weights: "
                                   f"{created.weights_note}")
-        self.net = created.model.encoder.model.eval()  # timm EfficientNetFeatures
+        self.net: Any = created.model.encoder.model.eval()  # type: ignore[union-attr]  # timm EfficientNetFeatures
         self.in_channels = in_channels
         self.normalization = Normalization.imagenet(in_channels)
         self.note = created.weights_note

@@ -97,7 +97,8 @@ def make_part(index: int, crack: int, pore: int,
 
 def _ring(radius: float, n: int = 48) -> list[tuple[float, float]]:
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    return [(round(CENTER + radius * np.cos(a), 2), round(CENTER + radius * np.sin(a), 2)) for a in t]
+    return [(round(CENTER + radius * np.cos(a), 2), round(CENTER + radius * np.sin(a), 2))
+            for a in t]
 
 
 def demo_recipe(crack: int, pore: int) -> Recipe:

@@ -57,7 +57,8 @@ def main() -> None:
     ap.add_argument("--good-test", type=int, default=100)
     ap.add_argument("--defects-per-class", type=int, default=0)
     ap.add_argument("--frr", type=float, default=0.01)
-    ap.add_argument("--memory", type=int, default=None, help="memory patches (default: the model's)")
+    ap.add_argument("--memory", type=int, default=None,
+                    help="memory patches (default: the model's)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the CPU is shared)")
     args = ap.parse_args()
 
@@ -93,7 +94,8 @@ def main() -> None:
         raw = model.score_map(image)
         probs = np.rint(model.to_unit(raw) * 255).astype(np.uint8)  # what predict() returns
         score_s.append(time.perf_counter() - t)
-        mask = (load_gray(path.with_suffix(".png")) >= 128) if is_defect else np.zeros(image.shape, bool)
+        mask = ((load_gray(path.with_suffix(".png")) >= 128) if is_defect
+                else np.zeros(image.shape, bool))
         image_scores.append(float(raw.max()))
         image_labels.append(is_defect)
         pix_scores.append(raw[::2, ::2].ravel())

@@ -1,8 +1,8 @@
 """CPU inference time of one image: the old tiling against the new plan, PyTorch eager against
 ONNX Runtime, side by side.
 
-    .venv/bin/python bench/bench_infer.py                          # 512 px, 0.3 and 2 MP, both models
-    .venv/bin/python bench/bench_infer.py --sizes 20 --repeat 1    # 20 MP (5472 x 3648)
+    .venv/bin/python bench/bench_infer.py                        # 512 px, 0.3 and 2 MP, both models
+    .venv/bin/python bench/bench_infer.py --sizes 20 --repeat 1  # 20 MP (5472 x 3648)
     .venv/bin/python bench/bench_infer.py --models r18 --sizes 2 --repeat 5
 
 Columns, each the median of --repeat runs after a warm-up:
@@ -51,7 +51,8 @@ SLIM = (64, 32, 16, 16, 8)
 
 def model_spec(name: str, classes: int) -> ModelSpec:
     if name == "r18":
-        return default_spec("cpu", num_classes=1 + classes, in_channels=1).replace(encoder_weights=None)
+        return default_spec("cpu", num_classes=1 + classes, in_channels=1).replace(
+            encoder_weights=None)
     return ModelSpec("Unet", "tu-tf_efficientnet_lite0", SLIM, 1, 1 + classes, 256, None)
 
 
@@ -92,7 +93,8 @@ def row(size, spec, model, torch_run, onnx, per_px, budget, norm, cpu, args) -> 
                                       memory_budget=budget),
     }
     if not args.no_old:
-        runs["old"] = lambda: predict_image(model, image, spec, norm, tile=spec.tile_size, device=cpu)
+        runs["old"] = lambda: predict_image(model, image, spec, norm, tile=spec.tile_size,
+                                            device=cpu)
     seconds = {}
     for key, fn in runs.items():
         if size != "20":  # warm-up (at 20 MP the first tiles warm up the rest)
@@ -108,13 +110,16 @@ def row(size, spec, model, torch_run, onnx, per_px, budget, norm, cpu, args) -> 
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="512px,0.3,2", help="comma list: 512px (a part), 0.3, 2, 20 (MP)")
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="512px,0.3,2",
+                   help="comma list: 512px (a part), 0.3, 2, 20 (MP)")
     p.add_argument("--models", default="r18,lite0", help="comma list: r18, lite0")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--classes", type=int, default=4, help="defect classes (C)")
     p.add_argument("--budget-mb", type=int, default=None, help="memory budget (default: the app's)")
-    p.add_argument("--no-old", action="store_true", help="skip the old-tiles column (slow at 20 MP)")
+    p.add_argument("--no-old", action="store_true",
+                   help="skip the old-tiles column (slow at 20 MP)")
     p.add_argument("--threads", type=int, default=0)
     args = p.parse_args()
     if args.threads:

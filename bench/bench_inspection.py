@@ -10,11 +10,12 @@ a message when absent) in a temporary project, with the default CPU model spec
 with a zone and area/length/count rules. The weights are random: speed does not depend on the
 weights, but what a random model "finds" (and so the grading and storing work) does: a random
 last layer finds nothing, so it is sharpened (--contrast, default 5: tens of noise components
-per part, --contrast 10: hundreds, a worst case). The grade counts printed mean nothing. The job's own timers split each part into load (hash, read,
-decode), forward (the model's forward passes, timed by hooks), preprocess (the rest of tiled
-prediction: tiling, normalization, blending), grade (grading, risk, result record) and store
-(the database write). Goal: < 10 % outside the forward pass. --backend picks how the model
-runs (app.ml.runtime: auto = ONNX Runtime on the CPU); --encoder swaps the spec's encoder.
+per part, --contrast 10: hundreds, a worst case). The grade counts printed mean nothing. The job's
+own timers split each part into load (hash, read, decode), forward (the model's forward passes,
+timed by hooks), preprocess (the rest of tiled prediction: tiling, normalization, blending), grade
+(grading, risk, result record) and store (the database write). Goal: < 10 % outside the forward
+pass. --backend picks how the model runs (app.ml.runtime: auto = ONNX Runtime on the CPU);
+--encoder swaps the spec's encoder.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ def main() -> int:
         ov = spec.tile_size // 4
         tiles = [len(tile_starts(h.height, spec.tile_size, ov)) *
                  len(tile_starts(h.width, spec.tile_size, ov)) for h in sizes]
-        print(f"{len(images)} magnetic-tile images, median {statistics.median(h.width for h in sizes):.0f}"
+        print(f"{len(images)} magnetic-tile images, median "
+              f"{statistics.median(h.width for h in sizes):.0f}"
               f" x {statistics.median(h.height for h in sizes):.0f} px gray, "
               f"{statistics.mean(tiles):.1f} tiles of {spec.tile_size} per part on average "
               f"with the old tiling (now: whole parts); "

@@ -34,7 +34,8 @@ from app.core.pixel_features import FilterBank  # noqa: E402
 from app.core.prelabel import PreLabels  # noqa: E402
 
 # ../shared beside the checkout (or beside the folder of worktrees)
-DATASET = next((p / "shared" / "datasets" / "magnetic-tile" for p in Path(__file__).resolve().parents
+DATASET = next((p / "shared" / "datasets" / "magnetic-tile"
+                for p in Path(__file__).resolve().parents
                 if (p / "shared" / "datasets" / "magnetic-tile" / "README.md").exists()),
                Path("../shared/datasets/magnetic-tile"))
 

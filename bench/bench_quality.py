@@ -212,7 +212,8 @@ def main() -> int:
                    help="train/validate on at most this many parts, good ones set aside first "
                         "(0: all); the held-out test split is not touched")
     p.add_argument("--crops", type=int, default=0,
-                   help="crops per image per epoch (0: auto); 1 makes short epochs for short budgets")
+                   help="crops per image per epoch (0: auto); "
+                        "1 makes short epochs for short budgets")
     p.add_argument("--per-class-limit", type=int, default=0, metavar="N",
                    help="train/validate on at most N parts per defect class, the others set "
                         "aside (0: all); applied before --max-train")
@@ -269,8 +270,11 @@ def main() -> int:
                          synthetic=args.synthetic)
     if args.loss:
         config.loss = args.loss
-    print(f"candidate {args.candidate}: spec {spec.to_dict()}\nconfig {'trainer' if args.trainer_budget else 'epochs by'} budget ({args.minutes:g} min), synthetic "
-          f"{config.synthetic}, batch {config.batch_size}, lr {config.lr}, loss {config.loss}; torch {torch.__version__}, "
+    print(f"candidate {args.candidate}: spec {spec.to_dict()}\n"
+          f"config {'trainer' if args.trainer_budget else 'epochs by'} budget "
+          f"({args.minutes:g} min), synthetic "
+          f"{config.synthetic}, batch {config.batch_size}, lr {config.lr}, loss {config.loss}; "
+          f"torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; held-out test images: {len(test_ids)}", flush=True)
 
     names = {str(c.value): c.name for c in project.classes.list()}

@@ -6,10 +6,10 @@
 
 Both loops draw the same TrainDataset through the same DataLoader settings; runs alternate
 (bare, trainer, trainer, bare, ...) after an untimed warm-up run, so drift from other jobs hits
-both; the load average is printed per round, since a shared CPU skews single figures. Step time = the gap between
-consecutive steps inside an epoch (data loading included, epoch-end validation/checkpoints
-excluded); epoch time = the whole epoch including the trainer's checkpoint writes.
-Prints medians and trainer/bare throughput ratios (goal >= 0.95).
+both; the load average is printed per round, since a shared CPU skews single figures. Step time =
+the gap between consecutive steps inside an epoch (data loading included, epoch-end
+validation/checkpoints excluded); epoch time = the whole epoch including the trainer's checkpoint
+writes. Prints medians and trainer/bare throughput ratios (goal >= 0.95).
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def bare_loop(spec, samples, args, norm, values) -> tuple[list[float], list[floa
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     loss_fn = make_loss().to(dev.device)
     scaler = dev.grad_scaler()
-    ds = TrainDataset(samples, values, spec.tile_size, spec.in_channels, norm, crops_per_image=args.crops)
+    ds = TrainDataset(samples, values, spec.tile_size, spec.in_channels, norm,
+                      crops_per_image=args.crops)
     gaps, epochs = [], []
     for epoch in range(args.epochs):
         ds.set_epoch(epoch)
@@ -101,12 +102,14 @@ def trainer_run(spec, samples, args, norm, classes) -> tuple[list[float], list[f
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch, crops_per_image=args.crops,
                              device=args.device, patience=0)
         clock.epoch_start = clock.last = time.perf_counter()
-        Trainer(spec, classes, samples, [], out, config, norm=norm, model=model, callbacks=[clock]).fit()
+        Trainer(spec, classes, samples, [], out, config, norm=norm, model=model,
+                callbacks=[clock]).fit()
     return clock.step_gaps, clock.epoch_times
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--full", action="store_true", help="tile 256, 512 px images, 32 images")
     p.add_argument("--tile", type=int, default=128)
     p.add_argument("--size", type=int, default=256, help="image side in px")
@@ -130,7 +133,8 @@ def main() -> None:
     classes = [ClassInfo(v, f"class{v}") for v in values]
     samples = synthetic_samples(args.images, args.size, values, rgb=True)
     norm = Normalization.imagenet(3)
-    print(f"{spec.architecture}/{spec.encoder} tile {args.tile}, batch {args.batch}, {args.images} images "
+    print(f"{spec.architecture}/{spec.encoder} tile {args.tile}, batch {args.batch}, "
+          f"{args.images} images "
           f"of {args.size} px x {args.crops} crops, {args.epochs} epochs x {args.rounds} rounds, "
           f"{pick_device(args.device).describe()}, {torch.get_num_threads()} threads")
 

@@ -100,7 +100,8 @@ def test_a_clean_package_passes(tmp_path):
         "store/project.py": "import sqlalchemy\nfrom app.core import geometry\n",
         "ml/spec.py": "from app.store.project import x\n",
         "ml/train.py": "import torch\nfrom app.ml.spec import x\n",
-        "jobs/fit.py": "from app.ml import spec\ndef run():\n    import torch\n    from app.ml import train\n",
+        "jobs/fit.py": "from app.ml import spec\ndef run():\n    import torch\n"
+                       "    from app.ml import train\n",
         "ui/window.py": "from PySide6 import QtWidgets\nfrom app.jobs import fit\n",
         "cli_cmds/fit.py": "from ..jobs.fit import run\n",
         "cli.py": "def main():\n    from app.ui import window\n    from app.cli_cmds import fit\n",
@@ -140,7 +141,8 @@ def test_the_checker_finds_a_broken_contract(tmp_path, files, expected):
 def test_type_checking_imports_are_not_cycles(tmp_path):
     root = _package(tmp_path, {
         "ml/a.py": "from app.ml.b import x\n",
-        "ml/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.ml import a\n",
+        "ml/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                   "    from app.ml import a\n",
     })
     assert check(root, "app") == []
 

@@ -1,4 +1,6 @@
-"""`defect-studio classes`: list, add, rename, recolor, move and delete, with what the store holds."""
+"""`defect-studio classes`: list, add, rename, recolor, move and delete, with what the store
+holds.
+"""
 
 import hashlib
 

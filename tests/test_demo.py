@@ -53,7 +53,8 @@ def test_the_demo_closes_the_loop(tmp_path):
         (run,) = p.runs.list()
         assert run.name == DEMO_RUN_NAME and run.status == "done"
         results = p.runs.results(run.id)
-        assert len(results) == N_NEW_PARTS == len(list((tmp_path / "demo" / "new-parts").glob("*.png")))
+        assert len(results) == N_NEW_PARTS == len(
+            list((tmp_path / "demo" / "new-parts").glob("*.png")))
         assert {r.grade for r in results} >= {"OK", "SCRAP"}
         flagged = [r for r in results if r.grade != "OK"]
         assert len(flagged) >= N_NEW_PARTS - len(NEW_GOOD_PARTS)

@@ -1,6 +1,7 @@
 """The packaging files parse and the app's icon and About dialog work (fast; no bundle is built).
 
-The bundle itself is checked by tests/test_packaging.py (marker `packaging`, packaging/smoke_test.sh).
+The bundle itself is checked by tests/test_packaging.py (marker `packaging`,
+packaging/smoke_test.sh).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def test_ico_holds_every_size_and_qt_reads_it(qapp):
     assert (reserved, kind, count) == (0, 1, len(make_icons.SIZES))
     sizes = []
     for i in range(count):
-        w, h, _c, _r, planes, bits, length, offset = struct.unpack_from("<BBBBHHII", data, 6 + 16 * i)
+        w, h, _c, _r, planes, bits, length, offset = struct.unpack_from(
+            "<BBBBHHII", data, 6 + 16 * i)
         assert data[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
         assert (planes, bits, w) == (1, 32, h)
         sizes.append(w or 256)

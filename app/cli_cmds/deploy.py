@@ -42,7 +42,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "difference.")
     v.add_argument("package", type=Path, metavar="PACKAGE", help="package folder or .zip")
     v.add_argument("images", nargs="+", metavar="IMAGES", help="image files and folders")
-    v.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads (torch, onnxruntime)")
+    v.add_argument("--threads", type=int_at_least(1), metavar="N",
+                   help="CPU threads (torch, onnxruntime)")
     v.set_defaults(run=run_verify)
     return p
 

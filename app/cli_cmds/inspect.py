@@ -27,7 +27,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("images", nargs="*", metavar="IMAGES",
                    help="image files and folders (searched recursively); with --resume, "
                         "default: the run's own list")
-    p.add_argument("--model", type=int_at_least(1), metavar="ID", help="model id (required for a new run)")
+    p.add_argument("--model", type=int_at_least(1), metavar="ID",
+                   help="model id (required for a new run)")
     p.add_argument("--recipe", metavar="NAME[@V]",
                    help="recipe name, latest version, or NAME@VERSION (required for a new run)")
     p.add_argument("--name", help="run name (default: 'Inspection <date time>')")

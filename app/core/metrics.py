@@ -143,7 +143,9 @@ def _clean(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 6)
 
 
-def summarize(pixels: PixelCounts, parts: PartCounts, class_values: Sequence[int]) -> dict[str, Any]:
+def summarize(
+    pixels: PixelCounts, parts: PartCounts, class_values: Sequence[int]
+) -> dict[str, Any]:
     """JSON-ready summary; per-class entries keyed by class value (as str), nan as None."""
     names = [str(v) for v in class_values]
     per = {

@@ -25,7 +25,8 @@ import numpy as np
 
 FEATHER_PX = 3  # width of the fading margin around a pasted defect
 MARGIN_PX = 4  # part kept around a defect when it is cut out (>= FEATHER_PX)
-MIN_SEPARATION = 0.75  # Otsu's between-class share of the variance that says "a part on a background"
+# Otsu's between-class share of the variance that says "a part on a background"
+MIN_SEPARATION = 0.75
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ class GoodOnlyConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.false_reject_rate < 1.0:
-            raise ValueError(f"false-reject rate must be between 0 and 1, got {self.false_reject_rate}")
+            raise ValueError(
+                f"false-reject rate must be between 0 and 1, got {self.false_reject_rate}")
         if not 0.0 < self.calibration_fraction < 1.0:
             raise ValueError("calibration fraction must be between 0 and 1, got "
                              f"{self.calibration_fraction}")

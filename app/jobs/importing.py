@@ -174,7 +174,8 @@ def _finish_masks(plan, values: dict[str, int], ctx: JobContext) -> list[ImportI
         png = c.mask_png
         if png is None and c.image.is_good:
             size = (c.image.height, c.image.width)
-            png = empty.get(size) or empty.setdefault(size, encode_mask_png(np.zeros(size, np.uint8)))
+            png = empty.get(size) or empty.setdefault(
+                size, encode_mask_png(np.zeros(size, np.uint8)))
         elif png is not None and any(k != v for k, v in lut.items()):
             table = np.arange(256, dtype=np.uint8)
             for k, v in lut.items():

@@ -4,9 +4,9 @@
     probs, class_values = project.models.load_prediction(3, model_id)
 
 Each image is predicted whole, or in large overlapping tiles where memory asks for them
-(app.ml.inference, bounded memory for large images; ONNX Runtime on the CPU), and stored at once, so a cancel (checked between images, and between
-tile batches inside one) keeps the predictions already made. An image that cannot be read is
-skipped with its reason; the others go on.
+(app.ml.inference, bounded memory for large images; ONNX Runtime on the CPU), and stored at once,
+so a cancel (checked between images, and between tile batches inside one) keeps the predictions
+already made. An image that cannot be read is skipped with its reason; the others go on.
 """
 
 from __future__ import annotations

@@ -12,11 +12,11 @@ patch is scored by its distance to the nearest good patch seen anywhere, which w
     probs = predictor.predict(image)                    # uint8 (1, H, W): the anomaly map
 
 Features: stage outputs at stride 8 (40 channels) and 16 (112, upsampled), each averaged over
-3x3 neighbours, concatenated (152 per patch), scaled to unit length. Memory: greedy k-centre coreset (on a random
-projection) of the training patches. Score: distance to the nearest memory patch, upsampled to
-the image and smoothed. Calibration on held-out good parts: `threshold` is the (1 - false
-reject rate) quantile of their image scores (max of the map) and `floor` their median pixel
-score; the map is 0.5 * (score - floor) / (threshold - floor), clipped to [0, 1], so a recipe
+3x3 neighbours, concatenated (152 per patch), scaled to unit length. Memory: greedy k-centre
+coreset (on a random projection) of the training patches. Score: distance to the nearest memory
+patch, upsampled to the image and smoothed. Calibration on held-out good parts: `threshold` is the
+(1 - false reject rate) quantile of their image scores (max of the map) and `floor` their median
+pixel score; the map is 0.5 * (score - floor) / (threshold - floor), clipped to [0, 1], so a recipe
 threshold of 0.5 flags a held-out good part at the chosen rate.
 """
 
@@ -192,7 +192,9 @@ def fit_anomaly(features: PatchFeatures, good: Iterable[np.ndarray],
     return model
 
 
-def anomaly_config(model: AnomalyModel, cls: ClassInfo, metrics: dict | None = None) -> CheckpointConfig:
+def anomaly_config(
+    model: AnomalyModel, cls: ClassInfo, metrics: dict | None = None
+) -> CheckpointConfig:
     spec = ModelSpec(ARCHITECTURE, CPU_ENCODER, None, model.features.in_channels, 2,
                      encoder_weights="imagenet")
     return CheckpointConfig(
@@ -201,7 +203,8 @@ def anomaly_config(model: AnomalyModel, cls: ClassInfo, metrics: dict | None = N
         extra={"threshold": model.threshold, "floor": model.floor,
                "false_reject_rate": model.false_reject_rate,
                "calibration_images": model.calibration_images,
-               "feature_stages": list(FEATURE_STAGES), "unit_features": True, "smooth_sigma": SMOOTH_SIGMA},
+               "feature_stages": list(FEATURE_STAGES), "unit_features": True,
+               "smooth_sigma": SMOOTH_SIGMA},
         notes=[f"Good-parts-only model: {len(model.memory)} good patches of the bundled "
                f"{CPU_ENCODER} encoder; map 0.5 = the score that flags "
                f"{model.false_reject_rate:.1%} of {model.calibration_images} held-out good parts"],

@@ -40,7 +40,8 @@ class CheckpointConfig:
     normalization: Normalization
     data_fingerprint: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
-    created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    created: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     torch_version: str = field(default_factory=lambda: torch.__version__)
     weights_sha256: str = ""
     notes: list[str] = field(default_factory=list)
@@ -82,7 +83,8 @@ class CheckpointConfig:
         try:
             return cls(
                 spec=ModelSpec.from_dict(d["spec"]),
-                classes=[ClassInfo(int(c["value"]), str(c["name"]), str(c.get("color", "#ff0000"))) for c in d["classes"]],
+                classes=[ClassInfo(int(c["value"]), str(c["name"]), str(c.get("color", "#ff0000")))
+                         for c in d["classes"]],
                 normalization=Normalization.from_dict(d["normalization"]),
                 data_fingerprint=d.get("data_fingerprint", ""),
                 metrics=d.get("metrics", {}),
@@ -103,7 +105,9 @@ def _write_atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def save_checkpoint(folder: str | Path, model: nn.Module, config: CheckpointConfig) -> CheckpointConfig:
+def save_checkpoint(
+    folder: str | Path, model: nn.Module, config: CheckpointConfig
+) -> CheckpointConfig:
     """Write weights, then config (a config therefore always describes complete weights)."""
     from safetensors.torch import save
 
@@ -111,7 +115,9 @@ def save_checkpoint(folder: str | Path, model: nn.Module, config: CheckpointConf
     return write_checkpoint(folder, save(state, metadata={"format": "pt"}), config)
 
 
-def write_checkpoint(folder: str | Path, weights: bytes, config: CheckpointConfig) -> CheckpointConfig:
+def write_checkpoint(
+    folder: str | Path, weights: bytes, config: CheckpointConfig
+) -> CheckpointConfig:
     """Write safetensors bytes, then the config with their sha256 (hashed in memory)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -152,14 +158,17 @@ def read_config(path: str | Path) -> CheckpointConfig:
                               "config") from None
 
 
-def load_checkpoint(path: str | Path, verify: bool = True) -> tuple[CheckpointConfig, dict[str, torch.Tensor]]:
+def load_checkpoint(
+    path: str | Path, verify: bool = True
+) -> tuple[CheckpointConfig, dict[str, torch.Tensor]]:
     """(config, state_dict) from a checkpoint folder; checks the weights' sha256."""
     config = read_config(path)
     _, weights = _paths(path)
     if not weights.is_file():
         raise CheckpointError(f"missing {weights}")
     if verify and config.weights_sha256 and sha256_file(weights) != config.weights_sha256:
-        raise CheckpointError(f"{weights} does not match the sha256 in its config (changed or damaged)")
+        raise CheckpointError(
+            f"{weights} does not match the sha256 in its config (changed or damaged)")
     return config, load_state_file(weights)
 
 
@@ -171,5 +180,6 @@ def build_model(config: CheckpointConfig, state: dict[str, torch.Tensor]) -> nn.
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
-        raise CheckpointError(f"weights do not fit {config.spec.architecture}/{config.spec.encoder}: {e}") from e
+        raise CheckpointError(
+            f"weights do not fit {config.spec.architecture}/{config.spec.encoder}: {e}") from e
     return model

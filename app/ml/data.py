@@ -43,7 +43,8 @@ class Sample:
             mask = np.zeros(image.shape[:2], np.uint8)
         if mask.shape != image.shape[:2] or mask.dtype != np.uint8:
             raise ValueError(
-                f"sample {self.key or '?'}: mask {mask.dtype}{mask.shape} does not fit image {image.shape[:2]}"
+                f"sample {self.key or '?'}: mask {mask.dtype}{mask.shape} "
+                f"does not fit image {image.shape[:2]}"
             )
         return image, mask
 
@@ -115,7 +116,9 @@ def defect_weights(samples: Sequence[Sample], share: float) -> list[float] | Non
     return [w_def if d else w_good for d in defective]
 
 
-def sample_images(samples: Iterable[Sample], limit: int = 32, seed: int = 0) -> Iterable[np.ndarray]:
+def sample_images(
+    samples: Iterable[Sample], limit: int = 32, seed: int = 0
+) -> Iterable[np.ndarray]:
     """Up to `limit` images spread over the list, to estimate normalization cheaply."""
     samples = list(samples)
     rng = np.random.default_rng(seed)

@@ -41,7 +41,8 @@ class DeviceConfig:
         return x
 
     def describe(self) -> str:
-        amp = {None: "float32", torch.bfloat16: "bf16 AMP", torch.float16: "fp16 AMP"}[self.amp_dtype]
+        amp = {None: "float32", torch.bfloat16: "bf16 AMP",
+               torch.float16: "fp16 AMP"}[self.amp_dtype]
         name = torch.cuda.get_device_name(self.device) if self.kind == "cuda" else self.kind.upper()
         return f"{name} ({amp})"
 

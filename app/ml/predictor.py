@@ -193,7 +193,8 @@ def predict_image(
             chunk = xs[b : b + batch_size]
             probs = _probabilities(model, [window(image, y, x, th, tw) for x in chunk], spec,
                                    norm, device)
-            weights = torch.from_numpy(np.stack([np.outer(wy, wxs[b + k]) for k in range(len(chunk))]))
+            weights = torch.from_numpy(
+                np.stack([np.outer(wy, wxs[b + k]) for k in range(len(chunk))]))
             probs = (probs * weights.to(probs.device)[:, None]).cpu().numpy()  # type: ignore[assignment]  # the tile's logits move from torch to numpy here; weighted where it ran
             for k, x in enumerate(chunk):
                 xe = min(x + tw, w)
@@ -237,4 +238,5 @@ class InferenceModel:
 
     def predict(self, image: np.ndarray, **kwargs) -> np.ndarray:
         """uint8 (C, H, W) probabilities; channels follow config.class_values."""
-        return predict_image(self.model, image, self.config.spec, self.config.normalization, device=self.device, **kwargs)
+        return predict_image(self.model, image, self.config.spec, self.config.normalization,
+                             device=self.device, **kwargs)

@@ -30,17 +30,22 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         if self.decoder_channels is not None:
-            object.__setattr__(self, "decoder_channels", tuple(int(c) for c in self.decoder_channels))
+            object.__setattr__(
+                self, "decoder_channels", tuple(int(c) for c in self.decoder_channels))
         if self.in_channels not in (1, 3):
             raise ValueError(f"in_channels must be 1 or 3, got {self.in_channels}")
         if self.num_classes < 2:
-            raise ValueError(f"num_classes counts background and at least one defect class, got {self.num_classes}")
+            raise ValueError("num_classes counts background and at least one defect class, "
+                             f"got {self.num_classes}")
         if self.tile_size <= 0 or self.tile_size % STRIDE:
-            raise ValueError(f"tile_size must be a positive multiple of {STRIDE}, got {self.tile_size}")
+            raise ValueError(
+                f"tile_size must be a positive multiple of {STRIDE}, got {self.tile_size}")
         if self.encoder_weights not in ("imagenet", None):
-            raise ValueError(f"encoder_weights must be 'imagenet' or None, got {self.encoder_weights!r}")
+            raise ValueError(
+                f"encoder_weights must be 'imagenet' or None, got {self.encoder_weights!r}")
         if not 0 <= self.unfrozen_stages <= ENCODER_STAGES:
-            raise ValueError(f"unfrozen_stages must be 0..{ENCODER_STAGES}, got {self.unfrozen_stages}")
+            raise ValueError(
+                f"unfrozen_stages must be 0..{ENCODER_STAGES}, got {self.unfrozen_stages}")
         if self.unfrozen_stages and not self.freeze_encoder:
             raise ValueError("unfrozen_stages applies to a frozen encoder only")
 

@@ -10,7 +10,8 @@ from app.ml.data import Sample
 
 
 def make_part(
-    rng: np.random.Generator, size: tuple[int, int], class_values: Sequence[int], defects: int, rgb: bool
+    rng: np.random.Generator, size: tuple[int, int], class_values: Sequence[int], defects: int,
+    rgb: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     h, w = size
     image = rng.normal(70, 8, (h, w)).clip(0, 255)
@@ -20,7 +21,8 @@ def make_part(
         side = int(rng.integers(max(3, min(h, w) // 8), max(4, min(h, w) // 4) + 1))
         y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
         # Classes differ in brightness so a model can tell them apart.
-        image[y : y + side, x : x + side] = 150 + 40 * class_values.index(value) + rng.normal(0, 5, (side, side))
+        image[y : y + side, x : x + side] = (
+            150 + 40 * class_values.index(value) + rng.normal(0, 5, (side, side)))
         mask[y : y + side, x : x + side] = value
     image = image.clip(0, 255).astype(np.uint8)
     if rgb:
@@ -42,7 +44,8 @@ def synthetic_samples(
     out = []
     for i in range(n):
         good = good_every > 0 and i % good_every == good_every - 1
-        image, mask = make_part(rng, hw, list(class_values), 0 if good else int(rng.integers(1, 3)), rgb)  # type: ignore[arg-type]  # hw is the (h, w) pair
+        image, mask = make_part(rng, hw, list(class_values),  # type: ignore[arg-type]  # hw: (h, w)
+                                0 if good else int(rng.integers(1, 3)), rgb)
         present = frozenset(int(v) for v in np.unique(mask) if v)
         out.append(
             Sample(

@@ -45,7 +45,9 @@ def examples_per_class(samples: Sequence[Sample], class_values: Sequence[int]) -
     return {v: sum(v in s.classes_present for s in samples) for v in class_values}
 
 
-def synthetic_classes(samples: Sequence[Sample], class_values: Sequence[int], mode: str) -> list[int]:
+def synthetic_classes(
+    samples: Sequence[Sample], class_values: Sequence[int], mode: str
+) -> list[int]:
     """The classes that get synthetic defects: those with at least one example (and, for
     "auto", fewer than FEW_EXAMPLES), when there are good parts to paste them on."""
     check_mode(mode)

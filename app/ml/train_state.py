@@ -22,7 +22,8 @@ def _split(value: Any, path: str, tensors: dict[str, torch.Tensor]) -> Any:
         return {"__tensor__": path}
     if isinstance(value, dict):
         items = {str(k): _split(v, f"{path}/{k}", tensors) for k, v in value.items()}
-        return {"__dict__": items, "__intkeys__": bool(value) and all(isinstance(k, int) for k in value)}
+        return {"__dict__": items,
+                "__intkeys__": bool(value) and all(isinstance(k, int) for k in value)}
     if isinstance(value, tuple):
         return {"__tuple__": [_split(v, f"{path}/{i}", tensors) for i, v in enumerate(value)]}
     if isinstance(value, list):

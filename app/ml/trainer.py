@@ -172,11 +172,14 @@ class Trainer:
         data_fingerprint: str = "",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`model` lets the caller bring a model with imported weights; default create_model(spec)."""
+        """`model` lets the caller bring a model with imported weights; default
+        create_model(spec).
+        """
         self.spec, self.config = spec, config or TrainConfig()
         self.classes = sorted(classes, key=lambda c: c.value)
         if len(self.classes) + 1 != spec.num_classes:
-            raise ValueError(f"{len(self.classes)} classes but spec.num_classes = {spec.num_classes}")
+            raise ValueError(
+                f"{len(self.classes)} classes but spec.num_classes = {spec.num_classes}")
         self.class_values = [c.value for c in self.classes]
         self.train_samples, self.val_samples = list(train), list(val)
         self.out_dir = Path(out_dir)
@@ -238,7 +241,8 @@ class Trainer:
             self.model = created.model
             self._message(created.weights_note)
         if self.norm is None:
-            self.norm = compute_normalization(sample_images(self.train_samples), self.spec.in_channels)
+            self.norm = compute_normalization(
+                sample_images(self.train_samples), self.spec.in_channels)
         self.model = self.dev.prepare(self.model)
         self.freeze = freeze_encoder(self.model, self.spec)
         if self.freeze.note:
@@ -399,7 +403,8 @@ class Trainer:
 
     def _checkpoint_config(self, metrics: dict[str, Any]) -> CheckpointConfig:
         return CheckpointConfig(
-            self.spec, self.classes, self.norm, self.data_fingerprint, metrics, notes=list(self.notes)  # type: ignore[arg-type]  # set by the trainer's setup before any epoch runs
+            self.spec, self.classes, self.norm,  # type: ignore[arg-type]  # norm: set in setup
+            self.data_fingerprint, metrics, notes=list(self.notes)
         )
 
     def fit(self, resume: bool = False) -> TrainResult:

@@ -31,8 +31,8 @@ def evaluate(
     """Pixel and part metrics (app.core.metrics.summarize) over `samples`; argmax decisions.
 
     Also "soft_dice": the Dice of the probabilities themselves, averaged over the classes with
-    any labeled pixel or predicted probability. It still moves while argmax finds no defect pixel yet (mIoU stuck at 0), so the
-    trainer uses it to break ties between checkpoints.
+    any labeled pixel or predicted probability. It still moves while argmax finds no defect pixel
+    yet (mIoU stuck at 0), so the trainer uses it to break ties between checkpoints.
     """
     pixels, parts = PixelCounts(spec.num_classes), PartCounts()
     inter = np.zeros(len(class_values))
@@ -40,7 +40,8 @@ def evaluate(
     for sample in samples:
         image, mask = sample.load()
         probs = predict_image(
-            model, image, spec, norm, overlap=overlap, device=device, batch_size=batch_size, cancel=cancel
+            model, image, spec, norm, overlap=overlap, device=device, batch_size=batch_size,
+            cancel=cancel,
         )
         pred = probs_to_index(probs)
         truth = mask_to_index(mask, class_values)

@@ -35,7 +35,8 @@ class WeightsError(ValueError):
 
 
 def _offline() -> bool:
-    return any(os.environ.get(v, "").lower() in _TRUE for v in ("DEFECT_STUDIO_OFFLINE", "HF_HUB_OFFLINE"))
+    return any(os.environ.get(v, "").lower() in _TRUE
+               for v in ("DEFECT_STUDIO_OFFLINE", "HF_HUB_OFFLINE"))
 
 
 def _probe(endpoint: str) -> None:
@@ -87,7 +88,8 @@ def load_imagenet_weights(model: nn.Module, spec: ModelSpec) -> tuple[bool, str]
     except WeightsUnavailable as e:
         return False, f"ImageNet weights unavailable: {e}; starting from random weights"
     except Exception as e:  # noqa: BLE001 - a corrupt cache must not stop training
-        return False, (f"ImageNet weights unusable (the downloaded file is damaged: {type(e).__name__}); "
+        return False, ("ImageNet weights unusable (the downloaded file is damaged: "
+                       f"{type(e).__name__}); "
                        "starting from random weights")
     return True, f"ImageNet weights loaded into the {spec.encoder} encoder"
 
@@ -119,7 +121,8 @@ def _apply_encoder_state(model: nn.Module, spec: ModelSpec, state: dict, source:
         smp = import_smp()
         rgb = smp.encoders.get_encoder(spec.encoder, in_channels=3, depth=5, weights=None)
         rgb_target = rgb.state_dict()
-        rgb_fits = {k: v for k, v in state.items() if k in rgb_target and rgb_target[k].shape == v.shape}
+        rgb_fits = {k: v for k, v in state.items()
+                    if k in rgb_target and rgb_target[k].shape == v.shape}
         nn.Module.load_state_dict(rgb, rgb_fits, strict=False)
         rgb.set_in_channels(spec.in_channels, pretrained=True)
         adapted = rgb.state_dict()

@@ -24,7 +24,8 @@ from .rows import (
 )
 
 __all__ = [
-    "EXTENSION", "AuditRow", "DamagedProjectError", "DefectClassRow", "ForeignFileError", "ImageRow", "ModelRow",
+    "EXTENSION", "AuditRow", "DamagedProjectError", "DefectClassRow", "ForeignFileError",
+    "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
     "ProjectLockedError",
     "ReadOnlyError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",

@@ -43,6 +43,7 @@ class AuditRepo:
             q = q.limit(limit)
         with self._db.session() as s:
             return [
-                AuditRow(e.id, e.at, e.author, e.action, e.entity, e.entity_id, json.loads(e.detail))
+                AuditRow(e.id, e.at, e.author, e.action, e.entity, e.entity_id,
+                         json.loads(e.detail))
                 for e in s.scalars(q)
             ]

@@ -82,7 +82,8 @@ Sentence = Callable[[AuditRow, AuditNames], str]
 
 def _class_delete(r: AuditRow, n: AuditNames) -> str:
     d = r.detail
-    moved = "" if d.get("reassign_to") is None else f", pixels moved to {_class(d['reassign_to'], n)}"
+    moved = ("" if d.get("reassign_to") is None
+             else f", pixels moved to {_class(d['reassign_to'], n)}")
     changed = d.get("masks_changed")
     masks = "" if changed is None else f" ({_plural(changed, 'mask')} changed{moved})"
     return f"deleted class {d.get('name', '?')}{masks}"
@@ -133,23 +134,27 @@ SENTENCES: dict[str, Sentence] = {
     "project.create": lambda r, n: "created the project",
     "setting.set": lambda r, n: f"set {r.detail.get('key', '?')} to {_show(r.detail.get('value'))}",
     "class.add": lambda r, n: f"added class {r.detail.get('name', '?')}",
-    "class.update": lambda r, n: f"changed class {r.detail.get('name', '?')}"
-                                 + (f" (color {r.detail['color']})" if r.detail.get("color") else ""),
+    "class.update": lambda r, n: (
+        f"changed class {r.detail.get('name', '?')}"
+        + (f" (color {r.detail['color']})" if r.detail.get("color") else "")),
     "class.delete": _class_delete,
-    "class.reorder": lambda r, n: "put the classes in the order "
-                                  + ", ".join(str(x) for x in r.detail.get("order", [])),
+    "class.reorder": lambda r, n: (
+        "put the classes in the order "
+        + ", ".join(str(x) for x in r.detail.get("order", []))),
     "image.import": _image_import,
     "image.split": _image_split,
-    "image.status": lambda r, n: f"marked {_images(r, n)} "
-                                 f"{STATUS_WORDS.get(str(r.detail.get('status')), r.detail.get('status'))}",
+    "image.status": lambda r, n: (
+        f"marked {_images(r, n)} "
+        f"{STATUS_WORDS.get(str(r.detail.get('status')), r.detail.get('status'))}"),
     "image.good": lambda r, n: f"marked {_images(r, n)} "
                                + ("good (no defect)" if r.detail.get("is_good") else "not good"),
     "image.relink": lambda r, n: f"relinked {_images(r, n)}"
                                  + (f" to {r.detail['folder']}" if r.detail.get("folder") else ""),
     "mask.revision": _mask_revision,
     "model.register": lambda r, n: f"registered model {r.detail.get('name', f'#{r.entity_id}')}",
-    "recipe.version": lambda r, n: f"saved recipe {r.detail.get('name', '?')}"
-                                   + (f" v{r.detail['version']}" if r.detail.get("version") else ""),
+    "recipe.version": lambda r, n: (
+        f"saved recipe {r.detail.get('name', '?')}"
+        + (f" v{r.detail['version']}" if r.detail.get("version") else "")),
     "run.create": lambda r, n: f"created {_run(r)}",
     "run.status": _run_status,
     "run.plan": lambda r, n: f"planned {_plural(len(r.detail.get('images') or []), 'part')} "

@@ -136,7 +136,9 @@ class ClassesRepo:
             return [i for i, cv in rows if value in json.loads(cv)]
 
     def delete(self, value: int, reassign_to: int | None = None) -> int:
-        """Deletes a class; its pixels become `reassign_to` (or background). Returns masks changed."""
+        """Deletes a class; its pixels become `reassign_to` (or background). Returns masks
+        changed.
+        """
         if reassign_to == value:
             raise ClassError("cannot move a class's pixels into the class itself")
         with self._db.session() as s:

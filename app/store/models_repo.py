@@ -113,7 +113,9 @@ class ModelsRepo:
             s.add(Prediction(image_id=image_id, model_id=model_id, probs=blob,
                              class_values=json.dumps(class_values), created_at=utcnow()))
 
-    def load_prediction(self, image_id: int, model_id: int) -> tuple[np.ndarray, builtins.list[int]] | None:
+    def load_prediction(
+        self, image_id: int, model_id: int
+    ) -> tuple[np.ndarray, builtins.list[int]] | None:
         with self._db.session() as s:
             p = s.scalar(select(Prediction).where(Prediction.image_id == image_id,
                                                   Prediction.model_id == model_id))

@@ -52,7 +52,8 @@ class RecipesRepo:
                               .order_by(Recipe.version.desc()).limit(1))
             if latest is not None and latest.content_hash == digest:
                 return _row(latest)
-            version = (s.scalar(select(func.max(Recipe.version)).where(Recipe.name == name)) or 0) + 1
+            version = (s.scalar(select(func.max(Recipe.version)).where(Recipe.name == name))
+                       or 0) + 1
             r = Recipe(name=name, version=version, body=json.dumps(body, sort_keys=True),
                        content_hash=digest, created_at=utcnow(), author=current_user(),
                        note=note.strip())

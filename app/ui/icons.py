@@ -38,7 +38,9 @@ def render_svg(svg: bytes, size: int) -> QImage:
 
 @cache
 def svg_icon(name: str) -> QIcon:
-    """A QIcon from app/resources/<name>.svg, pre-rendered at ICON_SIZES. Needs a QGuiApplication."""
+    """A QIcon from app/resources/<name>.svg, pre-rendered at ICON_SIZES. Needs a
+    QGuiApplication.
+    """
     svg = resource_bytes(f"{name}.svg")
     icon = QIcon()
     for size in ICON_SIZES:

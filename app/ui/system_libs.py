@@ -93,6 +93,7 @@ def check(argv: Iterable[str], *, load: Loader | None = None, env=None,
     """The message to print instead of starting Qt, or None when nothing is missing."""
     if not system.startswith("linux"):
         return None
-    platform = platform_name(argv, os.environ if env is None else env)  # offscreen / wayland: Qt Gui's own libraries only
+    # offscreen / wayland: Qt Gui's own libraries only
+    platform = platform_name(argv, os.environ if env is None else env)
     missing = missing_libs(platform, load)
     return explain(missing, platform) if missing else None

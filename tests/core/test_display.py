@@ -50,7 +50,8 @@ def test_apply_window_uint16_maps_lo_to_0_and_hi_to_255():
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-@pytest.mark.parametrize("shape", [(123, 457), (123, 457, 3), (3000, 5)], ids=["gray", "rgb", "tall"])
+@pytest.mark.parametrize("shape", [(123, 457), (123, 457, 3), (3000, 5)],
+                         ids=["gray", "rgb", "tall"])
 def test_apply_window_equals_the_formula(dtype, shape):
     top = np.iinfo(dtype).max
     img = RNG.integers(0, top + 1, shape, dtype=dtype)

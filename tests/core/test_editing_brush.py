@@ -133,7 +133,8 @@ def test_shift_press_draws_a_line_from_the_previous_stroke():
     tool = make_tool(ToolMode.BRUSH, doc)
     drive(tool, [(10, 10)])
     drive(tool, [(80, 60)], Modifiers.SHIFT)
-    np.testing.assert_array_equal(doc.mask == 1, capsule_reference(doc.shape, (10, 10), (80, 60), 3))
+    np.testing.assert_array_equal(
+        doc.mask == 1, capsule_reference(doc.shape, (10, 10), (80, 60), 3))
     drive(tool, [(10, 90)])  # without shift: a separate dot
     assert doc.mask[75, 45] == 0 and doc.mask[90, 10] == 1
 
@@ -168,7 +169,8 @@ def test_brush_size_is_fixed_for_the_stroke():
     doc.brush_size = 40
     tool.move((50, 30))
     tool.release()
-    np.testing.assert_array_equal(doc.mask == 1, capsule_reference(doc.shape, (10, 30), (50, 30), 3))
+    np.testing.assert_array_equal(
+        doc.mask == 1, capsule_reference(doc.shape, (10, 30), (50, 30), 3))
 
 
 def test_cancel_restores_the_mask():

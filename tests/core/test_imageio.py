@@ -49,7 +49,8 @@ LOSSLESS = [
 ]
 
 
-@pytest.mark.parametrize("ext, img", LOSSLESS, ids=[f"{e}-{i.dtype}-{i.ndim}d" for e, i in LOSSLESS])
+@pytest.mark.parametrize("ext, img", LOSSLESS,
+                         ids=[f"{e}-{i.dtype}-{i.ndim}d" for e, i in LOSSLESS])
 def test_lossless_round_trip(tmp_path, ext, img):
     path = write(tmp_path / f"part.{ext}", img)
     header = read_header(path)

@@ -52,7 +52,8 @@ def test_a_folder_package_carries_everything_to_grade_like_the_app(line, tmp_pat
     assert pre["normalization"]["mean"] == [0.4] and pre["normalization"]["std"] == [0.2]
     assert (pre["tile_size"], pre["overlap"], pre["channels"]) == (64, 16, 1)
     assert m["classes"] == [{"value": 1, "name": "spot", "color": "#00ff00", "channel": 1}]
-    assert m["recipe"]["ref"] == "size@1" and m["recipe"]["body"]["rules"][0]["max_area_mm2"] == 2000
+    assert m["recipe"]["ref"] == "size@1"
+    assert m["recipe"]["body"]["rules"][0]["max_area_mm2"] == 2000
     assert m["calibration"] == {"mm_per_pixel": 1.0, "calibrated": False, "length_unit": "px",
                                 "area_unit": "px"}
     assert set(m["files"]) == {"model.onnx", "checkpoint/config.json",

@@ -16,7 +16,8 @@ def test_import_smp_through_compat_twice():
         "assert smp is smp2 and ensure_torchvision() == first\n"
         "import torch, torchvision\n"
         "assert hasattr(torch.ops.torchvision, 'nms')\n"
-        "m = smp.Unet('resnet18', encoder_weights=None, classes=2, decoder_channels=(8, 8, 8, 8, 8))\n"
+        "m = smp.Unet('resnet18', encoder_weights=None, classes=2, "
+        "decoder_channels=(8, 8, 8, 8, 8))\n"
         "print(first, type(m).__name__)\n"
     )
     assert out.returncode == 0, out.stderr[-2000:]
@@ -43,7 +44,8 @@ def test_ml_spec_and_registry_do_not_import_torch_or_qt():
         "import sys, app.ml.spec, app.ml.registry\n"
         "from app.ml.spec import default_spec\n"
         "default_spec('cuda')\n"
-        "print([m for m in ('torch', 'PySide6', 'segmentation_models_pytorch') if m in sys.modules])\n"
+        "print([m for m in ('torch', 'PySide6', 'segmentation_models_pytorch') "
+        "if m in sys.modules])\n"
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"

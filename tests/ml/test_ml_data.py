@@ -73,7 +73,8 @@ def test_small_images_are_padded_and_zoom_keeps_size():
     assert img.shape == msk.shape == (32, 32)
     assert msk.sum() == 20 * 12 and (img[msk == 0] == 0).all() and (img[msk == 1] == 200).all()
     for seed in range(5):
-        img, msk = random_crop(image, mask, 32, np.random.default_rng(seed), AugmentConfig(scale=0.3))
+        img, msk = random_crop(image, mask, 32, np.random.default_rng(seed),
+                               AugmentConfig(scale=0.3))
         assert img.shape == msk.shape == (32, 32)
 
 
@@ -84,7 +85,8 @@ def test_crops_oversample_defects():
 
     def hits(p):
         cfg = AugmentConfig(defect_crop_p=p)
-        return sum(random_crop(image, mask, 32, np.random.default_rng(s), cfg)[1].any() for s in range(100))
+        return sum(random_crop(image, mask, 32, np.random.default_rng(s), cfg)[1].any()
+                   for s in range(100))
     assert hits(1.0) == 100
     assert hits(0.0) < 20
 
@@ -98,7 +100,8 @@ def test_dataset_items_are_deterministic_per_epoch():
     assert len(ds) == 6
     x, y = ds[4]
     assert x.shape == (3, 32, 32) and str(x.dtype) == "torch.float32"
-    assert y.shape == (32, 32) and str(y.dtype) == "torch.int64" and set(y.unique().tolist()) <= {0, 1}
+    assert y.shape == (32, 32) and str(y.dtype) == "torch.int64"
+    assert set(y.unique().tolist()) <= {0, 1}
     assert (ds[4][0] == x).all()
     ds.set_epoch(1)
     assert not (ds[4][0] == x).all()
@@ -110,14 +113,16 @@ def test_split_is_stratified_deterministic_and_stable():
     assert a == split_samples(sets, 0.2, seed=5)
     assert set(a) == {"train", "val"}
     assert sum(1 for s, x in zip(sets, a, strict=True) if 2 in s and x == "val") == 1
-    assert sum(1 for s, x in zip(sets, a, strict=True) if 1 in s and s != {1, 3} and x == "val") == 2
+    assert sum(1 for s, x in zip(sets, a, strict=True)
+               if 1 in s and s != {1, 3} and x == "val") == 2
     assert a[-1] == "train"  # a class seen once stays in train, where the model can learn it
     assert sum(1 for s, x in zip(sets, a, strict=True) if not s and x == "val") == 1
 
     grown = sets + [{2}] * 5
     b = split_samples(grown, 0.2, seed=5, fixed=a + [None] * 5)
     assert b[: len(a)] == a  # persisted assignments never move
-    assert sum(1 for s, x in zip(grown, b, strict=True) if 2 in s and x == "val") == 2  # round(0.2 * 8)
+    assert sum(1 for s, x in zip(grown, b, strict=True)
+               if 2 in s and x == "val") == 2  # round(0.2 * 8)
     with pytest.raises(ValueError):
         split_samples(sets, 1.0)
 

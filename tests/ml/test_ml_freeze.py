@@ -61,7 +61,8 @@ def test_stages_found_from_the_encoder():
     stages = encoder_stages(lite0.model.encoder, 1)
     assert len(stages) == 5
     assert sum(map(len, stages)) == len(list(lite0.model.encoder.parameters()))
-    assert stages[-1][0].startswith("model.blocks.5.") and stages[-1][-1].startswith("model.blocks.6.")
+    assert stages[-1][0].startswith("model.blocks.5.")
+    assert stages[-1][-1].startswith("model.blocks.6.")
 
 
 def test_spec_keeps_old_checkpoints_unfrozen():

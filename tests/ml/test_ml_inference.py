@@ -29,7 +29,8 @@ NORM = Normalization((0.3,), (0.2,))
 
 def conv_model(kernel: int, seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
-    layers = [nn.Conv2d(1, 8, kernel, padding=kernel // 2), nn.ReLU(), nn.Conv2d(8, 3, kernel, padding=kernel // 2)]
+    layers = [nn.Conv2d(1, 8, kernel, padding=kernel // 2), nn.ReLU(),
+              nn.Conv2d(8, 3, kernel, padding=kernel // 2)]
     return nn.Sequential(*layers).eval()
 
 
@@ -82,7 +83,8 @@ def test_smp_model_shapes_and_single_tile():
     assert (tiled.astype(int).sum(0) <= 255 + 2).all()
     # an image inside one tile is the same as the whole-image run
     small = rgb16[:40, :60]
-    assert np.array_equal(predict_image(model, small, s, norm, tile=64), predict_image(model, small, s, norm, tile=0))
+    assert np.array_equal(predict_image(model, small, s, norm, tile=64),
+                          predict_image(model, small, s, norm, tile=0))
 
 
 def test_cancel_between_batches():
@@ -111,7 +113,8 @@ def test_load_model_for_inference(tmp_path):
     torch.manual_seed(0)
     s = spec()
     model = create_model(s).model.eval()
-    save_checkpoint(tmp_path, model, CheckpointConfig(s, [ClassInfo(1, "a"), ClassInfo(2, "b")], NORM))
+    save_checkpoint(tmp_path, model,
+                    CheckpointConfig(s, [ClassInfo(1, "a"), ClassInfo(2, "b")], NORM))
     loaded = load_model_for_inference(tmp_path, device="cpu")
     img = image(48, 40)
     assert loaded.config.class_values == [1, 2]
@@ -151,7 +154,8 @@ def test_large_planned_tiles_equal_the_whole_image(rows, cols):
     per_pixel = activation_bytes_per_pixel(model, 1)
     calls = []
     model.register_forward_pre_hook(lambda m, args: calls.append(tuple(args[0].shape[2:])))
-    tiled = predict_image(model, img, spec(tile=64), NORM, memory_budget=int(per_pixel * rows * cols))
+    tiled = predict_image(model, img, spec(tile=64), NORM,
+                          memory_budget=int(per_pixel * rows * cols))
     assert set(calls) == {(rows, cols)}
     whole = predict_image(model, img, spec(), NORM, tile=0).astype(int)
     diff = np.abs(whole - tiled)

@@ -76,7 +76,8 @@ def test_decoder_channels_only_where_taken():
 ])
 def test_every_registered_part_builds_and_runs(arch, encoder, in_ch):
     takes = ARCHITECTURES[arch].takes_decoder_channels
-    s = spec(architecture=arch, encoder=encoder, in_channels=in_ch, decoder_channels=TINY if takes else None)
+    s = spec(architecture=arch, encoder=encoder, in_channels=in_ch,
+             decoder_channels=TINY if takes else None)
     created = create_model(s)
     assert not created.pretrained and "Random init" in created.weights_note
     model = created.model.eval()

@@ -28,7 +28,8 @@ def checkpoint(tmp_path, monkeypatch):
     torch.manual_seed(0)
     model = create_model(SPEC).model.eval()
     folder = tmp_path / "model"
-    save_checkpoint(folder, model, CheckpointConfig(SPEC, [ClassInfo(1, "a"), ClassInfo(4, "b")], NORM))
+    save_checkpoint(folder, model,
+                    CheckpointConfig(SPEC, [ClassInfo(1, "a"), ClassInfo(4, "b")], NORM))
     return folder
 
 
@@ -135,6 +136,7 @@ def test_model_kind_dispatch(checkpoint, monkeypatch):
     config.write_text(config.read_text().replace('"format": 1,', '"format": 1, "kind": "other",'))
     with pytest.raises(CheckpointError, match="unknown model kind 'other'"):
         load_model_for_inference(checkpoint, "cpu")
-    monkeypatch.setitem(MODEL_KINDS, "other", lambda folder, device, backend, log: ("other", folder))
+    monkeypatch.setitem(MODEL_KINDS, "other",
+                        lambda folder, device, backend, log: ("other", folder))
     assert load_model_for_inference(checkpoint, "cpu") == ("other", checkpoint)
 

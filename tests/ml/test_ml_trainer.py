@@ -1,4 +1,6 @@
-"""The training loop on a tiny synthetic set: learns, checkpoints, cancels, resumes, survives OOM."""
+"""The training loop on a tiny synthetic set: learns, checkpoints, cancels, resumes, survives
+OOM.
+"""
 
 import threading
 import time
@@ -41,7 +43,8 @@ class Record(BaseCallback):
 
 
 def trainer(tmp_path, callbacks=(), cancel=None, val=VAL, **cfg):
-    config = TrainConfig(**{"epochs": 2, "batch_size": 4, "lr": 3e-3, "crops_per_image": 2, "device": "cpu", **cfg})
+    config = TrainConfig(**{"epochs": 2, "batch_size": 4, "lr": 3e-3, "crops_per_image": 2,
+                            "device": "cpu", **cfg})
     return Trainer(SPEC, CLASSES, TRAIN, val, tmp_path, config, callbacks=callbacks, cancel=cancel)
 
 
@@ -96,7 +99,8 @@ def test_resume_continues_from_the_saved_epoch(tmp_path):
     assert [e for e, _ in rec.epochs] == [1]
     assert result.epochs_done == 2 and len(result.history) == 2
     assert rec.steps[0][0] == 5  # step count carried over
-    for (k, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
+    for (k, a), b in zip(straight.model.state_dict().items(),
+                         resumed.model.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, msg=k)  # same data order, RNG and optimizer state
     with pytest.raises(TrainingError, match="nothing to resume"):
         trainer(tmp_path / "c").fit(resume=True)

@@ -48,7 +48,8 @@ def test_auto_picks_the_classes_with_few_examples_only():
     assert synthetic_classes(samples, [1, 2, 3], "off") == []
     assert synthetic_classes(samples_with({1: 3}, good=0), [1], "on") == []  # nothing to paste on
     assert synthetic_count(samples, [1, 2], "auto") == 16  # at least 16 ...
-    assert synthetic_count(samples_with({1: 3}, good=1), [1], "on") == 4  # ... at most 4 per good part
+    # ... at most 4 per good part
+    assert synthetic_count(samples_with({1: 3}, good=1), [1], "on") == 4
     with pytest.raises(ValueError, match="auto, on, off"):
         synthetic_classes(samples, [1], "sometimes")
 

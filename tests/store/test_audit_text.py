@@ -69,7 +69,8 @@ def test_sentences_from_a_real_project(project, tmp_path, monkeypatch):
     assert "ana sent part-07 to labeling" in text
     assert f"ana finished inspection run #{run.id}" in text
     assert "ana deleted class pore (1 mask changed)" in text
-    assert text.index("ana added class pore") < text.index("ana deleted class pore (1 mask changed)")
+    assert (text.index("ana added class pore")
+            < text.index("ana deleted class pore (1 mask changed)"))
 
 
 def row(action, entity="image", entity_id=None, **detail):
@@ -106,8 +107,9 @@ def test_each_action_kind_reads_as_a_sentence():
     ]
     for r, expected in cases:
         assert sentence(r, names) == expected
-    covered = {r.action for r, _ in cases} | {"class.add", "image.good", "setting.set", "recipe.version",
-                                          "run.create", "review.override", "review.to_labeling"}
+    covered = {r.action for r, _ in cases} | {"class.add", "image.good", "setting.set",
+                                              "recipe.version", "run.create",
+                                              "review.override", "review.to_labeling"}
     assert covered >= set(SENTENCES)  # with the real-project test: every kind is pinned
 
 

@@ -22,7 +22,9 @@ def good_part(seed: int, size: int = SIZE) -> np.ndarray:
     return img.clip(0, 255).astype(np.uint8)
 
 
-def with_defect(img: np.ndarray, y: int = 40, x: int = 44, r: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def with_defect(
+    img: np.ndarray, y: int = 40, x: int = 44, r: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
     """A dark blowhole pasted on a part: (image, its mask)."""
     out = img.copy()
     mask = np.zeros(img.shape, np.uint8)

@@ -1,4 +1,6 @@
-"""A tiny inspection line: parts of known sizes, a size recipe, tiny models (jobs, deploy, reports, CLI)."""
+"""A tiny inspection line: parts of known sizes, a size recipe, tiny models (jobs, deploy, reports,
+CLI).
+"""
 
 from __future__ import annotations
 

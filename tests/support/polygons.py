@@ -1,4 +1,6 @@
-"""Tricky masks (holes, touching classes, thin lines...) that every dataset format must round-trip."""
+"""Tricky masks (holes, touching classes, thin lines...) that every dataset format must
+round-trip.
+"""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def test_opens_with_the_prediction_graded(ws):
     assert g > r + 40  # framed in the grade colour: the 9 px component is OK (green)
     assert "crack" in ws.legend.text() and "SCRAP" in ws.legend.text()
     assert ws.classes.rows[1].min_area_text.text().endswith("px")  # uncalibrated: px
-    assert "(px)" in ws.rules.model.headerData(3, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+    assert "(px)" in ws.rules.model.headerData(
+        3, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
 
 
 def test_key_presses_change_the_draft_and_save_writes_one_version(qtbot, ws, monkeypatch):

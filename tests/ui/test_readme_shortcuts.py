@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("make_shortcuts", ROOT / "docs" / "make_shortcuts.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_shortcuts", ROOT / "docs" / "make_shortcuts.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -15,7 +15,8 @@ class MaskDocument:
 
     def __init__(self, mask: np.ndarray, class_value: int = 1, brush_size: int = 16):
         if mask.dtype != np.uint8 or mask.ndim != 2 or not mask.flags.c_contiguous:
-            raise ValueError(f"mask must be C-contiguous uint8 (H, W), got {mask.dtype} {mask.shape}")
+            raise ValueError(
+                f"mask must be C-contiguous uint8 (H, W), got {mask.dtype} {mask.shape}")
         self.mask = mask
         self.class_value = class_value
         self.brush_size = brush_size

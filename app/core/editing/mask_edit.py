@@ -82,7 +82,9 @@ class MaskEdit:
         return f"MaskEdit(bbox={self.bbox}, count={self.count}, nbytes={self.nbytes})"
 
 
-def paint_selection(mask: np.ndarray, bbox: Rect, selection: np.ndarray, value: int) -> MaskEdit | None:
+def paint_selection(
+    mask: np.ndarray, bbox: Rect, selection: np.ndarray, value: int
+) -> MaskEdit | None:
     """Set ``value`` where ``selection`` (bool over bbox) is True; returns the undo atom."""
     region = mask[slices(bbox)]
     changed = selection & (region != value)

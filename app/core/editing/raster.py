@@ -77,7 +77,8 @@ def capsule(c0: Point, c1: Point, diameter: int, shape: tuple[int, ...]) -> Span
     rows = np.flatnonzero(xa <= xb)
     if rows.size == 0:
         return None
-    rect = (int(xa[rows].min()), top + int(rows[0]), int(xb[rows].max()) + 1, top + int(rows[-1]) + 1)
+    rect = (int(xa[rows].min()), top + int(rows[0]),
+            int(xb[rows].max()) + 1, top + int(rows[-1]) + 1)
     return Spans(top, xa, xb, rect)
 
 

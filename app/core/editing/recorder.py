@@ -56,7 +56,8 @@ class StrokeRecorder:
     def restore(self) -> Rect | None:
         """Undo everything written since the start (cancel); returns the rect to redraw."""
         for (ty, tx), tile in self._saved.items():
-            self._mask[ty * TILE:ty * TILE + tile.shape[0], tx * TILE:tx * TILE + tile.shape[1]] = tile
+            self._mask[ty * TILE:ty * TILE + tile.shape[0],
+                       tx * TILE:tx * TILE + tile.shape[1]] = tile
         self._saved.clear()
         bbox, self.bbox = self.bbox, None
         return bbox

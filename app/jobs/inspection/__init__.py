@@ -14,9 +14,9 @@ between parts, and between tile batches inside one) keeps every finished part an
 
 Run status: "running" while it works (or when its process died), "done", "canceled":
 stopped before the end, by the user or by an error (then recorded in the audit trail as
-"run.error" with the error's text); a canceled or abandoned running run resumes. The run records the model id and the exact recipe
-version (recipe_id); the list of images asked for is kept in the audit trail ("run.plan"),
-so a resume needs no image list.
+"run.error" with the error's text); a canceled or abandoned running run resumes. The run records
+the model id and the exact recipe version (recipe_id); the list of images asked for is kept in the
+audit trail ("run.plan"), so a resume needs no image list.
 
 What a stored result holds: its image_path (relative to the project folder ('/') when inside
 it, else absolute; see `image_abspath`) and an app.core.inspection_record.InspectionRecord

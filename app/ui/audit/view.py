@@ -2,7 +2,8 @@
 
 Action, entity and author filters are queries on the store (project.audit.list); the text
 filter narrows the loaded rows by their sentence or detail. Each row reads as a sentence
-("ana overrode part-07 REWORK -> OK: porosity within limit"); the raw detail shows below. At most LIMIT rows are loaded at a time.
+("ana overrode part-07 REWORK -> OK: porosity within limit"); the raw detail shows below. At most
+LIMIT rows are loaded at a time.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Calibration by measuring: draw a line over a feature of known length, type the length.
 
 The project's mm_per_pixel is set (and marked calibrated; the store audits both), and the
-working recipe (the draft) gets the calibration; Save writes it as a version. A recipe that was uncalibrated had its
-limits in px: they are converted, so the recipe grades exactly as before, now in mm.
+working recipe (the draft) gets the calibration; Save writes it as a version. A recipe that was
+uncalibrated had its limits in px: they are converted, so the recipe grades exactly as before, now
+in mm.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Per defect class: a probability-threshold slider and a minimum-area (noise floor) slider.
 
 Both preview into the session while they move and end the edit into the draft when let go
-(SliderCommit); the recipe bar's Save writes the version. Areas show their unit: mm² when the recipe is calibrated, px otherwise.
+(SliderCommit); the recipe bar's Save writes the version. Areas show their unit: mm² when the
+recipe is calibrated, px otherwise.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class ClassControls(QWidget):
         row.threshold_commit.commit.connect(
             lambda pos: s.edit(s.recipe.with_threshold(v, pos / 100)))
         row.min_area_commit.preview.connect(
-            lambda pos: s.preview(s.recipe.with_min_area(v, AREA.to_mm2(pos, s.recipe.calibration))))
+            lambda pos: s.preview(
+                s.recipe.with_min_area(v, AREA.to_mm2(pos, s.recipe.calibration))))
         row.min_area_commit.commit.connect(
             lambda pos: s.edit(s.recipe.with_min_area(v, AREA.to_mm2(pos, s.recipe.calibration))))
         for slider in (row.threshold, row.min_area):

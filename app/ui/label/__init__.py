@@ -28,10 +28,10 @@ mask, Shift+H hide the pre-labels, Shift+A accept all pre-labels, Shift+Del clea
 pre-labels (deletes the stored prediction; predict again to restore it), [ ] brush size, 1-9
 defect class (in the class list's order; "+" beside it adds one, "Edit" or a right-click
 renames, recolours, moves or deletes the selected one), Ctrl+Enter mark labeled and go on,
-Ctrl+G mark a good part and go on, Page Down or D next image, Page Up or A previous image, Ctrl+0 fit, Ctrl+Alt+0
-100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. On the canvas: Shift+click draws a line from
-the last stroke, Backspace drops the last polygon vertex, Enter or a double-click closes it,
-Escape cancels it, the wheel zooms about the cursor, middle-drag or Space+drag pans.
+Ctrl+G mark a good part and go on, Page Down or D next image, Page Up or A previous image,
+Ctrl+0 fit, Ctrl+Alt+0 100 %, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. On the canvas: Shift+click
+draws a line from the last stroke, Backspace drops the last polygon vertex, Enter or a double-click
+closes it, Escape cancels it, the wheel zooms about the cursor, middle-drag or Space+drag pans.
 
 Painting needs a defect class of this project: without one, brush, polygon and fill are off
 and a line under the bar says how to add one; the tools never paint a value the project lacks.

@@ -42,7 +42,8 @@ class MaskOverlay:
 
     def update(self, rect) -> None:
         """Recolour mask rectangle (x0, y0, x1, y1) after an edit."""
-        x0, y0, x1, y1 = max(rect[0], 0), max(rect[1], 0), min(rect[2], self.width), min(rect[3], self.height)
+        x0, y0 = max(rect[0], 0), max(rect[1], 0)
+        x1, y1 = min(rect[2], self.width), min(rect[3], self.height)
         if x0 >= x1 or y0 >= y1:
             return
         for ty in range(y0 // TILE, (y1 - 1) // TILE + 1):

@@ -1,8 +1,8 @@
 """LabelWorkspace: the image list, the canvas and the tool bar, wired to the project.
 
-Flow: a finished stroke (or undo/redo) -> its step in the core UndoHistories -> MaskCommitter.schedule (written
-in the background within a second). Switching images flushes the committer first, then shows
-the next image from the loader's prefetch cache.
+Flow: a finished stroke (or undo/redo) -> its step in the core UndoHistories ->
+MaskCommitter.schedule (written in the background within a second). Switching images flushes the
+committer first, then shows the next image from the loader's prefetch cache.
 
 Pre-labels: the shown image's stored prediction (PreLabelLoader, on a worker) is drawn as
 outlines (PreLabelLayer). Accepting one (the Accept tool, K, then a click) or all (Shift+A) is

@@ -1,5 +1,5 @@
-"""Prelabeler: gives parts sent to labeling their pre-label (see app/jobs/review_labeling.py), predicting
-them off the UI thread with app.jobs.prediction when the run has a model.
+"""Prelabeler: gives parts sent to labeling their pre-label (see app/jobs/review_labeling.py),
+predicting them off the UI thread with app.jobs.prediction when the run has a model.
 
 Parts queue up while a prediction runs (the reviewer keeps going); each batch is one job.
 A prediction that cannot be made (no checkpoint, no torch, unreadable image) falls back to

@@ -114,7 +114,8 @@ class NewRunDialog(QDialog):
             self.set_images(files)
 
     def _update(self) -> None:
-        missing = ("part images" if not self.images else "a model" if self.model.currentData() is None
+        missing = ("part images" if not self.images
+                   else "a model" if self.model.currentData() is None
                    else "a recipe" if self.recipe.count() == 0
                    else "a name" if not self.name.text().strip() else "")
         self.hint.setText(f"Needs {missing}." if missing else "")

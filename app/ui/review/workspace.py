@@ -369,7 +369,8 @@ class ReviewWorkspace(Workspace):
             self.decide("override", dialog.grade, dialog.reason)
 
     def send_to_labeling(self) -> int | None:
-        """Make the part a project image with a pre-label (app/jobs/review_labeling.py); returns its id.
+        """Make the part a project image with a pre-label (app/jobs/review_labeling.py); returns
+        its id.
 
         A stored prediction, or the boxes when no model can predict, is given at once;
         otherwise the prediction runs in the background (prelabeler.done says when)."""

@@ -81,7 +81,8 @@ def outlined(image: np.ndarray, mask: np.ndarray, colors: dict[int, tuple[int, i
     """8-bit RGB of `image` with each defect class of `mask` outlined in its colour; a larger
     image is cropped to `crop` px around the first defect pixel's component."""
     img = image if image.dtype == np.uint8 else apply_window(image, *auto_window(image))
-    rgb = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB) if img.ndim == 2 else np.ascontiguousarray(img[..., :3])
+    rgb = (cv2.cvtColor(img, cv2.COLOR_GRAY2RGB) if img.ndim == 2
+           else np.ascontiguousarray(img[..., :3]))
     for value, color in colors.items():
         binary = (mask == value).astype(np.uint8)
         if binary.any():

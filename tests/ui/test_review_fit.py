@@ -36,6 +36,7 @@ def review(qtbot, bare_window, tmp_path):
              for i in range(5)]
     for c in comps:
         c["borderline"] = ["area"]
+    comps[0]["zones"] = {"whole-image": 0.2, "sealing face": 0.3}  # across a zone's border
     reasons = [{"kind": "area", "text": "crack too big in sealing face"}] + \
         [{"kind": "borderline", "text": "crack near threshold"}] * 5
     p.runs.add_result(run.id, img.path, InspectionRecord.from_dict(dict(

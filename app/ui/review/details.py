@@ -14,6 +14,7 @@ from .part_view import grade_color, text_color
 from .parts import merged_lines
 
 COLUMNS = ("Grade", "Class", "Area", "Length", "Zones", "Borderline")
+LISTS = (COLUMNS.index("Zones"), COLUMNS.index("Borderline"))  # lists: elided past a width
 
 
 def _number(v, unit: str) -> str:
@@ -76,6 +77,23 @@ class DetailsPanel(QWidget):
                         for r in range(self.tree.topLevelItemCount()))
             self.tree.setColumnHidden(i, empty and i >= 2)
             self.tree.resizeColumnToContents(i)
+        self._fit_lists()
+
+    def _fit_lists(self) -> None:
+        """Zones and borderline lists share what the fixed columns leave (elided; the full text
+        is a hover away), so a defect across two zones never needs a horizontal scroll bar."""
+        shown = [i for i in LISTS if not self.tree.isColumnHidden(i)]
+        if not shown:
+            return
+        fixed = sum(self.tree.columnWidth(i) for i in range(len(COLUMNS))
+                    if i not in LISTS and not self.tree.isColumnHidden(i))
+        room = max(self.tree.viewport().width() - fixed, 60 * len(shown)) // len(shown)
+        for i in shown:
+            self.tree.setColumnWidth(i, min(self.tree.columnWidth(i), room))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_lists()
 
     def _selection(self) -> None:
         items = self.tree.selectedItems()

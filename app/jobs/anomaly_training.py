@@ -110,12 +110,7 @@ def train_good_only(project, ctx: JobContext | None = None,
                "false_reject_rate_target": config.false_reject_rate,
                "threshold_score": round(model.threshold, 4), "fit_seconds": round(seconds, 1)}
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    taken = {m.name for m in project.models.list()}
-    base = name or f"good-only-{stamp}"
-    name, n = base, 1
-    while name in taken or (project.models.folder / name).exists():
-        n += 1
-        name = f"{base}-{n}"
+    name = project.models.free_name(name or f"good-only-{stamp}")
     folder = project.models.folder / name
     saved = save_anomaly_model(folder, model, ClassInfo(cls.value, cls.name, cls.color), metrics)
     row = project.models.register(name, folder, saved.to_dict(), metrics, saved.weights_sha256,

@@ -142,12 +142,7 @@ def save_live_model(project, result: LiveResult, name: str | None = None,
     from app.ml.pixel_model import save_pixel_classifier
 
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    taken = {m.name for m in project.models.list()}
-    base = name or f"pixel-{stamp}"
-    name, n = base, 1
-    while name in taken or (project.models.folder / name).exists():
-        n += 1
-        name = f"{base}-{n}"
+    name = project.models.free_name(name or f"pixel-{stamp}")
     classes = [ClassInfo(c.value, c.name, c.color) for c in project.classes.list()]
     metrics = {"kind": "pixel classifier", "train_pixels": result.pixels,
                "train_images": result.images, "fit_seconds": round(result.seconds, 3),

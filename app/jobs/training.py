@@ -136,11 +136,7 @@ def find_resumable(project) -> RunInfo | None:
 def _new_name(project, spec: ModelSpec) -> str:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{spec.architecture}-{spec.encoder}".lower()
-    name, k = base, 1
-    while (project.models.folder / name).exists() or (runs_folder(project) / name).exists():
-        k += 1
-        name = f"{base}-{k}"
-    return name
+    return project.models.free_name(base, lambda name: (runs_folder(project) / name).exists())
 
 
 def config_to_dict(config) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,18 @@ class ModelsRepo:
     def folder(self) -> Path:
         """Where this project's checkpoints live: `<project>.models/` beside the file."""
         return self.root / (self._db.path.stem + ".models")
+
+    def free_name(self, base: str, taken: Callable[[str], bool] | None = None) -> str:
+        """`base`, or `base-2`, `base-3`, ...: the first name no model has, whose checkpoint
+        folder does not exist yet, and that `taken` (e.g. a training run's folder) does not
+        claim."""
+        names = {m.name for m in self.list()}
+        name, k = base, 1
+        while (name in names or (self.folder / name).exists()
+               or (taken is not None and taken(name))):
+            k += 1
+            name = f"{base}-{k}"
+        return name
 
     def register(self, name: str, checkpoint_dir: Path, config: dict, metrics: dict,
                  weights_sha256: str, train_images: int) -> ModelRow:

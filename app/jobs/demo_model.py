@@ -23,6 +23,8 @@ def train_demo_model(project, ctx: JobContext, truth: Sequence[tuple[int, np.nda
     """Fits the pixel classifier on the project's labeled parts, scores it on `truth` (image id,
     label mask) pairs, registers it and makes it the active model; returns its ModelRow."""
     from app.jobs.live_model import LiveTrainer, save_live_model
+    from app.ml.predictor import probs_to_index
+    from app.ml.preprocess import mask_to_index
 
     ctx.progress(0, 0, "fitting the demo's pixel classifier")
     trainer = LiveTrainer(project)
@@ -31,10 +33,8 @@ def train_demo_model(project, ctx: JobContext, truth: Sequence[tuple[int, np.nda
     pixels, parts = PixelCounts(1 + len(values)), PartCounts()
     for image_id, mask in truth:
         ctx.check()
-        pred = _decide(trainer.predict(result.classifier, image_id))
-        index = np.zeros(mask.shape, np.int64)
-        for i, v in enumerate(values):
-            index[mask == v] = i + 1
+        pred = probs_to_index(trainer.predict(result.classifier, image_id))
+        index = mask_to_index(mask, values)
         pixels.add(index, pred)
         parts.add(is_defective(index), is_flagged(pred))
     metrics = summarize(pixels, parts, values)
@@ -47,9 +47,3 @@ def train_demo_model(project, ctx: JobContext, truth: Sequence[tuple[int, np.nda
             f"{metrics.get('miou') or 0:.2f} on {len(truth)} parts")
     return row
 
-
-def _decide(probs: np.ndarray) -> np.ndarray:
-    """Class index per pixel (0 background): the likeliest class where it beats background."""
-    background = 255 - probs.astype(np.int32).sum(axis=0)
-    best = probs.argmax(axis=0)
-    return np.where(probs.max(axis=0) > background, best + 1, 0)

@@ -122,6 +122,13 @@ def no_dangling_threads(monkeypatch, qapp):
         pytest.fail("threads left running by the test:\n" + "\n".join(leaks))
 
 
+@pytest.fixture
+def offline(monkeypatch):
+    """No network for ImageNet weights: training starts at once from what is on the machine
+    (modules ask with pytest.mark.usefixtures("offline"))."""
+    monkeypatch.setenv("DEFECT_STUDIO_OFFLINE", "1")
+
+
 # -- data -------------------------------------------------------------------------------------
 
 def write_image(path: Path, img: np.ndarray) -> NewImage:

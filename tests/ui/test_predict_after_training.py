@@ -14,10 +14,7 @@ from app.ui.train.workspace import TrainWorkspace
 from tests.support.tiny_project import make_tiny_project
 from tests.support.train_ui import tiny_settings
 
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setenv("DEFECT_STUDIO_OFFLINE", "1")
+pytestmark = pytest.mark.usefixtures("offline")  # tests/ui/conftest.py
 
 
 @pytest.fixture

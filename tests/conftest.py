@@ -15,6 +15,8 @@ if "DEFECT_STUDIO_CACHE_DIR" not in os.environ:
 # default, app.ml.runtime) costs seconds apiece; tests/ml/test_ml_runtime.py covers that path.
 os.environ.setdefault("DEFECT_STUDIO_BACKEND", "torch")
 
+pytest_plugins = ["tests.support.pg_fixtures"]  # the throw-away PostgreSQL cluster
+
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MAGNETIC_TILE = SHARED_DATASETS / "magnetic-tile"
 

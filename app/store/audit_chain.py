@@ -32,6 +32,9 @@ GUARDS = (
     "recipes_immutable", "recipes_no_delete", "recipes_no_overwrite",
     "review_decisions_no_update", "review_decisions_no_delete", "review_decisions_no_overwrite",
 )
+# PostgreSQL has TRUNCATE, which row triggers do not see: four more guards there.
+TRUNCATE_GUARDS = ("audit_log_no_truncate", "mask_revisions_no_truncate", "recipes_no_truncate",
+                   "review_decisions_no_truncate")
 _ROWS = ("SELECT id, at, author, action, entity, entity_id, detail, prev_hash, row_hash "
          "FROM audit_log ORDER BY id")
 
@@ -49,8 +52,10 @@ def append(s: Session, rows: list[dict]) -> None:
 
     Runs inside the caller's write transaction (BEGIN IMMEDIATE), so no other writer can
     append between reading the last row and inserting after it."""
+    from .database import serialize
     from .schema import AuditEntry
 
+    serialize(s, "audit_log")  # PostgreSQL: appenders take turns until commit
     last = s.execute(text("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
     next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     chained = []
@@ -83,9 +88,14 @@ class ChainCheck:
 
 def verify(conn: Connection) -> ChainCheck:
     """Checks the guards, every row's hashes and the head; reads only."""
-    present = {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    missing = [g for g in GUARDS if g not in present]
+    if conn.dialect.name == "sqlite":
+        names = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        guards: tuple[str, ...] = GUARDS
+    else:
+        names = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        guards = GUARDS + TRUNCATE_GUARDS
+    present = {r[0] for r in conn.exec_driver_sql(names)}
+    missing = [g for g in guards if g not in present]
     if missing:
         return ChainCheck(0, None, "its guard triggers were removed (" + ", ".join(missing) + ")")
     prev, n, last_id = GENESIS, 0, 0

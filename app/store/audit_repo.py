@@ -9,15 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit_chain
-from .database import Database, utcnow
+from .database import Database, author_of, utcnow
 from .rows import AuditRow
 from .schema import AuditEntry
-from .user import current_user
 
 
 def record(s: Session, action: str, entity: str, entity_id: int | None = None, **detail) -> None:
     """Adds an audit row inside the caller's transaction, so it commits with the change."""
-    audit_chain.append(s, [dict(at=utcnow(), author=current_user(), action=action,
+    audit_chain.append(s, [dict(at=utcnow(), author=author_of(s), action=action,
                                 entity=entity, entity_id=entity_id,
                                 detail=json.dumps(detail, default=str))])
 

@@ -148,6 +148,7 @@ SENTENCES: dict[str, Sentence] = {
         f"{STATUS_WORDS.get(str(r.detail.get('status')), r.detail.get('status'))}"),
     "image.good": lambda r, n: f"marked {_images(r, n)} "
                                + ("good (no defect)" if r.detail.get("is_good") else "not good"),
+    "root.add": lambda r, n: f"added storage root {r.detail.get('name', '?')}",
     "image.relink": lambda r, n: f"relinked {_images(r, n)}"
                                  + (f" to {r.detail['folder']}" if r.detail.get("folder") else ""),
     "mask.revision": _mask_revision,

@@ -1,15 +1,24 @@
-"""The SQLAlchemy engine over one project file, with our pragmas and explicit transactions."""
+"""The SQLAlchemy engine over one project, with our pragmas and explicit transactions.
+
+Two engines, one store: a `.dsproj` file (SQLite, one person) or a PostgreSQL URL (a team,
+psycopg 3). Every repository talks to `Database.session()`; only this module and migrations.py
+know which engine is below.
+"""
 
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from .location import TeamUrl
+from .user import current_user
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -49,15 +58,53 @@ def make_engine(path: Path, readonly: bool) -> Engine:
     return engine
 
 
+def make_team_engine(url: TeamUrl, readonly: bool) -> Engine:
+    """PostgreSQL through psycopg 3. READ COMMITTED, as the server's default; the few
+    read-then-write units that must not interleave (the audit chain) take a lock of their own
+    (`Database.serialize`). A lost connection is noticed before use (pool_pre_ping)."""
+    engine = create_engine(url.sqlalchemy_url(), pool_pre_ping=True, pool_size=4,
+                           connect_args={"connect_timeout": 10,
+                                         "application_name": "defect-studio"})
+    if readonly:
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    return engine
+
+
 class Database:
     """Owns the engine; hands out short transactional sessions, one per unit of work."""
 
-    def __init__(self, path: Path, readonly: bool):
-        self.path = path
+    def __init__(self, path: Path | None, readonly: bool, team: TeamUrl | None = None):
+        self.path = path  # the project file (SQLite); None for a team project
+        self.team = team  # the server and database (PostgreSQL); None for a file
         self.readonly = readonly
-        self.engine = make_engine(path, readonly)
+        if team is not None:
+            self.engine = make_team_engine(team, readonly)
+            self.dialect = "postgresql"
+            with self.engine.connect() as conn:
+                self.identity = str(conn.exec_driver_sql("SELECT session_user").scalar_one())
+                conn.rollback()
+        else:
+            assert path is not None
+            self.engine = make_engine(path, readonly)
+            self.dialect = "sqlite"
+            self.identity = current_user()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._open = threading.local()  # the unit of work this thread is inside, if any
+
+    @classmethod
+    def for_url(cls, url: TeamUrl, readonly: bool = False) -> Database:
+        return cls(None, readonly, url)
+
+    @property
+    def is_team(self) -> bool:
+        return self.team is not None
+
+    @property
+    def label(self) -> str:
+        """What to call this project in messages: its file name, or server/database."""
+        return self.team.display() if self.team is not None else str(self.path)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -68,6 +115,8 @@ class Database:
             yield outer
             return
         with self._sessions() as s, s.begin():
+            s.info["author"] = self.identity
+            s.info["dialect"] = self.dialect
             self._open.session = s
             try:
                 yield s
@@ -76,6 +125,8 @@ class Database:
 
     def checkpoint(self) -> None:
         """Folds the WAL back into the file (outside any transaction: it cannot run in one)."""
+        if self.dialect != "sqlite":
+            return
         raw = self.engine.raw_connection()
         try:
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]  # a fresh raw connection is open
@@ -86,3 +137,19 @@ class Database:
         if not self.readonly:
             self.checkpoint()  # leave one self-contained file behind
         self.engine.dispose()
+
+
+def serialize(s: Session, name: str) -> None:
+    """Makes read-then-write units named `name` take turns until the transaction ends.
+
+    SQLite needs nothing: every writing transaction began IMMEDIATE, so writers already take
+    turns. PostgreSQL runs them side by side; a transaction-scoped advisory lock, keyed by the
+    name, makes those that must not interleave (appending to the audit chain) wait instead."""
+    if s.info.get("dialect") == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})
+
+
+def author_of(s: Session) -> str:
+    """Who this unit of work is done by: the database role of a team project's connection,
+    the OS account for a project file. Every revision, decision and audit row carries it."""
+    return str(s.info.get("author") or current_user())

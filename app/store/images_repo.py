@@ -1,4 +1,5 @@
-"""Images are referenced, not copied: paths are stored relative to the project file."""
+"""Images are referenced, not copied: paths are stored relative to the project file, or, in a
+team project, to a storage root (app/store/storage_roots.py) as `<root>/<path>`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .audit_repo import record
 from .database import Database, utcnow
 from .rows import ImageRow, NewImage
 from .schema import Annotation, Image
+from .storage_roots import StorageRootError, StorageRoots
 
 SPLITS = ("train", "val", "test")
 STATUSES = ("unlabeled", "in_progress", "labeled")
@@ -23,7 +25,8 @@ STATUSES = ("unlabeled", "in_progress", "labeled")
 
 def _row(i: Image) -> ImageRow:
     return ImageRow(i.id, i.rel_path, i.sha256, i.size_bytes, i.width, i.height, i.bit_depth,
-                    i.channels, i.split, i.status, bool(i.is_good), i.source_class, i.imported_at)
+                    i.channels, i.split, i.status, bool(i.is_good), i.source_class, i.imported_at,
+                    i.root)
 
 
 @dataclass(frozen=True)
@@ -33,14 +36,26 @@ class AddResult:
 
 
 class ImagesRepo:
-    def __init__(self, db: Database, root: Path):
+    def __init__(self, db: Database, root: Path, roots: StorageRoots | None = None):
         self._db = db
         self.root = root
+        self.roots = roots  # a team project's storage roots; None for a project file
 
     def rel(self, path: str | Path) -> str:
+        if self.roots is not None:
+            return self.roots.locate(path)
         return Path(os.path.relpath(Path(path).resolve(), self.root)).as_posix()
 
+    def root_of(self, rel: str) -> str | None:
+        """The storage root a stored path is under (None: the project file's folder)."""
+        return rel.partition("/")[0] if self.roots is not None else None
+
     def abspath(self, row: ImageRow) -> Path:
+        """Where the image is on this workstation. In a team project, its content is checked
+        against the recorded sha256 (StorageRootError when the mapping points elsewhere)."""
+        if self.roots is not None and row.root is not None:
+            return self.roots.verify(self.roots.resolve(row.rel_path), row.sha256,
+                                     row.rel_path)
         return (self.root / row.rel_path).resolve()
 
     def add_many(self, items: Iterable[NewImage]) -> AddResult:
@@ -58,7 +73,7 @@ class ImagesRepo:
                     rel_path=rel, sha256=it.sha256, size_bytes=it.size_bytes, width=it.width,
                     height=it.height, bit_depth=it.bit_depth, channels=it.channels,
                     is_good=it.is_good, source_class=it.source_class, imported_at=now,
-                    status="labeled" if it.is_good else "unlabeled",
+                    status="labeled" if it.is_good else "unlabeled", root=self.root_of(rel),
                 )
                 s.add(img)
                 s.flush()
@@ -144,15 +159,20 @@ class ImagesRepo:
         """Images whose file is gone, changed size, or (optionally) changed content."""
         out = []
         for row in self.list():
-            p = self.abspath(row)
             try:
+                p = self._where(row)
                 if p.stat().st_size != row.size_bytes:
                     out.append(row)
                 elif verify_hash and sha256_file(p) != row.sha256:
                     out.append(row)
-            except OSError:
+            except (OSError, StorageRootError):
                 out.append(row)
         return out
+
+    def _where(self, row: ImageRow) -> Path:
+        if self.roots is not None and row.root is not None:
+            return self.roots.resolve(row.rel_path)
+        return (self.root / row.rel_path).resolve()
 
     def relink(self, folder: str | Path) -> dict[int, str]:
         """Finds missing images under `folder` by size then hash; returns id -> new rel path."""
@@ -181,5 +201,6 @@ class ImagesRepo:
             with self._db.session() as s:
                 for img in s.scalars(select(Image).where(Image.id.in_(list(found)))):
                     img.rel_path = found[img.id]
+                    img.root = self.root_of(found[img.id])
                 record(s, "image.relink", "image", None, count=len(found), folder=str(folder))
         return found

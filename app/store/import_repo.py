@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from . import audit_chain
 from .audit_repo import record
-from .database import Database, utcnow
+from .database import Database, author_of, utcnow
 from .images_repo import STATUSES, AddResult, ImagesRepo
 from .rows import NewImage
 from .schema import Annotation, Image, MaskRevision
-from .user import current_user
 
 CHUNK = 500  # rows per INSERT batch: bounded statement size, few round trips
 
@@ -53,8 +52,8 @@ class ImportRepo:
         bad = {it.status for it in items} - set(STATUSES)
         if bad:
             raise ValueError(f"status must be one of {STATUSES}, not {sorted(bad)}")
-        now, author = utcnow(), current_user()
         with self._db.session() as s:
+            now, author = utcnow(), author_of(s)
             if before_insert:
                 before_insert()
             known = set(s.scalars(select(Image.rel_path)))
@@ -66,7 +65,8 @@ class ImportRepo:
                 known.add(rel)
             added = []
             for start in range(0, len(new), CHUNK):
-                added += self._insert(s, new[start:start + CHUNK], now, author)
+                added += self._insert(s, new[start:start + CHUNK], now, author,
+                                      self._images.root_of)
             if added:
                 record(s, "image.import", "image", None, count=len(added),
                        masks=sum(it.mask_png is not None for _, it in new))
@@ -76,13 +76,13 @@ class ImportRepo:
 
     @staticmethod
     def _insert(s: Session, batch: list[tuple[str, ImportItem]], now: str,
-                author: str) -> list[int]:
+                author: str, root_of: Callable[[str], str | None]) -> list[int]:
         # Core executemany with RETURNING: one round trip per chunk instead of a flush per row.
         ids = list(s.scalars(insert(Image).returning(Image.id, sort_by_parameter_order=True), [
             dict(rel_path=rel, sha256=n.sha256, size_bytes=n.size_bytes, width=n.width,
                  height=n.height, bit_depth=n.bit_depth, channels=n.channels,
                  is_good=n.is_good, source_class=n.source_class, imported_at=now,
-                 status=it.status)
+                 status=it.status, root=root_of(rel))
             for rel, it in batch for n in (it.image,)
         ]))
         masked = [(i, it) for i, (_, it) in zip(ids, batch, strict=True)

@@ -1,8 +1,12 @@
 """The schema, as ordered migration steps. A new project runs them all; an older one runs the rest.
 
-Each step is frozen DDL: never edit a released step, add a new one. `user_version` is the number
-of steps applied. tests/store/test_migrations.py checks every step from every older version and
-that the ORM (schema.py) matches the migrated tables.
+Formats 1-6 are frozen SQLite steps (STEPS): never edit a released step. From format 6 on, the
+schema moves by Alembic revisions (app/store/revisions/), which run on SQLite and PostgreSQL
+alike: a project file reaches 6 through the frozen steps and is stamped at the baseline; a team
+database gets the baseline's PostgreSQL DDL. A project file's `user_version` is its format
+number (read from the header before anything opens); a team database's format is its Alembic
+revision. tests/store/test_migrations.py checks every step from every older version and that
+the ORM (schema.py) matches the migrated tables.
 """
 
 from __future__ import annotations
@@ -253,23 +257,22 @@ def _split(ddl: str) -> list[str]:
 
 STEPS: list[Callable[[Connection], None]] = [
     _script(_V1), _script(_V2), _script(_V3), _script(_V4), _v5, _script(_V6)]
-SCHEMA_VERSION = len(STEPS)
 CHAIN_VERSION = STEPS.index(_v5) + 1  # the first version whose audit rows form a hash chain
 
+# After the frozen steps, the schema moves by Alembic revisions (app/store/revisions/), which run
+# on SQLite and PostgreSQL alike. REVISIONS[k] is project format BASELINE + k.
+BASELINE = len(STEPS)
+REVISIONS = ["0006_baseline", "0007_team"]
+SCHEMA_VERSION = BASELINE + len(REVISIONS) - 1
+_NEWER = 10_000  # what a team database at a revision this version does not know reads as
 
-def current_version(conn: Connection) -> int:
-    """The schema version; reads in its own short transaction when none is open."""
-    if conn.in_transaction():
-        return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
-    with conn.begin():
-        return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
 
-
-def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
-    """Apply the missing steps in one transaction each; returns the version reached."""
-    version = current_version(conn)
+def run_frozen_steps(conn: Connection, target: int = BASELINE) -> int:
+    """The frozen SQLite steps up to `target`, one transaction each (or inside the caller's)."""
+    with _maybe_begin(conn):
+        version = _sqlite_version(conn)
     while version < target:
-        with conn.begin():
+        with _maybe_begin(conn):
             STEPS[version](conn)
             version += 1
             conn.exec_driver_sql(f"PRAGMA user_version = {version}")
@@ -277,6 +280,74 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
     return version
 
 
+def _maybe_begin(conn: Connection):
+    from contextlib import nullcontext
+
+    return nullcontext() if conn.in_transaction() else conn.begin()
+
+
+def _sqlite_version(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+
+
+def _revision_version(conn: Connection) -> int | None:
+    """The format the Alembic stamp says; None when there is no stamp."""
+    if "alembic_version" not in table_names(conn):
+        return None
+    rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if rev is None:
+        return None
+    return BASELINE + REVISIONS.index(rev) if rev in REVISIONS else _NEWER
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version; reads in its own short transaction when none is open. A team
+    database with no tables reads 0; one with tables of another program reads -1."""
+    with _maybe_begin(conn):
+        if conn.dialect.name == "sqlite":
+            return max(_sqlite_version(conn), _revision_version(conn) or 0)
+        stamped = _revision_version(conn)
+        if stamped is not None:
+            return stamped
+        return -1 if table_names(conn) else 0
+
+
+def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing steps in one transaction each; returns the version reached."""
+    if conn.dialect.name == "sqlite":
+        version = run_frozen_steps(conn, min(target, BASELINE))
+        if target <= BASELINE:
+            return version
+        with conn.begin():
+            stamped = _revision_version(conn) is not None
+        _alembic(conn, "stamp" if not stamped else None, REVISIONS[0])
+    _alembic(conn, "upgrade", REVISIONS[target - BASELINE])
+    if conn.dialect.name == "sqlite":
+        with conn.begin():
+            conn.exec_driver_sql(f"PRAGMA user_version = {target}")
+    return target
+
+
+def _alembic(conn: Connection, command_name: str | None, revision: str) -> None:
+    if command_name is None:
+        return
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("revisions")))
+    cfg.attributes["connection"] = conn
+    getattr(command, command_name)(cfg, revision)
+    if conn.in_transaction():  # alembic leaves the connection's outer transaction to us
+        conn.commit()
+
+
 def table_names(conn: Connection) -> set[str]:
-    rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    else:
+        rows = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = "
+                                 "current_schema()"))
     return {r[0] for r in rows}

@@ -20,11 +20,10 @@ from sqlalchemy import delete, select
 from app.core.probcodec import decode_probs, encode_probs
 
 from .audit_repo import record
-from .database import Database, utcnow
+from .database import Database, author_of, utcnow
 from .rows import ModelRow
 from .schema import Model, Prediction
 from .settings_repo import SettingsRepo
-from .user import current_user
 
 ACTIVE = "active_model_id"
 CHOSEN = "active_model_chosen"  # True when a person made the active model active
@@ -36,15 +35,16 @@ def _row(m: Model) -> ModelRow:
 
 
 class ModelsRepo:
-    def __init__(self, db: Database, root: Path, settings: SettingsRepo | None = None):
+    def __init__(self, db: Database, project_path: Path, settings: SettingsRepo | None = None):
         self._db = db
-        self.root = root
+        self.root = project_path.parent
+        self._stem = project_path.stem
         self._settings = settings or SettingsRepo(db)
 
     @property
     def folder(self) -> Path:
         """Where this project's checkpoints live: `<project>.models/` beside the file."""
-        return self.root / (self._db.path.stem + ".models")
+        return self.root / (self._stem + ".models")
 
     def free_name(self, base: str, taken: Callable[[str], bool] | None = None) -> str:
         """`base`, or `base-2`, `base-3`, ...: the first name no model has, whose checkpoint
@@ -64,7 +64,7 @@ class ModelsRepo:
         with self._db.session() as s:
             m = Model(name=name, rel_dir=rel, config=json.dumps(config),
                       metrics=json.dumps(metrics), weights_sha256=weights_sha256,
-                      train_images=train_images, created_at=utcnow(), author=current_user())
+                      train_images=train_images, created_at=utcnow(), author=author_of(s))
             s.add(m)
             s.flush()
             record(s, "model.register", "model", m.id, name=name, weights_sha256=weights_sha256,

@@ -1,8 +1,10 @@
-"""A Defect Studio project: one SQLite file, opened by path, one writer at a time.
+"""A Defect Studio project: one SQLite file, opened by path, one writer at a time; or a team
+project: a PostgreSQL database, opened by URL, shared by many clients at once.
 
-Opening checks, in order and before anything is written: the file is SQLite, it carries our
-application_id, its schema is not newer than ours, and no other process writes it. Only then are
-missing migration steps applied.
+Opening a file checks, in order and before anything is written: the file is SQLite, it carries
+our application_id, its schema is not newer than ours, and no other process writes it. Opening a
+team database checks that it is ours (or empty, for create) and not newer. Only then are missing
+migration steps applied.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .errors import (
 )
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
+from .location import TeamUrl, is_team_url
 from .lock import WriterLock
 from .masks_repo import MasksRepo
 from .migrations import CHAIN_VERSION, SCHEMA_VERSION, current_version, migrate
@@ -31,6 +34,8 @@ from .models_repo import ModelsRepo
 from .recipes_repo import RecipesRepo
 from .runs_repo import RunsRepo
 from .settings_repo import SettingsRepo
+from .storage_roots import StorageRoots
+from .team_folder import team_folder
 
 EXTENSION = ".dsproj"
 
@@ -39,6 +44,8 @@ class Project:
     """Composes the repositories over one open project file. Use as a context manager."""
 
     def __init__(self, path: Path, db: Database, lock: WriterLock | None, warning: str = ""):
+        # A team project has no file: `path` is its stand-in in this workstation's team folder
+        # (app/store/team_folder.py), which holds its model cache and training runs.
         self.path = path
         self.warning = warning  # why a project asked for writing opened read-only ("": none)
         self.root = path.parent
@@ -46,9 +53,10 @@ class Project:
         self._lock = lock
         self.settings = SettingsRepo(db)
         self.classes = ClassesRepo(db)
-        self.images = ImagesRepo(db, self.root)
+        self.roots = StorageRoots(db, self.root) if db.team is not None else None
+        self.images = ImagesRepo(db, self.root, self.roots)
         self.masks = MasksRepo(db)
-        self.models = ModelsRepo(db, self.root, self.settings)
+        self.models = ModelsRepo(db, path, self.settings)
         self.recipes = RecipesRepo(db)
         self.runs = RunsRepo(db)
         self.audit = AuditRepo(db)
@@ -56,6 +64,20 @@ class Project:
     @property
     def name(self) -> str:
         return self.path.stem
+
+    @property
+    def team(self) -> TeamUrl | None:
+        """The team database this project is (None: a project file)."""
+        return self._db.team
+
+    @property
+    def is_team(self) -> bool:
+        return self._db.team is not None
+
+    @property
+    def location(self) -> str:
+        """What reopens it: the file path, or the team URL without its password."""
+        return self._db.team.display() if self._db.team is not None else str(self.path)
 
     @property
     def readonly(self) -> bool:
@@ -67,7 +89,9 @@ class Project:
 
     # lifecycle ----------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path) -> Project:
+    def create(cls, path: str | Path | TeamUrl) -> Project:
+        if isinstance(path, TeamUrl) or is_team_url(str(path)):
+            return cls._create_team(_team(path))
         path = Path(path).resolve()
         if path.suffix != EXTENSION:
             path = path.with_name(path.name + EXTENSION)
@@ -93,7 +117,9 @@ class Project:
             raise
 
     @classmethod
-    def open(cls, path: str | Path, readonly: bool = False) -> Project:
+    def open(cls, path: str | Path | TeamUrl, readonly: bool = False) -> Project:
+        if isinstance(path, TeamUrl) or is_team_url(str(path)):
+            return cls._open_team(_team(path), readonly)
         path = Path(path).resolve()
         if not path.is_file():
             raise ProjectError(f"no project file at {path}")
@@ -136,6 +162,54 @@ class Project:
             lock.release()
         return cls(path, Database(path, readonly=True), None, warning)
 
+    @classmethod
+    def _create_team(cls, url: TeamUrl) -> Project:
+        db = _connect(url, readonly=False)
+        try:
+            with db.engine.connect() as conn:
+                version = current_version(conn)
+                if version != 0:
+                    raise ProjectError(f"{url} already holds tables ("
+                                       + ("a Defect Studio project: open it instead"
+                                          if version > 0 else "of another program")
+                                       + "); create a team project in an empty database")
+                migrate(conn)
+            project = cls(team_folder(url), db, None)
+            project.audit.record("project.create", "project", None, url=url.display())
+            return project
+        except BaseException:
+            db.engine.dispose()
+            raise
+
+    @classmethod
+    def _open_team(cls, url: TeamUrl, readonly: bool) -> Project:
+        db = _connect(url, readonly)
+        try:
+            with db.engine.connect() as conn:
+                version = current_version(conn)
+                if version > SCHEMA_VERSION:
+                    raise NewerSchemaError(
+                        f"{url} was set up by a newer Defect Studio (its project format is "
+                        f"newer than {SCHEMA_VERSION}, which this version reads). Update "
+                        "Defect Studio to open it.")
+                if version < 1:
+                    raise ForeignFileError(
+                        f"{url} is not a Defect Studio team project ("
+                        + ("it is empty: create one there instead" if version == 0 else
+                           "it holds tables of another program") + "); it was left as it is")
+                if not readonly and version < SCHEMA_VERSION:
+                    migrate(conn)
+            check = check_audit_chain(db)
+        except BaseException:
+            db.engine.dispose()
+            raise
+        if check.ok:
+            return cls(team_folder(url), db, None)
+        db.engine.dispose()
+        warning = check.sentence() + (" The project opens read-only: ask the database's "
+                                      "administrator to restore it from a backup.")
+        return cls(team_folder(url), Database.for_url(url, readonly=True), None, warning)
+
     def close(self) -> None:
         if self._db is None:
             return
@@ -151,6 +225,21 @@ class Project:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _team(location: str | Path | TeamUrl) -> TeamUrl:
+    return location if isinstance(location, TeamUrl) else TeamUrl.parse(str(location))
+
+
+def _connect(url: TeamUrl, readonly: bool) -> Database:
+    """The team database, or a ProjectError that says why not in the user's words."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return Database.for_url(url, readonly)
+    except OperationalError as e:
+        raise ProjectError(f"Cannot reach the team project {url}: "
+                           f"{str(e.orig).strip().splitlines()[0]}") from None
 
 
 def check_audit_chain(db: Database) -> ChainCheck:

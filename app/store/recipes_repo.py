@@ -13,10 +13,9 @@ import re
 from sqlalchemy import func, select
 
 from .audit_repo import record
-from .database import Database, utcnow
+from .database import Database, author_of, utcnow
 from .rows import RecipeRow
 from .schema import Recipe
-from .user import current_user
 
 
 def _row(r: Recipe) -> RecipeRow:
@@ -55,7 +54,7 @@ class RecipesRepo:
             version = (s.scalar(select(func.max(Recipe.version)).where(Recipe.name == name))
                        or 0) + 1
             r = Recipe(name=name, version=version, body=json.dumps(body, sort_keys=True),
-                       content_hash=digest, created_at=utcnow(), author=current_user(),
+                       content_hash=digest, created_at=utcnow(), author=author_of(s),
                        note=note.strip())
             s.add(r)
             s.flush()

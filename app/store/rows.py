@@ -36,6 +36,7 @@ class ImageRow:
     is_good: bool
     source_class: str | None
     imported_at: str
+    root: str | None = None  # a team project's storage root of rel_path (None: beside the file)
 
     @property
     def name(self) -> str:

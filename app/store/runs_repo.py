@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 from app.core.inspection_record import InspectionRecord
 
 from .audit_repo import record
-from .database import Database, utcnow
+from .database import Database, author_of, utcnow
 from .rows import DecisionRow, ResultRow, RunRow
 from .schema import InspectionResult, InspectionRun, ReviewDecision
-from .user import current_user
 
 DECISIONS = ("confirm", "override", "to_labeling")
 
@@ -49,7 +48,7 @@ class RunsRepo:
     def create(self, name: str, model_id: int | None, recipe_id: int) -> RunRow:
         with self._db.session() as s:
             r = InspectionRun(name=name, model_id=model_id, recipe_id=recipe_id,
-                              created_at=utcnow(), author=current_user())
+                              created_at=utcnow(), author=author_of(s))
             s.add(r)
             s.flush()
             record(s, "run.create", "inspection_run", r.id, name=name, model_id=model_id,
@@ -134,7 +133,7 @@ class RunsRepo:
             if res is None:
                 raise KeyError(f"no inspection result {result_id}")
             d = ReviewDecision(result_id=result_id, decision=decision, grade=grade,
-                               reason=reason, seconds=seconds, author=current_user(),
+                               reason=reason, seconds=seconds, author=author_of(s),
                                created_at=utcnow())
             s.add(d)
             s.flush()

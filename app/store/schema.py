@@ -1,4 +1,5 @@
-"""ORM mapping of the tables that migrations.py creates. The DDL there is the source of truth."""
+"""ORM mapping of the tables that migrations.py and its Alembic revisions (revisions/) create.
+The DDL there is the source of truth; tests/store/test_migrations.py checks the two agree."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class Image(Base):
     is_good: Mapped[bool] = mapped_column(default=False)
     source_class: Mapped[str | None]
     imported_at: Mapped[str]
+    root: Mapped[str | None]  # storage root of rel_path (v7); None: the project file's folder
+    assignee: Mapped[str | None]  # who a lead assigned it to (v7); None: anyone
 
 
 class MaskRevision(Base):
@@ -52,6 +55,7 @@ class MaskRevision(Base):
     source: Mapped[str]  # edit, import, prelabel, restore, class-delete
     author: Mapped[str]
     created_at: Mapped[str]
+    base_revision_id: Mapped[int | None]  # the revision the edit started from (v7)
 
 
 class Annotation(Base):
@@ -159,3 +163,70 @@ class ReviewDecision(Base):
     seconds: Mapped[float | None]
     author: Mapped[str]
     created_at: Mapped[str]
+
+
+class StorageRoot(Base):
+    """A named folder images live under; each workstation maps the name to a path (v7)."""
+
+    __tablename__ = "storage_roots"
+    name: Mapped[str] = mapped_column(primary_key=True)
+    note: Mapped[str] = mapped_column(default="")
+    created_at: Mapped[str]
+
+
+class ImageLease(Base):
+    """Who has an image open for editing, until when; renewed by a heartbeat (v7)."""
+
+    __tablename__ = "image_leases"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    holder: Mapped[str]
+    client: Mapped[str]
+    acquired_at: Mapped[str]
+    expires_at: Mapped[str]
+
+
+class Job(Base):
+    """A heavy job (train, predict, inspect) queued for a worker (v7)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str]
+    params: Mapped[str] = mapped_column(default="{}")  # JSON
+    status: Mapped[str] = mapped_column(default="queued")
+    priority: Mapped[int] = mapped_column(default=0)
+    created_by: Mapped[str]
+    created_at: Mapped[str]
+    worker: Mapped[str | None]
+    started_at: Mapped[str | None]
+    heartbeat_at: Mapped[str | None]
+    lease_expires_at: Mapped[str | None]
+    finished_at: Mapped[str | None]
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    message: Mapped[str] = mapped_column(default="")
+    result: Mapped[str] = mapped_column(default="{}")  # JSON
+    error: Mapped[str | None]
+
+
+class JobEvent(Base):
+    """Progress, curve points and log lines of a job, in order (v7)."""
+
+    __tablename__ = "job_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    at: Mapped[str]
+    kind: Mapped[str]
+    payload: Mapped[str] = mapped_column(default="{}")  # JSON
+
+
+class ModelFile(Base):
+    """One file of a model's checkpoint folder, kept in the database (v7)."""
+
+    __tablename__ = "model_files"
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str]

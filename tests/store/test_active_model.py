@@ -16,12 +16,6 @@ def register(p: Project, name: str, metrics: dict) -> int:
     return p.models.register(name, p.models.folder / name, {}, metrics, name, 10).id
 
 
-@pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "p.dsproj") as p:
-        yield p
-
-
 def test_a_model_that_is_not_useful_is_never_used_unless_chosen(project):
     p = project
     assert p.models.active_id() is None and p.models.ranked() == []

@@ -37,8 +37,7 @@ def test_every_written_action_has_a_sentence():
 
 
 def test_sentences_from_a_real_project(project, tmp_path, monkeypatch):
-    monkeypatch.setattr("app.store.audit_repo.current_user", lambda: "ana")
-    monkeypatch.setattr("app.store.runs_repo.current_user", lambda: "ana")
+    monkeypatch.setattr(project.db, "identity", "ana")
     project.images.add_many([make_image_file(tmp_path / "lot", f"part-0{i}.png")
                              for i in (3, 7)])
     ids = {Path(r.rel_path).stem: r.id for r in project.images.list()}
@@ -91,6 +90,7 @@ def test_each_action_kind_reads_as_a_sentence():
         (row("image.status", ids=[1, 2, 3, 4], status="in_progress"),
             "bo marked part-01, part-02 and 2 more parts in progress"),
         (row("image.relink", count=1, folder="/data"), "bo relinked 1 image to /data"),
+        (row("root.add", name="parts"), "bo added storage root parts"),
         (row("model.register", "model", 5, name="unet-1"), "bo registered model unet-1"),
         (row("run.status", "inspection_run", 9, status="running"), "bo resumed inspection run #9"),
         (row("run.status", "inspection_run", 9, status="canceled"), "bo stopped inspection run #9"),

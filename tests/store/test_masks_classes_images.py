@@ -1,13 +1,13 @@
 """Masks, revisions, classes and images, through the repositories."""
 
-import sqlite3
 
 import numpy as np
 import pytest
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 
 from app.store.classes_repo import ClassError
 from app.store.masks_repo import MaskShapeError
+from tests.support.raw_sql import REFUSED, outside_sql
 
 from .helpers import make_image_file
 
@@ -90,17 +90,28 @@ def test_delete_to_unknown_class_changes_nothing(project, tmp_path):
     assert project.classes.list()
 
 
+def rooted(project, tmp_path) -> str:
+    """A team project keeps paths under a storage root: `data` is tmp_path on this machine."""
+    if not project.is_team:
+        return ""
+    project.roots.add("data")
+    project.roots.map("data", tmp_path)
+    return "data/"
+
+
 def test_add_many_is_idempotent_and_relative(project, tmp_path):
+    prefix = rooted(project, tmp_path)
     items = [make_image_file(tmp_path / "imgs", f"{i}.png") for i in range(3)]
     assert len(project.images.add_many(items).added) == 3
     again = project.images.add_many(items)
     assert again.added == [] and len(again.already_present) == 3
     rows = project.images.list()
-    assert [r.rel_path for r in rows] == ["imgs/0.png", "imgs/1.png", "imgs/2.png"]
+    assert [r.rel_path for r in rows] == [f"{prefix}imgs/{i}.png" for i in range(3)]
     assert project.images.abspath(rows[0]) == (tmp_path / "imgs" / "0.png").resolve()
 
 
 def test_moved_images_are_noticed_and_relinked(project, tmp_path):
+    prefix = rooted(project, tmp_path)
     items = [make_image_file(tmp_path / "old", f"{i}.png", value=10 * i) for i in range(3)]
     project.images.add_many(items)
     (tmp_path / "new" / "deeper").mkdir(parents=True)
@@ -110,7 +121,7 @@ def test_moved_images_are_noticed_and_relinked(project, tmp_path):
     found = project.images.relink(tmp_path / "new")
     assert len(found) == 3
     assert project.images.missing() == []
-    assert project.images.list()[0].rel_path == "new/deeper/0.png"
+    assert project.images.list()[0].rel_path == f"{prefix}new/deeper/0.png"
 
 
 def test_splits_and_status(project, tmp_path):
@@ -126,13 +137,11 @@ def test_splits_and_status(project, tmp_path):
 
 def test_audit_log_refuses_update_and_delete(project):
     project.classes.add("crack")
-    con = sqlite3.connect(project.path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        con.execute("UPDATE audit_log SET author = 'mallory'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        con.execute("DELETE FROM audit_log")
-    con.close()
-    with pytest.raises((IntegrityError, OperationalError)):
+    with pytest.raises(REFUSED, match="append-only"):
+        outside_sql(project, "UPDATE audit_log SET author = 'mallory'")
+    with pytest.raises(REFUSED, match="append-only"):
+        outside_sql(project, "DELETE FROM audit_log")
+    with pytest.raises((IntegrityError, OperationalError, InternalError)):
         with project.db.session() as s:
             s.connection().exec_driver_sql("DELETE FROM audit_log")
     assert project.audit.list(action="class.add")
@@ -145,9 +154,26 @@ def test_recipe_versions_are_immutable(project):
     assert (r1.version, r2.version) == (1, 2)
     assert project.recipes.get("housing").version == 2
     assert project.recipes.get("housing@1").body == {"threshold": 0.5}
-    con = sqlite3.connect(project.path)
-    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
-        con.execute("UPDATE recipes SET body = '{}'")
-    con.close()
+    with pytest.raises(REFUSED, match="immutable"):
+        outside_sql(project, "UPDATE recipes SET body = '{}'")
     with pytest.raises(KeyError, match="housing"):
         project.recipes.get("nope")
+
+
+def test_team_images_load_through_their_root_and_a_wrong_mapping_is_named(tmp_path, pg_url):
+    from app.store import Project
+    from app.store.storage_roots import StorageRootError
+
+    a = make_image_file(tmp_path / "nas" / "lot1", "a.png", value=10)
+    make_image_file(tmp_path / "elsewhere" / "lot1", "a.png", value=99)
+    with Project.open(pg_url) as p:
+        p.images.add_many([a])  # no root holds it yet: its folder becomes root "lot1"
+        row = p.images.list()[0]
+        assert (row.root, row.rel_path) == ("lot1", "lot1/a.png")
+        assert p.images.abspath(row) == (tmp_path / "nas" / "lot1" / "a.png").resolve()
+        p.roots.map("lot1", tmp_path / "elsewhere" / "lot1")  # same name, other content
+        with pytest.raises(StorageRootError, match="wrong folder"):
+            p.images.abspath(row)
+        (tmp_path / "team").rename(tmp_path / "team-moved")  # another workstation: no mapping
+        with pytest.raises(StorageRootError, match="not mapped on this workstation"):
+            p.images.abspath(row)

@@ -10,10 +10,9 @@ GOOD = {"classes": [{"value": 1, "threshold": 0.4}]}
 
 
 @pytest.fixture
-def project(tmp_path):
-    with Project.create(tmp_path / "p.dsproj") as p:
-        p.recipes.save("housing", GOOD)
-        yield p
+def project(any_project):  # on both engines
+    any_project.recipes.save("housing", GOOD)
+    return any_project
 
 
 @pytest.mark.parametrize("ref", ["housing@abc", "housing@99999999999999999999999", "housing@-1",

@@ -1,10 +1,10 @@
 """Inspection runs, resumable results, and append-only review decisions."""
 
-import sqlite3
 
 import pytest
 
 from app.core.inspection_record import InspectionRecord
+from tests.support.raw_sql import REFUSED, outside_sql
 
 
 def make_run(project):
@@ -41,7 +41,5 @@ def test_decisions_are_latest_wins_and_audited(project):
     audit = project.audit.list(entity="inspection_result")
     assert [a.action for a in audit] == ["review.override", "review.confirm"]
     assert audit[0].detail["reason"] == "dust, not a pore"
-    con = sqlite3.connect(project.path)
-    with pytest.raises(sqlite3.IntegrityError):
-        con.execute("DELETE FROM audit_log WHERE action LIKE 'review.%'")
-    con.close()
+    with pytest.raises(REFUSED):
+        outside_sql(project, "DELETE FROM audit_log WHERE action LIKE 'review.%'")

@@ -138,6 +138,7 @@ class PartInspector:
         from app.ml.inference import load_model_for_inference
 
         path = project.models.path(project.models.get(model_id))
+        model: object  # one model, or a pair that predicts like one
         if anomaly_model_id is None:
             model = load_model_for_inference(path, device, log=log)
         else:

@@ -25,6 +25,11 @@ def good_only_models(project) -> list:
     return [m for m in project.models.list() if is_good_only(m)]
 
 
+def default_good_only(project):
+    """The good-parts-only model (ModelRow) that grades when none is named, or None."""
+    return next((m for m in project.models.ranked() if is_good_only(m)), None)
+
+
 def default_pair(project) -> tuple[int | None, int | None]:
     """(model, good-parts-only model) that grade when none is named: see the module docstring.
     (None, None) without models; (good-only id, None) when it is the only kind there is."""

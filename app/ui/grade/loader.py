@@ -70,7 +70,7 @@ def load_part(project, image_id: int, ctx: JobContext | None = None) -> PartData
         got = project.models.load_prediction(image_id, mid) if mid is not None else None
         if got is not None and got[0].shape[1:] == pixels.shape[:2]:
             maps.append(got)
-        elif mid is not None:
+        elif mid is not None and good_id is not None:  # one model alone: SOURCE_NOTES says it
             missing.append(f"{what} (#{mid}) has not predicted this image")
     if len(maps) == 2:
         try:

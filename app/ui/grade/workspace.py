@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.grading import component_index_image, mask_components
 from app.core.grading.recipe_file import RecipeFileError
-from app.jobs.prediction import default_model_id
+from app.jobs.good_only import default_pair
 from app.jobs.recipe_files import export_recipe, import_recipe
 from app.ui import errors
 from app.ui.actions import decorate_tooltip
@@ -71,6 +71,7 @@ class GradeWorkspace(Workspace):
         super().__init__(parent)
         self.project = None
         self.model_id: int | None = None  # whose predictions are graded (active, else newest)
+        self.anomaly_model_id: int | None = None  # a good-parts-only model's beside it
         self.measure_dialog: MeasureDialog | None = None
         self.last_message: QMessageBox | None = None  # the last import/export message shown
         self._names: dict[int, str] = {}
@@ -223,7 +224,8 @@ class GradeWorkspace(Workspace):
         self.loader.wait()  # no load of the old project may land after the switch
         self.whatif.reset()
         self.project = project
-        self.model_id = default_model_id(project) if project is not None else None
+        self.model_id, self.anomaly_model_id = (default_pair(project) if project is not None
+                                                else (None, None))
         self.panel.set_project(project)
         self.good_only.set_project(project)
         self.session.set_project(project)
@@ -250,7 +252,7 @@ class GradeWorkspace(Workspace):
         """Classes, labels, predictions or the active model may have changed elsewhere."""
         if self.project is None:
             return
-        self.model_id = default_model_id(self.project)
+        self.model_id, self.anomaly_model_id = default_pair(self.project)
         self.good_only.refresh()
         self._reload_classes()
         self.whatif.invalidate()
@@ -537,7 +539,8 @@ class GradeWorkspace(Workspace):
                 "What-if needs a trained model: train one in the Train workspace; it then "
                 "predicts the labeled images.")
             return
-        self.whatif.request(project, model_id, self.session.recipe, self.current_class, now)
+        self.whatif.request(project, model_id, self.session.recipe, self.current_class, now,
+                            anomaly_model_id=self.anomaly_model_id)
 
     def _reload_whatif(self) -> None:
         """Decode every labeled part again (a sync only catches changed pixel counts)."""

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary_lines(project, row) -> list[str]:
-    from app.jobs.inspection import run_anomaly_model, run_counts
+    from app.jobs.inspection import run_counts
     from app.jobs.reports import run_info
 
     info = run_info(project, row.id)
@@ -103,13 +103,8 @@ def summary_lines(project, row) -> list[str]:
     grades = ", ".join(f"{g} {counts.by_grade[g]}" for g in
                        sorted(counts.by_grade, key=lambda g: (info.grades.index(g)
                                                                if g in info.grades else 99, g)))
-    good = run_anomaly_model(project, row.id)
-    beside = ""
-    if good is not None:
-        try:
-            beside = f" + good-parts model {good} ({project.models.get(good).name})"
-        except KeyError:
-            beside = f" + good-parts model {good}"
+    good = info.anomaly_model
+    beside = f" + good-parts model {good['id']} ({good['name']})" if good else ""
     lines = [f"Run {row.id} ({row.name}): {counts.total} part(s), model {row.model_id} "
              f"({info.model_name}){beside}, recipe {info.recipe_ref}, status {row.status}",
              f"  {grades or 'no graded parts'}; errors {counts.errors}; "

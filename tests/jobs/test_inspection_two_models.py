@@ -139,3 +139,7 @@ def test_cli_inspects_with_an_anomaly_model_by_name(line, capsys):
     with Project.open(path) as p:
         (run,) = p.runs.list()
         assert run_anomaly_model(p, run.id) == good.id
+        from app.jobs.reports import run_info
+
+        assert run_info(p, run.id).to_dict()["anomaly_model"] == {
+            "id": good.id, "name": "good-only", "weights_sha256": good.weights_sha256}

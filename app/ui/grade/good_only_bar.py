@@ -43,8 +43,11 @@ class GoodOnlyBar(QWidget):
             f"Good-parts model {self.model.name}: predicting {d} / {t}…"))
         self.runner.succeeded.connect(self._done)
         self.runner.failed.connect(lambda m, _tb: self.message.emit(f"Prediction failed: {m}"))
+        self.runner.canceled.connect(lambda: self.message.emit(
+            "Stopped: the predictions made so far are kept"))
         self.runner.finished.connect(self.refresh)
-        self.predict_button.clicked.connect(self.predict)
+        self.predict_button.clicked.connect(
+            lambda: self.runner.cancel() if self.runner.running else self.predict())
         self.setVisible(False)
 
     def set_project(self, project) -> None:
@@ -69,6 +72,7 @@ class GoodOnlyBar(QWidget):
         self.text.setText(f"Good-parts model {self.model.name} (#{self.model.id}): what it "
                           f"flags is graded as the class \"anomaly\" · predicted "
                           f"{total - todo} of {total} images")
+        self.predict_button.setText("Predict the rest")
         self.predict_button.setVisible(todo > 0)
         self.predict_button.setEnabled(not p.readonly)
 
@@ -76,7 +80,7 @@ class GoodOnlyBar(QWidget):
         todo = self.todo()
         if not todo or self.runner.running or self.project.readonly:
             return False
-        self.predict_button.setEnabled(False)
+        self.predict_button.setText("Stop")
         self.runner.start(predict_job(self.project, self.model.id, todo))
         return True
 

@@ -70,8 +70,12 @@ def test_the_anomaly_channel_has_its_slider_and_colour(qtbot, tmp_path, monkeypa
 
 
 def test_predict_the_rest_fills_in_the_anomaly_map(qtbot, tmp_path):
-    from tests.support.anomaly_parts import add_images, good_part, register_good_only_model, \
-        with_defect
+    from tests.support.anomaly_parts import (
+        add_images,
+        good_part,
+        register_good_only_model,
+        with_defect,
+    )
 
     path = tmp_path / "g.dsproj"
     with Project.create(path) as p:

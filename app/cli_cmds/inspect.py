@@ -1,4 +1,6 @@
 """``defect-studio inspect PROJECT IMAGES... --model ID --recipe NAME[@V]``: an inspection run.
+``--anomaly-model NAME_OR_ID`` grades a good-parts-only model beside the model (its anomaly map
+as the class "anomaly").
 
 Predicts and grades every image (files and folders), stores one result per part in the
 project, prints the counts per grade and the flagged parts, most risky first.
@@ -31,6 +33,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="model id (required for a new run)")
     p.add_argument("--recipe", metavar="NAME[@V]",
                    help="recipe name, latest version, or NAME@VERSION (required for a new run)")
+    p.add_argument("--anomaly-model", metavar="NAME_OR_ID",
+                   help="a good-parts-only model graded beside --model: its anomaly map is the "
+                        "class 'anomaly' of the recipe (new runs; a resumed run keeps its own)")
     p.add_argument("--name", help="run name (default: 'Inspection <date time>')")
     p.add_argument("--resume", type=int_at_least(1), metavar="RUN_ID",
                    help="continue a stopped run, skipping the parts it already has")
@@ -66,12 +71,17 @@ def run(args: argparse.Namespace) -> int:
             except KeyError:
                 known = ", ".join(str(r.id) for r in project.runs.list()) or "none"
                 raise CommandError(f"no inspection run {args.resume} (runs: {known})") from None
+        good = None
+        if args.anomaly_model is not None:
+            from app.jobs.good_only import find_model
+
+            good = find_model(project, args.anomaly_model).id
         if args.threads:
             import torch
 
             torch.set_num_threads(args.threads)
         row = inspect(project, args.images or None, args.model, args.recipe, ctx,
-                      run_id=args.resume, name=args.name,
+                      run_id=args.resume, name=args.name, anomaly_model_id=good,
                       device=None if args.device == "auto" else args.device)
         cmd.end_progress()
         print("\n".join(summary_lines(project, row)))
@@ -93,8 +103,10 @@ def summary_lines(project, row) -> list[str]:
     grades = ", ".join(f"{g} {counts.by_grade[g]}" for g in
                        sorted(counts.by_grade, key=lambda g: (info.grades.index(g)
                                                                if g in info.grades else 99, g)))
+    good = info.anomaly_model
+    beside = f" + good-parts model {good['id']} ({good['name']})" if good else ""
     lines = [f"Run {row.id} ({row.name}): {counts.total} part(s), model {row.model_id} "
-             f"({info.model_name}), recipe {info.recipe_ref}, status {row.status}",
+             f"({info.model_name}){beside}, recipe {info.recipe_ref}, status {row.status}",
              f"  {grades or 'no graded parts'}; errors {counts.errors}; "
              f"flagged for review {counts.flagged}"]
     flagged = project.runs.results(row.id, flagged_only=True)

@@ -41,6 +41,7 @@ from app.core.pareto import GRADE_COLORS, bar_chart, pareto, write_png
 from app.store.rows import RunRow
 
 from .context import JobContext
+from .inspection.plan import run_anomaly_model
 
 FORMAT = "defect-studio.inspection-report"
 VERSION = 1
@@ -75,6 +76,8 @@ class RunInfo:
     recipe_ref: str
     recipe_hash: str
     grades: tuple[str, ...]  # the recipe's scale, least severe first
+    anomaly_model: dict | None = None  # {id, name, weights_sha256}: a good-parts-only model
+    #                                    graded beside the model (the run's plan), else None
 
     def to_dict(self) -> dict:
         r = self.run
@@ -82,6 +85,7 @@ class RunInfo:
                 "author": r.author,
                 "model": {"id": r.model_id, "name": self.model_name,
                           "weights_sha256": self.model_sha256},
+                "anomaly_model": self.anomaly_model,
                 "recipe": {"id": r.recipe_id, "ref": self.recipe_ref,
                            "content_hash": self.recipe_hash},
                 "grades": list(self.grades)}
@@ -98,7 +102,19 @@ def run_info(project, run_id: int) -> RunInfo:
             pass
     recipe = project.recipes.get_by_id(run.recipe_id)
     levels = tuple(recipe.body.get("scale", {}).get("levels", ("OK", "REWORK", "SCRAP")))
-    return RunInfo(run, model_name, sha, recipe.ref, recipe.content_hash, levels)
+    return RunInfo(run, model_name, sha, recipe.ref, recipe.content_hash, levels,
+                   _anomaly_model(project, run_id))
+
+
+def _anomaly_model(project, run_id: int) -> dict | None:
+    good = run_anomaly_model(project, run_id)
+    if good is None:
+        return None
+    try:
+        m = project.models.get(good)
+    except KeyError:
+        return {"id": good, "name": "", "weights_sha256": ""}
+    return {"id": m.id, "name": m.name, "weights_sha256": m.weights_sha256}
 
 
 # --- rows ----------------------------------------------------------------------------------

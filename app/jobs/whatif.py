@@ -2,6 +2,7 @@
 
     cache = WhatIfCache()
     cache.sync(project, model_id, ctx)           # decode new / changed labeled images (once)
+    cache.sync(project, model_id, ctx, anomaly_model_id=5)   # + a good-parts-only model's map
     result = cache.evaluate(recipe, ctx)         # WhatIfResult: grades vs labels (and review)
     points = cache.sweep(recipe, class_value, ctx, on_point=print)
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.grading import Recipe, ZoneCache, grade_mask, mask_components
+from app.core.grading import Recipe, ZoneCache, grade_mask, mask_components, merge_channels
 from app.core.grading.components import threshold_components, threshold_level
 from app.core.grading.pipeline import floor_px, grade_components
 from app.core.whatif import (
@@ -149,6 +150,7 @@ class WhatIfCache:
 
     def __init__(self) -> None:
         self.model_id: int | None = None
+        self.anomaly_model_id: int | None = None  # a good-parts-only model's map beside it
         self.cases: dict[int, CaseData] = {}
         self.label_values: list[int] = []  # the project's class values (labels' classes)
         self.reviews: dict[str, str] = {}
@@ -160,29 +162,38 @@ class WhatIfCache:
         return sum(c.nbytes for c in self.cases.values())
 
     # -- loading -------------------------------------------------------------------------------
-    def sync(self, project, model_id: int, ctx: JobContext | None = None) -> SyncReport:
-        """Decode labeled parts that are new or changed since the last sync; drop the rest."""
+    def sync(self, project, model_id: int, ctx: JobContext | None = None,
+             anomaly_model_id: int | None = None) -> SyncReport:
+        """Decode labeled parts that are new or changed since the last sync; drop the rest.
+        With `anomaly_model_id`, a part that good-parts-only model predicted has its anomaly
+        map stacked after the model's channels (app.core.grading.merge_channels)."""
         ctx = ctx or JobContext()
         t0 = time.perf_counter()
-        if model_id != self.model_id:
+        if (model_id, anomaly_model_id) != (self.model_id, self.anomaly_model_id):
             self.cases.clear()
-            self.model_id = model_id
+            self.model_id, self.anomaly_model_id = model_id, anomaly_model_id
         self.label_values = [c.value for c in project.classes.list()]
         rows = project.images.list(status="labeled")
         summary = project.masks.defect_summary()
         predicted = project.models.predicted_image_ids(model_id)
+        beside = (project.models.predicted_image_ids(anomaly_model_id)
+                  if anomaly_model_id is not None else set())
         wanted = {r.id: r for r in rows if r.id in predicted}
+
+        def stamp(r) -> tuple:
+            return (*_stamp(r, summary), r.id in beside)
         dropped = [i for i in self.cases if i not in wanted]
         for i in dropped:
             del self.cases[i]
         loaded = 0
         todo = [r for r in wanted.values()
-                if r.id not in self.cases or self.cases[r.id].stamp != _stamp(r, summary)]
+                if r.id not in self.cases or self.cases[r.id].stamp != stamp(r)]
         for k, row in enumerate(todo):
             if k % CHECK_EVERY == 0:
                 ctx.check()
                 ctx.progress(k, len(todo), f"Decoding {row.name}")
-            case = _load_case(project, model_id, row, _stamp(row, summary))
+            case = _load_case(project, model_id, row, stamp(row),
+                              anomaly_model_id if row.id in beside else None)
             if case is not None:
                 self.cases[row.id] = case
                 loaded += 1
@@ -297,11 +308,19 @@ def _stamp(row, summary: dict) -> tuple:
     return (row.sha256, summary.get(row.id))
 
 
-def _load_case(project, model_id: int, row, stamp: tuple) -> CaseData | None:
+def _load_case(project, model_id: int, row, stamp: tuple,
+               anomaly_model_id: int | None = None) -> CaseData | None:
     got = project.models.load_prediction(row.id, model_id)
     if got is None:
         return None
     probs, values = got
+    other = (project.models.load_prediction(row.id, anomaly_model_id)
+             if anomaly_model_id is not None else None)
+    if other is not None and other[0].shape[1:] == probs.shape[1:]:
+        try:
+            probs, values = merge_channels([got, other])
+        except ValueError:
+            pass  # both models name one class: the model's channels alone (as Grade shows)
     label = project.masks.load(row.id)
     if label is None:
         label = np.zeros(probs.shape[1:], np.uint8)

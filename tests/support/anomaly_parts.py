@@ -45,3 +45,20 @@ def add_images(project, folder, images, good: bool) -> list[int]:
                               img.shape[1], img.shape[0], 8, 1, is_good=good))
     project.images.add_many(items)
     return [r.id for r in sorted(project.images.list(), key=lambda r: r.id)][-len(images):]
+
+
+def register_good_only_model(project, name: str = "good-only", seed: int = 0):
+    """A small good-parts-only model (6 good parts learned, 3 held out to calibrate, 300
+    patches) registered with the project's "anomaly" class; its ModelRow. Not made active."""
+    from app.jobs.anomaly_training import anomaly_class
+    from app.ml.anomaly_model import fit_anomaly, save_anomaly_model, shared_features
+    from app.ml.checkpoint import ClassInfo
+
+    model = fit_anomaly(shared_features(3), [good_part(s) for s in range(seed, seed + 6)],
+                        [good_part(s) for s in range(seed + 100, seed + 103)],
+                        false_reject_rate=0.34, memory_size=300)
+    cls = anomaly_class(project)
+    folder = project.models.folder / name
+    metrics = {"kind": "good parts only", "train_images": 6, "calibration_images": 3}
+    saved = save_anomaly_model(folder, model, ClassInfo(cls.value, cls.name, cls.color), metrics)
+    return project.models.register(name, folder, saved.to_dict(), metrics, saved.weights_sha256, 6)

@@ -22,7 +22,7 @@ def fake_inspect(monkeypatch):
     calls_gate.clear()
 
     def inspect(project, images, model_id, recipe_ref, ctx=None, *, run_id=None, name=None,
-                on_result=None):
+                on_result=None, anomaly_model_id=None):
         calls.append({"images": images, "model_id": model_id, "recipe_ref": recipe_ref,
                       "run_id": run_id, "name": name})
         if run_id is None:

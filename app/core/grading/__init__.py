@@ -6,9 +6,11 @@ recipe = Recipe(classes=(ClassSetting(1, "crack", threshold=0.5),),
                 rules=(Rule(1, "sealing-face", "SCRAP", max_area_mm2=0.5),),
                 ).with_mm_per_pixel(0.02)
 verdict = grade(probs_uint8, [1], recipe)   # verdict.grade, verdict.reasons[0].text
+probs, values = merge_channels([(seg_probs, [1]), (anomaly_map, [9])])  # two models, one grade
 """
 
 from .calibration import Calibration, calibrate_from_line
+from .channels import merge_channels
 from .components import (
     Component,
     components_fullframe,
@@ -49,6 +51,7 @@ __all__ = [
     "grade_image",
     "grade_mask",
     "mask_components",
+    "merge_channels",
     "starter_recipe",
     "threshold_components",
 ]

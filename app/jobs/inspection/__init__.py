@@ -3,6 +3,7 @@
     run = inspect(project, ["/line3/lot42"], model_id=2, recipe_ref="housing@3", ctx=ctx)
     project.runs.results(run.id)              # most risky first
     run = inspect(project, None, None, None, ctx, run_id=run.id)   # resume a stopped run
+    inspect(project, [lot], model_id=2, recipe_ref="housing", anomaly_model_id=5)  # two models
 
 `images` are files and folders (searched recursively for images the way an import finds them:
 a PNG beside a JPEG of the same stem is its mask, not a part). Each part is loaded with the
@@ -16,7 +17,9 @@ Run status: "running" while it works (or when its process died), "done", "cancel
 stopped before the end, by the user or by an error (then recorded in the audit trail as
 "run.error" with the error's text); a canceled or abandoned running run resumes. The run records
 the model id and the exact recipe version (recipe_id); the list of images asked for is kept in the
-audit trail ("run.plan"), so a resume needs no image list.
+audit trail ("run.plan"), so a resume needs no image list. A run may grade with a good-parts-only
+model beside its model (`anomaly_model_id`, app.ml.model_pair): its anomaly map is one more
+class ("anomaly") for the recipe; the run's plan keeps that model's id (`run_anomaly_model`).
 
 What a stored result holds: its image_path (relative to the project folder ('/') when inside
 it, else absolute; see `image_abspath`) and an app.core.inspection_record.InspectionRecord
@@ -43,6 +46,8 @@ from .plan import (
     default_run_name,
     image_abspath,
     load_recipe,
+    record_plan,
+    run_anomaly_model,
     run_plan,
     stored_path,
 )
@@ -68,6 +73,8 @@ __all__ = [
     "load_recipe",
     "outline_points",
     "result_record",
+    "record_plan",
+    "run_anomaly_model",
     "run_counts",
     "run_plan",
     "stored_path",

@@ -19,7 +19,7 @@ from app.core.imageio import DEFAULT_MAX_PIXELS, ImageReadError, load_image, sha
 from app.core.inspection_record import InspectionRecord
 from app.core.risk import Risk, RiskConfig, assess
 
-from .plan import load_recipe
+from .plan import load_recipe, run_anomaly_model
 from .record import result_record
 
 
@@ -130,25 +130,34 @@ class PartInspector:
 
     @classmethod
     def load(cls, project, model_id: int, recipe_ref: str | int, *, device: str | None = None,
-             log=None, **kwargs) -> PartInspector:
+             log=None, anomaly_model_id: int | None = None, **kwargs) -> PartInspector:
         """Loads model `model_id` of `project` and recipe `recipe_ref` (name[@version], or a
-        recipe version id). `log` hears how the model runs when that is news
-        (app.ml.inference.load_model_for_inference)."""
+        recipe version id); with `anomaly_model_id`, that good-parts-only model beside it
+        (app.ml.model_pair: its anomaly map graded as the class "anomaly"). `log` hears how
+        the model runs when that is news (app.ml.inference.load_model_for_inference)."""
         from app.ml.inference import load_model_for_inference
 
-        row = project.models.get(model_id)
-        model = load_model_for_inference(project.models.path(row), device, log=log)
+        path = project.models.path(project.models.get(model_id))
+        model: object  # one model, or a pair that predicts like one
+        if anomaly_model_id is None:
+            model = load_model_for_inference(path, device, log=log)
+        else:
+            from app.ml.model_pair import load_model_pair
+
+            good = project.models.path(project.models.get(anomaly_model_id))
+            model = load_model_pair(path, good, device, log=log)
         kwargs.setdefault("max_pixels", int(project.settings.get("max_image_pixels")))
         return cls(model, load_recipe(project, recipe_ref), **kwargs)
 
     @classmethod
     def for_run(cls, project, run_id: int, *, device: str | None = None,
                 **kwargs) -> PartInspector:
-        """The model and recipe version of inspection run `run_id`."""
+        """The model(s) and recipe version of inspection run `run_id`."""
         run = project.runs.get(run_id)
         if run.model_id is None:
             raise ValueError(f"inspection run {run_id} has no model")
-        return cls.load(project, run.model_id, run.recipe_id, device=device, **kwargs)
+        return cls.load(project, run.model_id, run.recipe_id, device=device,
+                        anomaly_model_id=run_anomaly_model(project, run_id), **kwargs)
 
     def close(self) -> None:
         if self._clock is not None:

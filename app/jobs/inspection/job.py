@@ -17,7 +17,16 @@ from app.store.errors import ReadOnlyError
 
 from ..context import Canceled, JobContext
 from .inspector import PartInspector, StageTimes
-from .plan import PLAN_ACTION, default_run_name, model_row, plan_paths, recipe_row, run_plan
+from .plan import (
+    anomaly_model_row,
+    default_run_name,
+    model_row,
+    plan_paths,
+    recipe_row,
+    record_plan,
+    run_anomaly_model,
+    run_plan,
+)
 from .stages import Now, PartResult, StoreStage, graded, read_part, spare_cores
 
 STATUSES = RUN_STATUSES
@@ -39,12 +48,16 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
             run_id: int | None = None, name: str | None = None, device: str | None = None,
             batch_size: int = 4, risk_config: RiskConfig | None = None,
             times: StageTimes | None = None, pipeline: bool = True,
-            on_result: Callable[[PartResult], None] | None = None):
+            on_result: Callable[[PartResult], None] | None = None,
+            anomaly_model_id: int | None = None):
     """Inspects `images` (files and folders) with model `model_id` and recipe `recipe_ref`
     (name or name@version) as a new run named `name`; returns its RunRow (status "done").
+    `anomaly_model_id`: a good-parts-only model graded beside `model_id`, its anomaly map as
+    the class "anomaly" (kept in the run's plan: plan.run_anomaly_model).
 
-    Resume: pass `run_id`; `images` None takes the run's own list, `model_id`/`recipe_ref`
-    None take the run's (others are refused). Parts already stored are skipped.
+    Resume: pass `run_id`; `images` None takes the run's own list, `model_id`/`recipe_ref`/
+    `anomaly_model_id` None take the run's (others are refused). Parts already stored are
+    skipped.
     Raises InspectionCanceled (a Canceled; run status "canceled"), ValueError (nothing to
     inspect, unknown recipe/model, mismatch on resume), ReadOnlyError; other errors are
     re-raised with the run "canceled" and a "run.error" audit row.
@@ -63,6 +76,8 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
             raise ValueError("a new inspection run needs a model and a recipe")
         recipe = recipe_row(project, recipe_ref)
         model_row(project, model_id)
+        if anomaly_model_id is not None:
+            anomaly_model_row(project, anomaly_model_id, model_id)
         if images is None:
             raise ValueError("no images to inspect")
         paths, notes = collect_images(images)
@@ -70,11 +85,15 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
         if not plan:
             raise ValueError("no images to inspect" + (f" ({notes[0]})" if notes else ""))
         run = project.runs.create(name or default_run_name(), model_id, recipe.id)
-        project.audit.record(PLAN_ACTION, "inspection_run", run.id, images=plan)
+        record_plan(project, run.id, plan, anomaly_model_id)
     else:
         run = project.runs.get(run_id)
         if model_id is not None and model_id != run.model_id:
             raise ValueError(f"run {run.id} inspects with model {run.model_id}, not {model_id}")
+        good = run_anomaly_model(project, run.id)
+        if anomaly_model_id is not None and anomaly_model_id != good:
+            raise ValueError(f"run {run.id} grades with good-parts model {good}, not "
+                             f"{anomaly_model_id}")
         if recipe_ref is not None and recipe_row(project, recipe_ref).id != run.recipe_id:
             ref = project.recipes.get_by_id(run.recipe_id).ref
             raise ValueError(f"run {run.id} grades with recipe {ref}, not {recipe_ref}")
@@ -87,7 +106,7 @@ def inspect(project, images: Iterable[str | Path] | None, model_id: int | None,
             paths, notes = collect_images(images)
             plan = plan_paths(project, paths)
             if plan != run_plan(project, run.id):
-                project.audit.record(PLAN_ACTION, "inspection_run", run.id, images=plan)
+                record_plan(project, run.id, plan, good)
         if not plan:
             raise ValueError(f"run {run.id} has no images to inspect")
         project.runs.set_status(run.id, "running")
@@ -133,7 +152,8 @@ def _work(project, run, plan: list[str], ctx: JobContext, device, batch_size, ri
     ctx.progress(skipped, total, "Loading the model")
     inspector = PartInspector.load(project, run.model_id, run.recipe_id, device=device,
                                    log=ctx.log, batch_size=batch_size, risk_config=risk_config,
-                                   times=times)
+                                   times=times,
+                                   anomaly_model_id=run_anomaly_model(project, run.id))
     started = time.perf_counter()
     store = StoreStage(project, run.id, inspector, on_result, threaded=pipeline)
     grade_here = not (pipeline and spare_cores(inspector))

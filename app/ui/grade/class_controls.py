@@ -19,11 +19,12 @@ AREA = units.AreaScale()
 class ClassRow(QFrame):
     """The two sliders of one class."""
 
-    def __init__(self, value: int, name: str, color: str, parent=None):
+    def __init__(self, value: int, name: str, color: str, parent=None, source: str = ""):
         super().__init__(parent)
         self.value = value
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel(f"<span style='color:{color}'>■</span> <b>{name}</b>")
+        tail = f" <i>({source})</i>" if source else ""  # a channel of another model
+        self.title = QLabel(f"<span style='color:{color}'>■</span> <b>{name}</b>{tail}")
         self.threshold = QSlider(Qt.Orientation.Horizontal, objectName=f"threshold-{value}")
         self.threshold.setRange(0, 100)
         self.threshold.setPageStep(5)
@@ -56,6 +57,7 @@ class ClassControls(QWidget):
         super().__init__(parent)
         self.session = session
         self.rows: dict[int, ClassRow] = {}
+        self.sources: dict[int, str] = {}  # class value -> the other model it comes from
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._empty = QLabel("No defect classes yet", enabled=False)
@@ -74,7 +76,7 @@ class ClassControls(QWidget):
         values = sorted(set(names) | {c.value for c in self.session.recipe.classes})
         for i, v in enumerate(values):
             name = names.get(v) or self.session.recipe.class_name(v)
-            row = ClassRow(v, name, colors.get(v, "#ffffff"))
+            row = ClassRow(v, name, colors.get(v, "#ffffff"), source=self.sources.get(v, ""))
             self._layout.insertWidget(i, row)
             self.rows[v] = row
             self._wire(row)

@@ -60,8 +60,9 @@ class WhatIfRunner(QObject):
         self._sweep_key = None
 
     def request(self, project, model_id: int | None, recipe, sweep_class: int | None,
-                now: bool = False) -> None:
-        self._request = (project, model_id, recipe, sweep_class)
+                now: bool = False, anomaly_model_id: int | None = None) -> None:
+        """`anomaly_model_id`: a good-parts-only model whose maps are graded beside."""
+        self._request = (project, model_id, recipe, sweep_class, anomaly_model_id)
         if now:
             self._timer.stop()
             self._start()
@@ -82,14 +83,14 @@ class WhatIfRunner(QObject):
     def _start(self) -> None:
         if self._request is None:
             return
-        project, model_id, recipe, cls = self._request
+        project, model_id, recipe, cls, good = self._request
         if project is None or model_id is None:
             return
         cache, sync = self.cache, self._need_sync
 
         def refresh(ctx):
-            if sync or cache.model_id != model_id:
-                cache.sync(project, model_id, ctx)
+            if sync or (cache.model_id, cache.anomaly_model_id) != (model_id, good):
+                cache.sync(project, model_id, ctx, anomaly_model_id=good)
             result = cache.evaluate(recipe, ctx)
             values = sorted(set(cache.label_values) | {c.value for c in recipe.classes})
             areas = {v: (cache.predicted_areas(v), cache.label_areas(v)) for v in values}
@@ -97,9 +98,9 @@ class WhatIfRunner(QObject):
                      if cls is not None else None)
             return Refreshed(result, recipe, cls, point, areas, len(cache.cases))
 
-        self.jobs.submit(refresh, lambda out: self._refreshed(out, model_id, sync))
+        self.jobs.submit(refresh, lambda out: self._refreshed(out, (model_id, good), sync))
 
-    def _refreshed(self, out: Refreshed, model_id: int, synced: bool) -> None:
+    def _refreshed(self, out: Refreshed, model_id: tuple, synced: bool) -> None:
         if synced:
             self._need_sync = False  # only now: a canceled sync must run again
         self.refreshed.emit(out)

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.grading import component_index_image, mask_components
 from app.core.grading.recipe_file import RecipeFileError
-from app.jobs.prediction import default_model_id
+from app.jobs.good_only import default_pair
 from app.jobs.recipe_files import export_recipe, import_recipe
 from app.ui import errors
 from app.ui.actions import decorate_tooltip
@@ -49,6 +49,7 @@ from .colors import grade_hex
 from .components_panel import ComponentsPanel
 from .controller import GradeToolController
 from .drafts import CANCEL, SAVE, ask_export_path, ask_import_path, ask_note, ask_unsaved
+from .good_only_bar import GoodOnlyBar
 from .histogram import LABELED_SET, AreaHistogram
 from .latest import LatestRunner
 from .loader import load_part
@@ -70,6 +71,7 @@ class GradeWorkspace(Workspace):
         super().__init__(parent)
         self.project = None
         self.model_id: int | None = None  # whose predictions are graded (active, else newest)
+        self.anomaly_model_id: int | None = None  # a good-parts-only model's beside it
         self.measure_dialog: MeasureDialog | None = None
         self.last_message: QMessageBox | None = None  # the last import/export message shown
         self._names: dict[int, str] = {}
@@ -83,6 +85,7 @@ class GradeWorkspace(Workspace):
         self.scale_label = QLabel(objectName="scale")
         self.panel = ImageListPanel()
         self.banner = VerdictBanner()
+        self.good_only = GoodOnlyBar()  # the good-parts-only model graded beside the model
         self.canvas = GradeCanvas()
         self.canvas.controller = self.controller
         self.legend = QLabel(objectName="grade-legend", textFormat=Qt.TextFormat.RichText)
@@ -134,6 +137,7 @@ class GradeWorkspace(Workspace):
         ccol = QVBoxLayout(center)
         ccol.setContentsMargins(0, 0, 0, 0)
         ccol.addWidget(self.banner)
+        ccol.addWidget(self.good_only)
         ccol.addWidget(self.canvas, 1)
         ccol.addWidget(self.legend)
         scroll = QScrollArea(widgetResizable=True)
@@ -178,6 +182,8 @@ class GradeWorkspace(Workspace):
         s.committed.connect(self._committed)
         s.edited.connect(lambda: self._request_whatif(now=True))
         s.message.connect(self.status_message)
+        self.good_only.predicted.connect(self.data_changed)
+        self.good_only.message.connect(self.status_message)
         self.panel.image_selected.connect(self.show_image)
         self.panel.status_message.connect(self.status_message)
         self.recipe_bar.selected.connect(self._pick_recipe)
@@ -218,8 +224,10 @@ class GradeWorkspace(Workspace):
         self.loader.wait()  # no load of the old project may land after the switch
         self.whatif.reset()
         self.project = project
-        self.model_id = default_model_id(project) if project is not None else None
+        self.model_id, self.anomaly_model_id = (default_pair(project) if project is not None
+                                                else (None, None))
         self.panel.set_project(project)
+        self.good_only.set_project(project)
         self.session.set_project(project)
         self._reload_classes()
         self.recipe_bar.show_session(self.session)
@@ -244,7 +252,8 @@ class GradeWorkspace(Workspace):
         """Classes, labels, predictions or the active model may have changed elsewhere."""
         if self.project is None:
             return
-        self.model_id = default_model_id(self.project)
+        self.model_id, self.anomaly_model_id = default_pair(self.project)
+        self.good_only.refresh()
         self._reload_classes()
         self.whatif.invalidate()
         self._names = {r.id: r.name for r in self.project.images.list()}
@@ -267,6 +276,7 @@ class GradeWorkspace(Workspace):
     def shutdown(self) -> None:
         self.flush()
         self.loader.wait()
+        self.good_only.stop()
         self.whatif.stop()
         self.panel.set_project(None)
         self.panel.shutdown()
@@ -328,6 +338,9 @@ class GradeWorkspace(Workspace):
         self.session.reload_classes()
         self.canvas.set_classes(self.session.classes)
         self._show_legend()
+        good = self.good_only.model
+        self.classes.sources = {c["value"]: f"good-parts model #{good.id}"
+                                for c in (good.config.get("classes", []) if good else [])}
         self.classes.rebuild()
         keep = self.current_class
         self.focus_class.clear()
@@ -526,7 +539,8 @@ class GradeWorkspace(Workspace):
                 "What-if needs a trained model: train one in the Train workspace; it then "
                 "predicts the labeled images.")
             return
-        self.whatif.request(project, model_id, self.session.recipe, self.current_class, now)
+        self.whatif.request(project, model_id, self.session.recipe, self.current_class, now,
+                            anomaly_model_id=self.anomaly_model_id)
 
     def _reload_whatif(self) -> None:
         """Decode every labeled part again (a sync only catches changed pixel counts)."""

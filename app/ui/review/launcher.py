@@ -53,7 +53,8 @@ class InspectionLauncher(QObject):
 
     def start(self, request: RunRequest) -> None:
         self._start(None, f"Inspecting {len(request.images)} parts…", list(request.images),
-                    request.model_id, request.recipe_ref, name=request.name)
+                    request.model_id, request.recipe_ref, name=request.name,
+                    anomaly_model_id=request.anomaly_model_id)
 
     def resume(self, run_id: int) -> None:
         """Go on with run `run_id`: its own images, model and recipe; done parts skipped."""

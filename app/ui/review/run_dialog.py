@@ -1,4 +1,6 @@
-"""NewRunDialog: what a new inspection run needs: a name, the part images, a model, a recipe.
+"""NewRunDialog: what a new inspection run needs: a name, the part images, a model, a recipe,
+and optionally a good-parts-only model graded beside the model (its anomaly map as the class
+"anomaly"; app.jobs.good_only).
 
 The dialog only collects a `RunRequest`; the workspace starts app.jobs.inspection on it.
 Images come from a folder (walked by app.core.discover, masks beside images left out) or
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.discover import IMAGE_EXTS, discover
+from app.jobs.good_only import default_pair, good_only_models, is_good_only
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class RunRequest:
     images: tuple[Path, ...]
     model_id: int | None
     recipe_ref: str  # "name@version"
+    anomaly_model_id: int | None = None  # a good-parts-only model beside the model
 
 
 def images_in(folder: str | Path) -> list[Path]:
@@ -58,11 +62,26 @@ class NewRunDialog(QDialog):
         picks.addWidget(folder)
         picks.addWidget(files)
         self.model = QComboBox()
+        self._good_only = set()
         for m in project.models.list():
             useless = " (not useful yet)" if m.verdict.useful is False else ""
             self.model.addItem(f"{m.name} (#{m.id}){useless}", m.id)
+            if is_good_only(m):
+                self._good_only.add(m.id)
         # No usable model: none is preselected; a person picks one (even one not useful yet).
-        self.model.setCurrentIndex(self.model.findData(project.models.active_id()))
+        # With a good-parts-only model and another kind, both are preselected (Grade's pair).
+        main, good = default_pair(project)
+        self.model.setCurrentIndex(self.model.findData(main))
+        self.good_model = QComboBox(objectName="good-parts-model")
+        self.good_model.addItem("None", None)
+        for m in good_only_models(project):
+            self.good_model.addItem(f"{m.name} (#{m.id})", m.id)
+        self.good_model.setCurrentIndex(max(self.good_model.findData(good), 0))
+        self.good_model.setEnabled(self.good_model.count() > 1)
+        self.good_model.setToolTip(
+            "A good-parts-only model graded beside the model: what it flags is the class "
+            "\"anomaly\" of the recipe" if self.good_model.count() > 1 else
+            "No good-parts-only model: train one in the Train workspace (Good parts only)")
         self.recipe = QComboBox()
         for name in project.recipes.names():
             versions = project.recipes.versions(name)
@@ -80,6 +99,7 @@ class NewRunDialog(QDialog):
         form.addRow("Name", self.name)
         form.addRow("Parts", picks)
         form.addRow("Model", self.model)
+        form.addRow("Good-parts model", self.good_model)
         form.addRow("Recipe", self.recipe)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -87,6 +107,7 @@ class NewRunDialog(QDialog):
         layout.addWidget(self.buttons)
         self.name.textChanged.connect(self._update)
         self.model.currentIndexChanged.connect(self._update)
+        self.good_model.currentIndexChanged.connect(self._update)
         self._update()
 
     def set_images(self, paths) -> None:
@@ -98,7 +119,7 @@ class NewRunDialog(QDialog):
 
     def request(self) -> RunRequest:
         return RunRequest(self.name.text().strip(), tuple(self.images), self.model.currentData(),
-                          self.recipe.currentData())
+                          self.recipe.currentData(), self.good_model.currentData())
 
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of part images",
@@ -116,6 +137,9 @@ class NewRunDialog(QDialog):
     def _update(self) -> None:
         missing = ("part images" if not self.images
                    else "a model" if self.model.currentData() is None
+                   else "a defect-segmentation model beside the good-parts model"
+                   if self.good_model.currentData() is not None
+                   and self.model.currentData() in self._good_only
                    else "a recipe" if self.recipe.count() == 0
                    else "a name" if not self.name.text().strip() else "")
         self.hint.setText(f"Needs {missing}." if missing else "")

@@ -87,6 +87,9 @@ class FeatureGrid(nn.Module):
         super().__init__()
         self.net = features.net  # registered, so that export finds its parameters
         self._grid = features.grid
+        # The encoder is shared by the process (anomaly_model.shared_features): export must
+        # leave it in eval mode, which it restores from this module's mode.
+        self.train(features.net.training)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._grid(x)

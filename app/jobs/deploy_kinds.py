@@ -127,7 +127,8 @@ def _write_anomaly(work: Path, ckpt_dir: Path, exporter) -> dict:
     model = load_predictor(config, state).model
     spec = config.spec
     export_anomaly_onnx(model.features, work / ONNX_FILE)
-    np.savez(work / ARRAYS, memory=np.ascontiguousarray(model.memory, np.float32))
+    np.savez(work / ARRAYS, allow_pickle=False,
+             memory=np.ascontiguousarray(model.memory, np.float32))
     shutil.copyfile(RUNNER_SOURCE, work / RUNNER)
     return {
         "model": {"architecture": spec.architecture, "encoder": spec.encoder,
@@ -180,7 +181,7 @@ def _write_pixel(work: Path, ckpt_dir: Path, exporter) -> dict:
 
     config, state = load_checkpoint(ckpt_dir)
     clf = classifier_from(config, state)
-    np.savez(work / ARRAYS, **clf.state())
+    np.savez(work / ARRAYS, allow_pickle=False, **clf.state())
     shutil.copyfile(RUNNER_SOURCE, work / RUNNER)
     (work / PIXEL_LIB).mkdir()
     (work / PIXEL_LIB / "__init__.py").write_text(PIXEL_INIT, encoding="utf-8")

@@ -191,10 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     for path in args.images:
-        maps = runner.predict(read_image(path))
-        peaks = ", ".join(f"{n} {m.max() / 255:.3f}" for n, m in zip(names, maps))
-        print(f"{path}: max {peaks}")
-        for name, m in zip(names, maps) if args.out else ():
+        maps = list(zip(names, runner.predict(read_image(path)), strict=True))
+        print(f"{path}: max " + ", ".join(f"{n} {m.max() / 255:.3f}" for n, m in maps))
+        for name, m in maps if args.out else ():
             cv2.imwrite(str(args.out / f"{path.stem}.{name}.png"), m)
     return 0
 

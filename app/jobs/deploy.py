@@ -522,3 +522,20 @@ def verify_package(package: str | Path, images: Iterable[str | Path],
                                           len(va.components), len(vb.components)))
     ctx.progress(len(paths), len(paths), f"Compared {len(report.checked)} images")
     return report
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    result: DeployResult
+    report: VerifyReport | None  # None: no parts to check the package with
+
+
+def deploy_and_check(project, model_id: int, recipe_ref: str, out: str | Path,
+                     images: Iterable[str | Path] = (), ctx: JobContext | None = None
+                     ) -> DeployOutcome:
+    """deploy(), then verify_package() on `images` (files, folders) when there are any: the
+    Train workspace's Deploy button."""
+    ctx = ctx or JobContext()
+    result = deploy(project, model_id, recipe_ref, out, ctx)
+    images = list(images)
+    return DeployOutcome(result, verify_package(result.path, images, ctx) if images else None)

@@ -19,6 +19,7 @@ def good_only_line(folder: Path):
     from app.store import Project
     from tests.support.anomaly_parts import add_images, good_part
 
+    folder.mkdir(parents=True, exist_ok=True)
     project = Project.create(folder / "line.dsproj")
     add_images(project, folder / "good", [good_part(s, 64) for s in range(6)], good=True)
     row = train_good_only(project, config=GoodOnlyConfig(

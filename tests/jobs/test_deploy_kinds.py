@@ -151,3 +151,23 @@ def test_the_pixel_classifier_deploys_with_its_own_code_and_grades_like_the_app(
     assert np.array_equal(cv2.imread(str(tmp_path / "maps" / "line10.crack.png"),
                                      cv2.IMREAD_UNCHANGED), ours)
     assert "line10.png: max crack" in printed
+
+
+def test_the_cli_deploys_and_verifies_a_good_only_model(tmp_path, capsys):
+    from app.cli import main
+
+    project, row, _ = good_only_line(tmp_path / "line")
+    path = project.path
+    project.close()
+    samples = good_only_samples(tmp_path / "samples")
+    out = tmp_path / "holes.zip"
+    assert main(["deploy", str(path), "--model", str(row.id), "--recipe", "holes",
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    stdout = capsys.readouterr().out
+    assert f"Package written: {out}" in stdout and "good parts only: 50 good patches" in stdout
+    rc = main(["deploy-verify", str(out), str(samples / "good100.png"),
+               str(samples / "hole100.png"), "--threads", "1"])
+    stdout, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "app OK, package OK" in stdout and "app SCRAP, package SCRAP" in stdout
+    assert "2 image(s) compared: every grade equal" in stdout

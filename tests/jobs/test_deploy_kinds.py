@@ -171,3 +171,34 @@ def test_the_cli_deploys_and_verifies_a_good_only_model(tmp_path, capsys):
     assert rc == 0, err
     assert "app OK, package OK" in stdout and "app SCRAP, package SCRAP" in stdout
     assert "2 image(s) compared: every grade equal" in stdout
+
+
+def test_a_model_of_a_kind_without_a_package_is_refused_by_name(good_only, tmp_path):
+    import shutil
+
+    project, row, _, _ = good_only
+    folder = project.models.folder / "mystery"
+    shutil.copytree(project.models.path(row), folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["kind"] = "mystery"
+    (folder / "config.json").write_text(json.dumps(config))
+    other = project.models.register("mystery", folder, config, {}, row.weights_sha256, 0)
+    with pytest.raises(PackageError, match="model mystery is a 'mystery' model; deployment "
+                                           "packages hold segmentation, anomaly, "
+                                           "PixelClassifier models"):
+        deploy(project, other.id, "holes", tmp_path / "pkg.zip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runner_py_imports_nothing_from_the_app():
+    import ast
+
+    from app.jobs.deploy_kinds import RUNNER_SOURCE
+
+    tree = ast.parse(RUNNER_SOURCE.read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported == {"__future__", "argparse", "importlib", "json", "sys", "pathlib", "cv2",
+                        "numpy", "onnxruntime"}

@@ -57,13 +57,14 @@ def test_a_good_only_model_deploys_and_its_package_grades_like_the_app(good_only
         assert z["memory"].shape == (50, m["model"]["onnx"]["output"]["shape"][1])
     assert m["classes"] == [{"value": recipe.classes[0].value, "name": "anomaly",
                              "color": "#ff00ff", "channel": 0}]
-    assert m["recipe"]["ref"] == "holes@1"
+    assert m["recipe"]["ref"] == "holes@1" and m["recipe"]["body"]["zones"]
+    assert m["calibration"]["mm_per_pixel"] == 0.1 and m["calibration"]["area_unit"] == "mm²"
     from app.ml.anomaly_model import shared_features
 
     assert not shared_features(3).net.training  # exporting left the app's encoder as it was
 
     report = verify_package(root, [samples], threads=1)
-    assert report.sides == ("app", "package") and len(report.checked) == 7
+    assert report.sides == ("app", "package") and len(report.checked) == 8
     assert report.ok and report.max_abs_diff <= 2 / 255
     grades = {p.file.rsplit("/", 1)[-1]: p.torch_grade for p in report.checked}
     assert grades["good100.png"] == "OK" and grades["hole100.png"] == "SCRAP"  # both compared

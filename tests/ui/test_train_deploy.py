@@ -47,7 +47,7 @@ def test_a_good_only_model_deploys_from_the_train_workspace(qtbot, bare_window, 
     qtbot.keyClicks(dialog.parts, str(samples))
     text = deploy_to(tmp_path / "holes.zip")
     assert text.startswith(f"Package written: {tmp_path / 'holes.zip'}")
-    assert "Checked on 7 parts" in text and "grades every part as the app" in text
+    assert "Checked on 8 parts" in text and "grades every part as the app" in text
     report = dialog.outcome.report
     assert report.ok and report.max_abs_diff <= 2 / 255
     assert {p.torch_grade for p in report.checked} == {"OK", "SCRAP"}

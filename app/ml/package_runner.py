@@ -5,7 +5,7 @@ fed to ONNX Runtime as deploy.json's "preprocessing" says).
 
     python runner.py PACKAGE_FOLDER IMAGE... [--out FOLDER] [--threads N]
         prints each image's largest probability per class; with --out writes NAME.CLASS.png
-        (uint8 maps, 255 = probability 1)
+        (uint8 maps, 255 = probability 1); exit status 1 when an image was skipped
 
     from runner import open_runner                     # beside deploy.json
     maps = open_runner("package/").predict(image)      # uint8 (C, H, W), channels as "classes"
@@ -190,12 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     names = [c["name"] for c in manifest["classes"]]
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
+    failed = 0
     for path in args.images:
-        maps = list(zip(names, runner.predict(read_image(path)), strict=True))
+        try:
+            maps = list(zip(names, runner.predict(read_image(path)), strict=True))
+        except ValueError as e:  # unreadable, or a pixel type the model cannot take
+            print(f"{path}: skipped: {e}", file=sys.stderr)
+            failed += 1
+            continue
         print(f"{path}: max " + ", ".join(f"{n} {m.max() / 255:.3f}" for n, m in maps))
         for name, m in maps if args.out else ():
             cv2.imwrite(str(args.out / f"{path.stem}.{name}.png"), m)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -31,14 +31,14 @@ def good_only(tmp_path_factory):
     project.close()
 
 
-def runner_maps(package, images, out):
+def runner_maps(package, images, out, status: int = 0):
     """runner.py of `package` run as the line would: its own process, without the app."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([sys.executable, "-I", str(package / "runner.py"), str(package),
                            *map(str, images), "--out", str(out), "--threads", "1"],
                           cwd=out.parent, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert done.returncode == status, done.stderr
+    return done.stdout if status == 0 else done.stderr
 
 
 def test_a_good_only_model_deploys_and_its_package_grades_like_the_app(good_only, tmp_path):
@@ -152,6 +152,9 @@ def test_the_pixel_classifier_deploys_with_its_own_code_and_grades_like_the_app(
     assert np.array_equal(cv2.imread(str(tmp_path / "maps" / "line10.crack.png"),
                                      cv2.IMREAD_UNCHANGED), ours)
     assert "line10.png: max crack" in printed
+    (samples / "bad.png").write_bytes(b"not an image")
+    said = runner_maps(root, [samples / "bad.png", samples / "plain.png"], tmp_path / "maps", 1)
+    assert f"{samples / 'bad.png'}: skipped: cannot read" in said
 
 
 def test_the_cli_deploys_and_verifies_a_good_only_model(tmp_path, capsys):

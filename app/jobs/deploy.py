@@ -179,13 +179,11 @@ def build_manifest(project, model_row, config, recipe_row, kind: str, sections: 
              "weights_sha256": model_row.weights_sha256, **sections.get("model", {}),
              "checkpoint": {"config": f"{CHECKPOINT_DIR}/config.json",
                             "weights": f"{CHECKPOINT_DIR}/weights.safetensors"}}
-    # Segmentation maps drop the background (logits channel 0); other kinds have none.
-    first = 1 if kind == "segmentation" else 0
-    head = {"format": FORMAT, "version": PACKAGE_KINDS[kind].version}
-    if kind != "segmentation":
-        head["kind"] = kind
+    first = PACKAGE_KINDS[kind].first_channel
     return {
-        **head,
+        "format": FORMAT,
+        "version": PACKAGE_KINDS[kind].version,
+        "kind": kind,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "project": project.name,
         "model": model,

@@ -1,5 +1,5 @@
 """What a deployment package holds, by model kind (the names of app.ml.inference.MODEL_KINDS;
-deploy.json "kind", absent in packages of version 1: "segmentation").
+deploy.json "kind"; packages of version 1 do not name it: "segmentation").
 
     kind              files beside deploy.json                   deploy-verify compares
     segmentation      model.onnx: the network's logits            the torch checkpoint with
@@ -56,6 +56,7 @@ class PackageKind:
     open_model: Callable[[Any, Any, int | None], Any]
     summary: Callable[[dict], str]
     sides: tuple[str, str] = ("app", "package")  # what verify compares: reference, package
+    first_channel: int = 0  # the output channel of the first class ("classes" "channel")
     code: dict[str, Path | bytes] = field(default_factory=dict)  # file -> the app's source
     # file, or its exact content
 
@@ -222,7 +223,8 @@ def _runner_files(m: dict) -> list[str]:
 PACKAGE_KINDS: dict[str, PackageKind] = {
     "segmentation": PackageKind(
         1, _write_segmentation, lambda m: [m["model"]["onnx"]["file"], *_checkpoint_files(m)],
-        _open_segmentation, _summary_segmentation, ("torch", "onnx")),
+        _open_segmentation, _summary_segmentation, ("torch", "onnx"),
+        first_channel=1),  # logits channel 0 is the background
     "anomaly": PackageKind(
         2, _write_anomaly,
         lambda m: [m["model"]["onnx"]["file"], *_checkpoint_files(m), *_runner_files(m)],

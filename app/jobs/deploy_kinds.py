@@ -212,8 +212,8 @@ def _open_pixel(pkg, config, threads):
 def _summary_pixel(m: dict) -> str:
     p = m["pixel"]
     head = f"{p['hidden']} hidden units" if p["hidden"] else "logistic regression"
-    return f"pixel classifier: {len(p['filter_bank']['sigmas'])} scales, {head}; " \
-           f"maps by {m['runner']}"
+    return (f"pixel classifier: filter bank at sigmas {p['filter_bank']['sigmas']}, {head}; "
+            f"maps by {m['runner']}")
 
 
 def _runner_files(m: dict) -> list[str]:

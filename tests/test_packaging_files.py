@@ -146,6 +146,14 @@ def test_shell_scripts_parse(name):
     assert out.returncode == 0, out.stderr
 
 
+def test_spec_ships_the_sources_deploy_copies_into_packages():
+    from app.jobs.deploy_kinds import PIXEL_SOURCES, RUNNER_SOURCE
+
+    spec = (PACKAGING / "defect_studio.spec").read_text(encoding="utf-8")
+    for source in (RUNNER_SOURCE, *PIXEL_SOURCES.values()):
+        assert f'"{source.relative_to(ROOT).as_posix()}"' in spec
+
+
 def test_spec_collects_resources_and_icon():
     spec = (PACKAGING / "defect_studio.spec").read_text(encoding="utf-8")
     assert '"app" / "resources"' in spec and "defect-studio.ico" in spec

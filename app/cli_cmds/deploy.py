@@ -4,8 +4,10 @@
     defect-studio deploy-verify PACKAGE IMAGES...
 
 deploy writes the model as ONNX with its recipe, calibration and preprocessing in deploy.json
-(app.jobs.deploy). deploy-verify opens a package (refusing unsafe paths), grades the images
-with onnxruntime and with the package's torch checkpoint, and compares.
+(app.jobs.deploy); a good-parts-only model as its encoder in ONNX, its memory and runner.py, a
+pixel classifier as its weights and runner.py. deploy-verify opens a package (refusing unsafe
+paths), grades the images as the line would (onnxruntime, runner.py) and as the app does (the
+package's checkpoint), and compares.
 Both use onnx and onnxruntime (dependencies of the app).
 
 Exit status: deploy 0 written, 1 error. deploy-verify 0 every grade equal, 1 error,
@@ -37,9 +39,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     v = subparsers.add_parser(
         "deploy-verify", help="check a deployment package grades like the app",
-        description="Grade IMAGES with the package's ONNX model (onnxruntime) and with its "
-                    "torch checkpoint; report each grade and the largest probability "
-                    "difference.")
+        description="Grade IMAGES as the line would with the package (its ONNX model in "
+                    "onnxruntime; runner.py for a good-parts-only model or a pixel "
+                    "classifier) and as the app does with its checkpoint; report each grade "
+                    "and the largest probability difference.")
     v.add_argument("package", type=Path, metavar="PACKAGE", help="package folder or .zip")
     v.add_argument("images", nargs="+", metavar="IMAGES", help="image files and folders")
     v.add_argument("--threads", type=int_at_least(1), metavar="N",
@@ -50,6 +53,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from app.jobs.deploy import PackageError, deploy
+    from app.jobs.deploy_kinds import package_kind
     from app.ml.onnx_export import OnnxUnavailable
 
     with Command("deploy", errors=(PackageError, OnnxUnavailable, ValueError, OSError),
@@ -60,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         m = result.manifest
         print(f"Package written: {result.path}")
         print(f"  model {m['model']['id']} ({m['model']['name']}), recipe "
-              f"{m['recipe']['ref']}, {len(m['classes'])} class(es), tile "
-              f"{m['preprocessing']['tile_size']}, opset {m['model']['onnx']['opset']}")
+              f"{m['recipe']['ref']}, {len(m['classes'])} class(es), "
+              f"{package_kind(m).summary(m)}")
         return 0
     return cmd.status
 
@@ -79,12 +83,13 @@ def run_verify(args: argparse.Namespace) -> int:
             torch.set_num_threads(args.threads)
         report = verify_package(args.package, args.images, ctx, threads=args.threads)
         cmd.end_progress()
+        ref, pkg = report.sides
         for p in report.parts:
             if p.error is not None:
                 print(f"  skipped  {p.file}: {p.error}")
             else:
                 mark = "same" if p.equal else "DIFFERS"
-                print(f"  {mark:<8} {p.file}: torch {p.torch_grade}, onnx {p.onnx_grade}, "
+                print(f"  {mark:<8} {p.file}: {ref} {p.torch_grade}, {pkg} {p.onnx_grade}, "
                       f"max |dp| {p.max_abs_diff:.4f}")
         if not report.checked:
             raise CommandError("no image could be compared")

@@ -13,6 +13,10 @@ A package is a folder, or a zip of the same files (the name decides: ``.zip``):
     checkpoint/config.json         the torch checkpoint (safetensors, never pickle): the
     checkpoint/weights.safetensors reference that verify compares the ONNX model against
 
+That is a segmentation model's package. A good-parts-only model ("anomaly") and the pixel
+classifier carry the files that reproduce their maps outside the app, with runner.py that
+computes them (app.jobs.deploy_kinds lists each kind's files; deploy.json "kind" names it).
+
 deploy.json "preprocessing" says how to feed the model as the app does: scale by pixel type
 (uint8 / 255, uint16 / 65535), channels (gray repeated to 3, RGB to gray by luma), then
 (x - mean) / std per channel; square tiles of tile_size with tile_size // 4 overlap, blended
@@ -45,12 +49,11 @@ from app.core.hashing import sha256_file
 from app.core.imageio import DEFAULT_MAX_PIXELS, ImageReadError, load_image
 
 from .context import JobContext
+from .deploy_kinds import CHECKPOINT_DIR, PACKAGE_KINDS, changed_code, package_kind
 
 FORMAT = "defect-studio.deploy"
-VERSION = 1
+VERSION = 2  # 2: deploy.json "kind" (packages of kinds other than segmentation)
 MANIFEST = "deploy.json"
-ONNX_FILE = "model.onnx"
-CHECKPOINT_DIR = "checkpoint"
 MAX_MEMBERS = 64
 MAX_UNPACKED_BYTES = 4 << 30  # a zip bomb stops here
 
@@ -75,8 +78,9 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
     """Writes the package of model `model_id` with recipe `recipe_ref` (name[@version]) to
     `out`: a ``.zip`` file, else a folder (new or empty). Raises PackageError (bad target),
     ValueError (unknown model or recipe), app.ml.onnx_export.OnnxUnavailable."""
-    from app.ml.checkpoint import build_model, copy_checkpoint, load_checkpoint
-    from app.ml.onnx_export import OPSET, export_onnx, require
+    from app.ml.checkpoint import copy_checkpoint, read_config
+    from app.ml.inference import checkpoint_kind
+    from app.ml.onnx_export import require
 
     ctx = ctx or JobContext()
     out = Path(out)
@@ -91,26 +95,28 @@ def deploy(project, model_id: int, recipe_ref: str, out: str | Path,
         recipe_row = project.recipes.get(recipe_ref)
     except KeyError as e:
         raise ValueError(str(e).strip("'\"")) from None
-    exporter = exporter or export_onnx
-    if exporter is export_onnx:  # fail before any work when the extra is missing
+    ckpt_dir = project.models.path(model_row)
+    kind_name = checkpoint_kind(ckpt_dir)
+    if kind_name not in PACKAGE_KINDS:
+        raise PackageError(f"model {model_row.name} is a {kind_name!r} model; deployment "
+                           f"packages hold {', '.join(PACKAGE_KINDS)} models")
+    kind = PACKAGE_KINDS[kind_name]
+    if exporter is None:  # fail before any work when the extra is missing
         require("onnx", "ONNX export")
 
     ctx.progress(0, 3, f"Loading model {model_row.name}")
-    ckpt_dir = project.models.path(model_row)
-    config, state = load_checkpoint(ckpt_dir)
-    model = build_model(config, state).eval()
+    config = read_config(ckpt_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_work(out.parent)
     work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=out.parent))
     try:
         ctx.check()
-        ctx.progress(1, 3, "Exporting to ONNX")
-        exporter(model, work / ONNX_FILE, config.spec.in_channels,
-                 sample_size=config.spec.tile_size)
+        ctx.progress(1, 3, "Exporting the model")
+        sections = kind.write(work, ckpt_dir, exporter)
         copy_checkpoint(ckpt_dir, work / CHECKPOINT_DIR)
         ctx.check()
         ctx.progress(2, 3, "Writing the package")
-        manifest = build_manifest(project, model_row, config, recipe_row, OPSET)
+        manifest = build_manifest(project, model_row, config, recipe_row, kind_name, sections)
         manifest["files"] = {rel: sha256_file(work / rel) for rel in _member_files(work)}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                      encoding="utf-8")
@@ -161,55 +167,29 @@ def _check_target(out: Path, as_zip: bool) -> None:
         raise PackageError(f"{out} exists and is not an empty folder")
 
 
-def build_manifest(project, model_row, config, recipe_row, opset: int) -> dict:
-    """deploy.json without its "files" table (see the module docstring)."""
+def build_manifest(project, model_row, config, recipe_row, kind: str, sections: dict) -> dict:
+    """deploy.json without its "files" table (see the module docstring); `sections`: what the
+    kind's writer returned (app.jobs.deploy_kinds)."""
     from app.core.grading import Recipe
 
     recipe = Recipe.from_dict(recipe_row.body)
     colors = {c.value: c.color for c in project.classes.list()}
-    spec, norm = config.spec, config.normalization
-    mean, std = norm.for_channels(spec.in_channels)
     cal = recipe.calibration
+    model = {"id": model_row.id, "name": model_row.name,
+             "weights_sha256": model_row.weights_sha256, **sections.get("model", {}),
+             "checkpoint": {"config": f"{CHECKPOINT_DIR}/config.json",
+                            "weights": f"{CHECKPOINT_DIR}/weights.safetensors"}}
+    first = PACKAGE_KINDS[kind].first_channel
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": PACKAGE_KINDS[kind].version,
+        "kind": kind,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "project": project.name,
-        "model": {
-            "id": model_row.id,
-            "name": model_row.name,
-            "weights_sha256": model_row.weights_sha256,
-            "architecture": spec.architecture,
-            "encoder": spec.encoder,
-            "onnx": {
-                "file": ONNX_FILE,
-                "opset": opset,
-                "input": {"name": "image", "dtype": "float32",
-                          "shape": ["batch", spec.in_channels, "height", "width"]},
-                "output": {"name": "logits", "dtype": "float32",
-                           "shape": ["batch", spec.num_classes, "height", "width"],
-                           "activation": "softmax over axis 1; channel 0 is background, "
-                                         "channel i + 1 the i-th class in 'classes'"},
-            },
-            "checkpoint": {"config": f"{CHECKPOINT_DIR}/config.json",
-                           "weights": f"{CHECKPOINT_DIR}/weights.safetensors"},
-        },
-        "preprocessing": {
-            "scale": {"uint8": 255, "uint16": 65535},
-            "channels": spec.in_channels,
-            "channel_rule": "gray is repeated to 3 channels; RGB becomes gray by luma "
-                            "(0.299 R + 0.587 G + 0.114 B)",
-            "normalization": {"mean": list(mean), "std": list(std),
-                              "formula": "(x / scale - mean) / std"},
-            "layout": "NCHW",
-            "tile_size": spec.tile_size,
-            "overlap": spec.tile_size // 4,
-            "stride": 32,
-            "blending": "cosine-squared ramps over the overlap, weights normalized per pixel",
-            "probabilities": "uint8 round(p * 255); defect where prob >= round(t * 255)",
-        },
+        "model": model,
+        **{k: v for k, v in sections.items() if k != "model"},
         "classes": [{"value": c.value, "name": c.name, "color": colors.get(c.value, c.color),
-                     "channel": i + 1} for i, c in enumerate(config.classes)],
+                     "channel": i + first} for i, c in enumerate(config.classes)],
         "recipe": {"name": recipe_row.name, "version": recipe_row.version,
                    "ref": recipe_row.ref, "content_hash": recipe.content_hash,
                    "body": recipe.to_dict()},
@@ -389,14 +369,17 @@ def _check_files(pkg: DeployPackage) -> None:
     if not isinstance(files, dict) or not files:
         raise PackageError(f"{MANIFEST} lists no files")
     try:
-        model = pkg.manifest["model"]
-        named = [model["onnx"]["file"], model["checkpoint"]["config"],
-                 model["checkpoint"]["weights"]]
+        kind = package_kind(pkg.manifest)
+    except ValueError as e:
+        raise PackageError(str(e)) from None
+    try:
+        named = kind.named(pkg.manifest)
         if not all(isinstance(n, str) for n in named):
             raise TypeError
     except (KeyError, TypeError):
         raise PackageError(f"{MANIFEST} does not name the model files (model.onnx.file, "
-                           "model.checkpoint.config and .weights)") from None
+                           "model.checkpoint.config and .weights; arrays and runner for "
+                           "other kinds than segmentation)") from None
     for rel in [*files, *named]:
         target = (root / safe_member(rel)).resolve()
         if not target.is_relative_to(root):  # a link in a package folder
@@ -407,7 +390,9 @@ def _check_files(pkg: DeployPackage) -> None:
         if sha256_file(root / safe_member(rel)) != digest:
             raise PackageError(f"{rel} does not match its sha256 in {MANIFEST} (changed or "
                                "damaged)")
-    _check_external_data(root, root / safe_member(named[0]))
+    onnx_entry = pkg.manifest["model"].get("onnx")
+    if onnx_entry:
+        _check_external_data(root, root / safe_member(onnx_entry["file"]))
 
 
 def _check_external_data(root: Path, onnx_file: Path) -> None:
@@ -457,6 +442,8 @@ class PartCheck:
 class VerifyReport:
     package: str
     parts: list[PartCheck] = field(default_factory=list)
+    # What was compared: the reference (PartCheck.torch_*) and the package (PartCheck.onnx_*)
+    sides: tuple[str, str] = ("torch", "onnx")
 
     @property
     def checked(self) -> list[PartCheck]:
@@ -479,15 +466,16 @@ class VerifyReport:
 def verify_package(package: str | Path, images: Iterable[str | Path],
                    ctx: JobContext | None = None, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                    threads: int | None = None) -> VerifyReport:
-    """Predicts and grades `images` (files, folders) with the package's ONNX model
-    (onnxruntime) and with its torch checkpoint, both on the CPU; reports the grades and the
-    largest probability difference per image. Raises OnnxUnavailable without onnxruntime."""
+    """Predicts and grades `images` (files, folders) with the package's model as the line runs
+    it (a segmentation model's ONNX file with onnxruntime; for other kinds runner.py's maps) and
+    with its checkpoint as the app runs it, both on the CPU; reports the grades and the largest
+    probability difference per image. Raises OnnxUnavailable without onnxruntime, PackageError
+    when the package's code is not this program's."""
     import numpy as np
 
     from app.core.grading import ZoneCache, grade
     from app.ml.checkpoint import read_config
     from app.ml.inference import InferenceCancelled, load_model_for_inference
-    from app.ml.onnx_export import load_onnx_for_inference
 
     from .context import Canceled
     from .inspection import collect_images
@@ -496,11 +484,16 @@ def verify_package(package: str | Path, images: Iterable[str | Path],
     paths, notes = collect_images(images)
     for note in notes:
         ctx.log(note)
-    report = VerifyReport(str(package))
     with open_package(package) as pkg:
+        kind = package_kind(pkg.manifest)
+        report = VerifyReport(str(package), sides=kind.sides)
+        changed = changed_code(pkg.root, kind)
+        if changed:
+            raise PackageError(f"{', '.join(changed)} in the package differ from this "
+                               "program's: verify it with the version that made it")
         ctx.progress(0, len(paths), "Loading the models")
         config = read_config(pkg.checkpoint_dir)
-        onnx_model = load_onnx_for_inference(pkg.onnx_path, config, threads)
+        onnx_model = kind.open_model(pkg, config, threads)
         torch_model = load_model_for_inference(pkg.checkpoint_dir, "cpu", backend="torch")
         recipe, values, zones = pkg.recipe(), config.class_values, ZoneCache()
         for i, path in enumerate(paths):
@@ -527,3 +520,20 @@ def verify_package(package: str | Path, images: Iterable[str | Path],
                                           len(va.components), len(vb.components)))
     ctx.progress(len(paths), len(paths), f"Compared {len(report.checked)} images")
     return report
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    result: DeployResult
+    report: VerifyReport | None  # None: no parts to check the package with
+
+
+def deploy_and_check(project, model_id: int, recipe_ref: str, out: str | Path,
+                     images: Iterable[str | Path] = (), ctx: JobContext | None = None
+                     ) -> DeployOutcome:
+    """deploy(), then verify_package() on `images` (files, folders) when there are any: the
+    Train workspace's Deploy button."""
+    ctx = ctx or JobContext()
+    result = deploy(project, model_id, recipe_ref, out, ctx)
+    images = list(images)
+    return DeployOutcome(result, verify_package(result.path, images, ctx) if images else None)

@@ -49,9 +49,9 @@ def require(module: str, what: str) -> None:
 
 
 def export_onnx(model: nn.Module, path: str | Path, in_channels: int, *, opset: int = OPSET,
-                sample_size: int = 256) -> None:
+                sample_size: int = 256, output: str = OUTPUT) -> None:
     """Writes `model` (any device; exported on the CPU in float32) as ONNX at `path` and
-    checks the file with onnx.checker."""
+    checks the file with onnx.checker. `output`: the name of the graph's output."""
     require("onnx", "ONNX export")
     import onnx
 
@@ -68,11 +68,37 @@ def export_onnx(model: nn.Module, path: str | Path, in_channels: int, *, opset: 
             # Deprecation and tracer notes about the legacy exporter are not the user's concern.
             warnings.simplefilter("ignore")
             torch.onnx.export(model, (sample,), str(path), dynamo=False, opset_version=opset,
-                              input_names=[INPUT], output_names=[OUTPUT],
-                              dynamic_axes={INPUT: axes, OUTPUT: axes}, do_constant_folding=True)
+                              input_names=[INPUT], output_names=[output],
+                              dynamic_axes={INPUT: axes, output: axes}, do_constant_folding=True)
     finally:
         model.to(device).train(was_training)
     onnx.checker.check_model(str(path))
+
+
+FEATURES = "features"
+
+
+class FeatureGrid(nn.Module):
+    """The good-parts-only model's encoder as a module to export: normalized image (N, C, H, W),
+    H and W multiples of anomaly_model.PAD_TO -> "features", unit patch features (N, D, H / 8,
+    W / 8) (app.ml.anomaly_model.PatchFeatures.grid)."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.net = features.net  # registered, so that export finds its parameters
+        self._grid = features.grid
+        # The encoder is shared by the process (anomaly_model.shared_features): export must
+        # leave it in eval mode, which it restores from this module's mode.
+        self.train(features.net.training)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._grid(x)
+
+
+def export_anomaly_onnx(features, path: str | Path, *, sample_size: int = 64) -> None:
+    """Writes the feature extractor of a good-parts-only model (a PatchFeatures) as ONNX."""
+    export_onnx(FeatureGrid(features), path, features.in_channels, sample_size=sample_size,
+                output=FEATURES)
 
 
 class OrtModule(nn.Module):

@@ -1,4 +1,5 @@
-"""The project's trained models: metrics, data size, date; the active one; compare; pre-label.
+"""The project's trained models: metrics, data size, date; the active one; compare; pre-label;
+deploy.
 
 The panel shows what `show(rows, active_id, names)` hands it and says what the user asked for
 through signals; the workspace does the work (the project is the source of truth).
@@ -34,6 +35,7 @@ IdRole = Qt.ItemDataRole.UserRole
 class ModelsPanel(QWidget):
     activate_requested = Signal(int)
     compare_requested = Signal(int, int)
+    deploy_requested = Signal(int)  # model id
     predict_current_requested = Signal(int)  # model id
     predict_all_requested = Signal(int)
     cancel_prediction_requested = Signal()
@@ -75,6 +77,9 @@ class ModelsPanel(QWidget):
                                  "one on the validation images")
         self.compare = QPushButton("Compare")
         self.compare.setToolTip("Select two models to see their metrics side by side")
+        self.deploy = QPushButton("Deploy…")
+        self.deploy.setToolTip("Write the selected model with a recipe as a package for the "
+                               "line, and check that it grades like the app")
         self.predict_current = QPushButton("Predict current image")
         self.predict_all = QPushButton("Predict all images")
         self.predict_all.setToolTip("Predict every image with the selected model: the labeled "
@@ -83,7 +88,7 @@ class ModelsPanel(QWidget):
         self.cancel.setToolTip("Stop pre-labeling; the predictions made so far are kept")
         self.cancel.hide()
         buttons = QHBoxLayout()
-        for b in (self.activate, self.compare):
+        for b in (self.activate, self.compare, self.deploy):
             buttons.addWidget(b)
         buttons.addStretch(1)
         for b in (self.predict_current, self.predict_all, self.cancel):
@@ -97,6 +102,7 @@ class ModelsPanel(QWidget):
         self.table.itemDoubleClicked.connect(lambda item: self._emit_activate())
         self.activate.clicked.connect(self._emit_activate)
         self.compare.clicked.connect(self._emit_compare)
+        self.deploy.clicked.connect(lambda: self._emit_model(self.deploy_requested))
         self.predict_current.clicked.connect(
             lambda: self._emit_model(self.predict_current_requested))
         self.predict_all.clicked.connect(
@@ -173,6 +179,7 @@ class ModelsPanel(QWidget):
         one = len(ids) == 1
         self.activate.setEnabled(one and self._writable and ids[0] != self.active_id)
         self.compare.setEnabled(len(ids) == 2)
+        self.deploy.setEnabled(one)
         for b in (self.predict_current, self.predict_all):
             b.setEnabled(one and self._writable and not self._predicting)
 

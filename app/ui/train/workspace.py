@@ -40,6 +40,7 @@ from app.ui.workspace import Workspace
 
 from .budget_note import MEASURING, BudgetNote
 from .compare import CompareDialog
+from .deploy_dialog import DeployDialog
 from .model_kind import ModelKindChooser
 from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
@@ -63,6 +64,7 @@ class TrainWorkspace(Workspace):
         self.machine = None  # probe.MachineInfo, once known
         self.curves = None  # TrainingCurves, built when first needed (imports pyqtgraph)
         self.compare_dialog: CompareDialog | None = None
+        self.deploy_dialog: DeployDialog | None = None
         self.current_image: Callable[[], int | None] = self._label_current_image
         self._class_names: dict[int, str] = {}
         self._labeled = 0  # images that would train
@@ -127,6 +129,7 @@ class TrainWorkspace(Workspace):
         self.synthetic.preview_requested.connect(self.preview_synthetic)
         self.models.activate_requested.connect(self.set_active_model)
         self.models.compare_requested.connect(self.compare_models)
+        self.models.deploy_requested.connect(self.deploy_model)
         self.models.predict_current_requested.connect(self.predict_current)
         self.models.predict_all_requested.connect(self.predict_all)
         self.models.cancel_prediction_requested.connect(self.prelabel.cancel)
@@ -220,6 +223,9 @@ class TrainWorkspace(Workspace):
     def _stop_all(self) -> None:
         if self.synthetic_dialog is not None:
             self.synthetic_dialog.close()
+        if self.deploy_dialog is not None:
+            self.deploy_dialog.stop()
+            self.deploy_dialog.close()
         self.train_runner.cancel()
         self.train_runner.wait()
         self.kind.runner.cancel()
@@ -468,6 +474,16 @@ class TrainWorkspace(Workspace):
         dialog.open()
         self.compare_dialog = dialog
         return dialog
+
+    def deploy_model(self, model_id: int) -> DeployDialog | None:
+        """Opens the Deploy dialog for one model (any kind)."""
+        if self.project is None:
+            return None
+        if self.deploy_dialog is not None:
+            self.deploy_dialog.close()
+        self.deploy_dialog = DeployDialog(self.project, self.project.models.get(model_id), self)
+        self.deploy_dialog.open()
+        return self.deploy_dialog
 
     # pre-labels -------------------------------------------------------------------------------
     def predict_current(self, model_id: int) -> bool:

@@ -1,0 +1,176 @@
+"""The worker on the real server: three workers share twenty jobs (each runs once), a worker
+killed mid-job leaves it to another after its lease, a cancel from another client stops a
+running job; the same queue on a project file; a train job run by a worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.jobs.queue_kinds import echo_params
+from app.jobs.worker import Worker
+from app.store import Project
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(predicate, timeout: float = 30.0, every: float = 0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not true within {timeout} s")
+
+
+def run_workers(projects, names, **kw) -> list[Worker]:
+    workers = [Worker(p, name, "cpu", **kw) for p, name in zip(projects, names, strict=True)]
+    threads = [threading.Thread(target=w.run, kwargs={"once": True}) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    return workers
+
+
+def assert_each_ran_once(project, ids):
+    for job_id in ids:
+        row = project.jobs.get(job_id)
+        events = project.jobs.events(job_id)
+        claims = [e for e in events if e.kind == "claim"]
+        echoes = [e for e in events if e.kind == "log" and e.payload["text"] == f"echo {job_id}"]
+        assert (row.status, row.attempts, len(claims), len(echoes)) == ("done", 1, 1, 1), row
+        assert row.result == {"text": str(job_id)} and claims[0].payload["worker"] == row.worker
+
+
+def enqueue_echoes(project, n: int, seconds: float = 0.05) -> list[int]:
+    ids = []
+    for _ in range(n):
+        job = project.jobs.enqueue("echo", echo_params(seconds=seconds, steps=2))
+        # The text is the job's own id, so each job's one echo can be told apart.
+        ids.append(job.id)
+    from sqlalchemy import update
+
+    from app.store.schema import Job
+
+    with project.db.session() as s:
+        for job_id in ids:
+            s.execute(update(Job).where(Job.id == job_id).values(
+                params=f'{{"text": "{job_id}", "seconds": {seconds}, "steps": 2}}'))
+    return ids
+
+
+def test_three_workers_run_twenty_jobs_each_exactly_once(pg_url):
+    projects = [Project.open(pg_url) for _ in range(4)]
+    try:
+        client = projects[0]
+        ids = enqueue_echoes(client, 20)
+        run_workers(projects[1:], ["w1", "w2", "w3"], poll_s=0.2)
+        assert_each_ran_once(client, ids)
+        by_worker = {}
+        for job_id in ids:
+            w = client.jobs.get(job_id).worker
+            by_worker[w] = by_worker.get(w, 0) + 1
+        assert sum(by_worker.values()) == 20 and set(by_worker) <= {"w1", "w2", "w3"}
+        assert len(by_worker) >= 2, by_worker  # they shared the queue
+        finished = [r for r in client.audit.list(action="job.finish")]
+        assert len(finished) == 20
+    finally:
+        for p in projects:
+            p.close()
+
+
+def test_the_queue_on_a_project_file_runs_each_job_once(tmp_path):
+    with Project.create(tmp_path / "one.dsproj") as project:
+        ids = enqueue_echoes(project, 8, seconds=0.01)
+        run_workers([project] * 3, ["a", "b", "c"], poll_s=0.1)
+        assert_each_ran_once(project, ids)
+
+
+def test_a_killed_worker_s_job_is_taken_over_after_its_lease(pg_url, tmp_path):
+    with Project.open(pg_url) as client:
+        job = client.jobs.enqueue("echo", echo_params("survived", seconds=3.0, steps=30))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        doomed = subprocess.Popen(
+            [sys.executable, "-m", "app", "worker", pg_url, "--name", "doomed", "--lease", "1",
+             "--poll", "0.2", "--device", "cpu"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: (r := client.jobs.get(job.id)).worker == "doomed"
+                     and r.progress > 0, timeout=60)
+        finally:
+            doomed.send_signal(signal.SIGKILL)
+            out = doomed.communicate(timeout=30)[0].decode()
+        row = client.jobs.get(job.id)
+        assert (row.status, row.worker, row.attempts) == ("running", "doomed", 1), out
+        rescuer = Worker(client, "rescuer", "cpu", lease_s=5)
+        # Not before the lease has run out: until then the job is still the dead worker's.
+        assert rescuer.run_one() is None
+        final = wait_for(rescuer.run_one, timeout=10)
+        assert (final.id, final.status, final.worker, final.attempts) == (job.id, "done",
+                                                                          "rescuer", 2)
+        logs = [e.payload["text"] for e in client.jobs.events(job.id, kinds=["log"])]
+        assert any("worker doomed stopped answering" in t for t in logs)
+        assert "echo survived" in logs
+
+
+def test_a_cancel_from_another_client_stops_a_running_job(pg_url):
+    with Project.open(pg_url) as client, Project.open(pg_url) as server:
+        job = client.jobs.enqueue("echo", echo_params(seconds=60, steps=600))
+        worker = Worker(server, "w", "cpu", lease_s=0.6)
+        thread = threading.Thread(target=worker.run_one)
+        thread.start()
+        try:
+            wait_for(lambda: client.jobs.get(job.id).progress > 0)
+            asked = time.monotonic()
+            client.jobs.request_cancel(job.id)
+            thread.join(30)
+            took = time.monotonic() - asked
+        finally:
+            worker.stop()
+            thread.join(30)
+        row = client.jobs.get(job.id)
+        assert (row.status, row.error, row.cancel_requested) == ("canceled", None, True)
+        assert took < 5, took
+        actions = [r.action for r in client.audit.list(entity="job")]
+        assert actions[:2] == ["job.finish", "job.cancel"]
+
+
+def test_a_failing_job_fails_with_its_reason_and_the_worker_goes_on(tmp_path):
+    with Project.create(tmp_path / "one.dsproj") as project:
+        bad = project.jobs.enqueue("predict", {"model_id": 99, "image_ids": [1]})
+        unknown = project.jobs.enqueue("teleport", {})
+        good = project.jobs.enqueue("echo", echo_params("ok"))
+        assert Worker(project, "w", "cpu").run(once=True) == 2
+        assert project.jobs.get(bad.id).status == "failed"
+        assert "99" in project.jobs.get(bad.id).error
+        # A kind this build does not know is left for a worker that does.
+        assert project.jobs.get(unknown.id).status == "queued"
+        assert project.jobs.get(good.id).status == "done"
+
+
+def test_cli_lists_and_cancels_jobs(tmp_path, capsys):
+    from app.cli import main
+
+    path = tmp_path / "one.dsproj"
+    Project.create(path).close()
+    assert main(["jobs", str(path), "echo", "--text", "hi"]) == 0
+    assert main(["jobs", str(path), "echo"]) == 0
+    assert main(["jobs", str(path), "cancel", "2"]) == 0
+    assert main(["worker", str(path), "--once", "--name", "cli-w"]) == 0
+    capsys.readouterr()
+    assert main(["jobs", str(path), "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["2", "echo", "canceled"]
+    assert lines[1].split()[:5] == ["1", "echo", "done", "100%", "on"]
+    assert main(["jobs", str(path), "cancel", "1"]) == 1
+    assert "already finished (done)" in capsys.readouterr().err

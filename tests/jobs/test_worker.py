@@ -174,3 +174,30 @@ def test_cli_lists_and_cancels_jobs(tmp_path, capsys):
     assert lines[1].split()[:5] == ["1", "echo", "done", "100%", "on"]
     assert main(["jobs", str(path), "cancel", "1"]) == 1
     assert "already finished (done)" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_a_train_job_run_by_a_worker_registers_the_model_and_reports_its_curves(tmp_path):
+    pytest.importorskip("torch")
+    from app.jobs.queue_kinds import TRAIN_EVENT, train_event_of, train_params
+    from app.ml.spec import ModelSpec
+    from tests.support.tiny_project import make_tiny_project
+
+    os.environ.setdefault("DEFECT_STUDIO_OFFLINE", "1")
+    spec = ModelSpec("Unet", "resnet18", (16, 8, 8, 8, 8), 1, 2, 32, None)
+    values = {"epochs": 1, "batch_size": 4, "lr": 3e-3, "crops_per_image": 2}
+    with Project.open(make_tiny_project(tmp_path, n=6, size=40, unlabeled=2)) as project:
+        job = project.jobs.enqueue("train", train_params(spec, values, predict=True))
+        assert Worker(project, "gpu", "cpu").run(once=True) == 1
+        row = project.jobs.get(job.id)
+        assert row.status == "done", row.error
+        model = project.models.get(row.result["model_id"])
+        assert model.name == row.result["name"]
+        assert len(row.result["predicted"]) == 8  # every image, after training
+        events = [train_event_of(e.payload)
+                  for e in project.jobs.events(job.id, kinds=[TRAIN_EVENT])]
+        kinds = [e.kind for e in events]
+        assert kinds[0] == "start" and "step" in kinds and "predict" in kinds
+        epochs = [e for e in events if e.kind == "epoch"]
+        assert [e.epoch for e in epochs] == [0] and epochs[0].epochs == 1
+        assert all(e.loss is not None for e in events if e.kind == "step")

@@ -99,7 +99,9 @@ def run_train(call: Call) -> dict[str, Any]:
     report = outcome.predictions
     return {"model_id": row.id, "name": row.name, "status": row.metrics.get("status"),
             "note": outcome.note,
-            "predicted": [] if report is None else list(report.predicted)}
+            "predicted": [] if report is None else list(report.predicted),
+            "predicted_by": None if report is None else report.model_id,
+            "seconds": None if report is None else report.seconds}
 
 
 # -- predict -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.discover import IMAGE_EXTS, discover
+from app.ui.run_on import RunOnChoice
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class RunRequest:
     images: tuple[Path, ...]
     model_id: int | None
     recipe_ref: str  # "name@version"
+    on_worker: bool = False  # queued for the team worker instead of run here
 
 
 def images_in(folder: str | Path) -> list[Path]:
@@ -74,6 +76,8 @@ class NewRunDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.run_on = RunOnChoice()  # a team project: here, or on the team worker
+        self.run_on.set_project(project)
         self.hint = QLabel()
         self.hint.setStyleSheet("color: gray")
         form = QFormLayout()
@@ -81,6 +85,7 @@ class NewRunDialog(QDialog):
         form.addRow("Parts", picks)
         form.addRow("Model", self.model)
         form.addRow("Recipe", self.recipe)
+        form.addRow(self.run_on)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.hint)
@@ -98,7 +103,7 @@ class NewRunDialog(QDialog):
 
     def request(self) -> RunRequest:
         return RunRequest(self.name.text().strip(), tuple(self.images), self.model.currentData(),
-                          self.recipe.currentData())
+                          self.recipe.currentData(), self.run_on.remote())
 
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of part images",

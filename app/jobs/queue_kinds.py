@@ -95,7 +95,7 @@ def run_train(call: Call) -> dict[str, Any]:
         call.project, spec, config, call.ctx, bool(p.get("resume")),
         on_event=lambda e: call.emit(TRAIN_EVENT, train_event_payload(e)),
         predict=bool(p.get("predict", True)), device=call.device)
-    row = outcome.model
+    row: Any = outcome.model  # a ModelRow
     report = outcome.predictions
     return {"model_id": row.id, "name": row.name, "status": row.metrics.get("status"),
             "note": outcome.note,

@@ -27,6 +27,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from app.store.job_listen import JobListener
 from app.store.jobs_repo import (
     CANCELED,
@@ -159,7 +161,14 @@ class Worker:
         ran = 0
         with JobListener(self.project.db, NEW_CHANNEL) as listener:
             while not self.stop_event.is_set():
-                if self.run_one() is not None:
+                try:
+                    row = self.run_one()
+                except OperationalError as e:  # the server restarted, the network blinked
+                    self.log(f"cannot reach the project ({str(e.orig).strip()}); trying again "
+                             f"in {self.poll_s:g} s")
+                    self.stop_event.wait(self.poll_s)
+                    continue
+                if row is not None:
                     ran += 1
                     continue
                 if once:

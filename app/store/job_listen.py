@@ -14,6 +14,7 @@ poll. `wait` returns the payloads heard (job ids as text), empty on a timeout.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from .database import Database
 
@@ -22,29 +23,40 @@ class JobListener:
     def __init__(self, db: Database, channel: str):
         self._db = db
         self.channel = channel
-        self._raw = None
+        self._raw: Any = None  # the pool's connection, held out of the pool while we listen
         self._stop = threading.Event()
-        if db.dialect == "postgresql":
-            self._raw = db.engine.raw_connection()
-            conn = self._raw.driver_connection
+        self.listens = db.dialect == "postgresql"  # False: `wait` only sleeps (SQLite)
+        if self.listens:
+            self._connect()
+
+    def _connect(self) -> None:
+        raw = self._db.engine.raw_connection()
+        try:
+            conn: Any = raw.driver_connection
             conn.rollback()  # the pool's connection may sit in a transaction: end it first
             conn.autocommit = True
-            conn.execute(f'LISTEN "{channel}"')  # a fixed name of ours, not user input
-
-    @property
-    def listens(self) -> bool:
-        """True when `wait` returns at a NOTIFY (PostgreSQL); False: it only sleeps."""
-        return self._raw is not None
+            conn.execute(f'LISTEN "{self.channel}"')  # a fixed name of ours, not user input
+        except BaseException:
+            raw.invalidate()
+            raise
+        self._raw = raw
 
     def wait(self, timeout: float) -> list[str]:
-        if self._raw is None:
+        if not self.listens:
             self._stop.wait(timeout)
             return []
-        conn = self._raw.driver_connection
-        heard = [n.payload for n in conn.notifies(timeout=timeout, stop_after=1)]
-        # Drain what else arrived meanwhile, without waiting (a burst of enqueues is one wake).
-        heard += [n.payload for n in conn.notifies(timeout=0)]
-        return heard
+        try:
+            if self._raw is None:
+                self._connect()  # after a lost connection: listen again
+            conn = self._raw.driver_connection
+            heard = [n.payload for n in conn.notifies(timeout=timeout, stop_after=1)]
+            # Drain what else arrived meanwhile, without waiting (a burst is one wake).
+            heard += [n.payload for n in conn.notifies(timeout=0)]
+            return heard
+        except Exception:  # noqa: BLE001 - the server went away: sleep; the caller polls on
+            self.close()
+            self._stop.wait(timeout)
+            return []
 
     def interrupt(self) -> None:
         """Makes a SQLite `wait` return at once (PostgreSQL: its timeout bounds the wait)."""

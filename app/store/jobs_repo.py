@@ -159,6 +159,18 @@ class JobsRepo:
                 raise KeyError(f"no job {job_id} in this project")
             return _row(job)
 
+    def events(self, job_id: int, after_id: int = 0,
+               kinds: Iterable[str] | None = None) -> list[JobEventRow]:
+        """The job's events after event `after_id`, in order (a client polls with the last id
+        it has seen)."""
+        q = (select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.id > after_id)
+             .order_by(JobEvent.id))
+        if kinds is not None:
+            q = q.where(JobEvent.kind.in_(list(kinds)))
+        with self._db.session() as s:
+            return [JobEventRow(e.id, e.job_id, e.at, e.kind, json.loads(e.payload))
+                    for e in s.scalars(q)]
+
     def list(self, status: str | Iterable[str] | None = None, kind: str | None = None,
              limit: int | None = None) -> list[JobRow]:
         """Newest first."""
@@ -171,18 +183,6 @@ class JobsRepo:
             q = q.limit(limit)
         with self._db.session() as s:
             return [_row(j) for j in s.scalars(q)]
-
-    def events(self, job_id: int, after_id: int = 0,
-               kinds: Iterable[str] | None = None) -> list[JobEventRow]:
-        """The job's events after event `after_id`, in order (a client polls with the last id
-        it has seen)."""
-        q = (select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.id > after_id)
-             .order_by(JobEvent.id))
-        if kinds is not None:
-            q = q.where(JobEvent.kind.in_(list(kinds)))
-        with self._db.session() as s:
-            return [JobEventRow(e.id, e.job_id, e.at, e.kind, json.loads(e.payload))
-                    for e in s.scalars(q)]
 
     # workers ---------------------------------------------------------------------------------
     def claim(self, worker: str, lease_s: float = LEASE_S, kinds: Iterable[str] | None = None,

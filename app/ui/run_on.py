@@ -2,12 +2,13 @@
 
 "Team worker" queues the job in the project's store (app/store/jobs_repo.py); the machine that
 runs `defect-studio worker URL` (the one with the GPU) claims and runs it, and this window
-follows its progress (app/ui/queued_job.py).
+follows its progress (app/ui/queued_job.py). "Jobs…" lists the team's jobs, whoever queued
+them, and cancels any of them (app/ui/jobs_dialog.py).
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 HERE, WORKER = "here", "worker"
 
@@ -21,15 +22,25 @@ class RunOnChoice(QWidget):
         self.combo.setToolTip("Team worker: queue the job for the machine that runs "
                               "`defect-studio worker` (the one with the GPU); its progress "
                               "shows here and on every client, and any client can cancel it")
+        self.jobs_button = QPushButton("Jobs…")
+        self.jobs_button.setToolTip("The team's worker jobs: progress, and cancel any of them")
+        self.jobs_button.clicked.connect(self.show_jobs)
+        self.project = None
+        self.jobs_dialog = None
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Run on:"))
         row.addWidget(self.combo, 1)
+        row.addWidget(self.jobs_button)
         self.hide()
 
     def set_project(self, project) -> None:
         """Shown for a team project; a project file runs everything here."""
         team = project is not None and project.is_team
+        self.project = project
+        if self.jobs_dialog is not None:
+            self.jobs_dialog.close()
+            self.jobs_dialog = None
         self.setVisible(team)
         if not team:
             self.combo.setCurrentIndex(0)
@@ -38,5 +49,14 @@ class RunOnChoice(QWidget):
         """True: queue the job for the team worker (only ever for a team project)."""
         return not self.isHidden() and self.combo.currentData() == WORKER
 
-    def choose(self, where: str) -> None:
-        self.combo.setCurrentIndex(self.combo.findData(where))
+    def show_jobs(self):
+        """Opens the team's job list (non-modal)."""
+        from .jobs_dialog import TeamJobsDialog
+
+        if self.project is None:
+            return None
+        if self.jobs_dialog is not None:
+            self.jobs_dialog.close()
+        self.jobs_dialog = TeamJobsDialog(self.project, self.window())
+        self.jobs_dialog.show()
+        return self.jobs_dialog

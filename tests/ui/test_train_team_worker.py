@@ -127,3 +127,37 @@ def test_the_worker_s_curves_and_model_show_in_the_client(qtbot, train_ws, team,
     model = team.models.get(row.result["model_id"])
     assert model.name in ws.progress_text.text()
     assert f"Model {model.id} ({model.name}) trained" in ws.log_view.toPlainText()
+
+
+def test_any_client_cancels_any_team_job_from_the_jobs_list(qtbot, train_ws, team, pg_url):
+    ws, _status = train_ws
+    with Project.open(pg_url) as other:  # another client queued two; a worker runs the first
+        first = other.jobs.enqueue("echo", {"seconds": 60})
+        second = other.jobs.enqueue("echo", {"seconds": 60})
+        claim = other.jobs.claim("gpu-box")
+        assert claim.id == first.id
+        qtbot.mouseClick(ws.run_on.jobs_button, Qt.MouseButton.LeftButton)
+        dialog = ws.run_on.jobs_dialog
+        qtbot.addWidget(dialog)
+        assert [dialog.table.item(i, 2).text() for i in range(2)] == ["queued", "running"]
+        assert dialog.table.item(1, 4).text() == "gpu-box"
+        assert dialog.note.text() == "1 running, 1 waiting"
+        assert not dialog.cancel_button.isEnabled()  # nothing selected
+
+        def cancel_row(i: int) -> None:
+            rect = dialog.table.visualItemRect(dialog.table.item(i, 1))
+            qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton,
+                             pos=rect.center())
+            assert dialog.selected().id == dialog.rows[i].id
+            qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+
+        cancel_row(1)  # the running one: its worker is asked
+        assert other.jobs.get(first.id).cancel_requested
+        assert other.jobs.get(first.id).status == "running"
+        assert other.jobs.heartbeat(claim) is True  # what the worker hears
+        assert dialog.note.text() == f"Job {first.id}: asked gpu-box to stop it"
+        assert dialog.table.item(1, 2).text() == "running (stop asked)"
+        cancel_row(0)  # the queued one ends at once
+        assert other.jobs.get(second.id).status == "canceled"
+        assert dialog.table.item(0, 2).text() == "canceled"
+        dialog.close()

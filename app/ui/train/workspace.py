@@ -287,7 +287,7 @@ class TrainWorkspace(Workspace):
         self.synthetic.combo.setEnabled(not training)
         self.synthetic.preview_button.setEnabled(p is not None and self._labeled > 0)
         self.predict_after.setEnabled(not training)
-        self.run_on.setEnabled(not training)
+        self.run_on.combo.setEnabled(not training)
 
     def _apply_defaults(self) -> None:
         device = self.machine.device if self.machine else "cpu"

@@ -4,8 +4,10 @@
     cancel ID   a queued job ends at once; a running one is asked to stop (its worker stops it
                 at the next heartbeat)
     echo        queue a diagnostic job that only says hello: checks a worker answers
+    watch ID    follow a job: its log lines and progress as they come (woken by NOTIFY on
+                PostgreSQL, a look every second on a project file), until it ends
 
-Exit status: 0 done, 1 error.
+Exit status: 0 done, 1 error (watch: 1 when the job failed, 130 when it was canceled).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     help="show the newest N (default 30)")
     c = sub.add_parser("cancel", help="stop a queued or running job")
     c.add_argument("id", type=int_at_least(1), metavar="ID")
+    w = sub.add_parser("watch", help="follow a job's log and progress until it ends")
+    w.add_argument("id", type=int_at_least(1), metavar="ID")
     e = sub.add_parser("echo", help="queue a diagnostic job that checks a worker answers")
     e.add_argument("--text", default="hello", help="what it says back (default hello)")
     return p
@@ -54,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
             row = jobs.enqueue("echo", echo_params(args.text))
             print(f"Queued job {row.id} (echo)")
             return 0
+        if args.jobs_command == "watch":
+            return watch(project, args.id)
         rows = jobs.list(limit=args.limit)
         if not rows:
             print("No jobs.")
@@ -68,3 +74,33 @@ def line(r) -> str:
     tail = r.error or r.message
     return (f"{r.id:>5}  {r.kind:<8} {r.status:<9} {r.progress:4.0%}{where}  "
             f"queued by {r.created_by} at {r.created_at[:19]}" + (f"  {tail}" if tail else ""))
+
+
+def watch(project, job_id: int) -> int:
+    from app.store.job_listen import JobListener
+    from app.store.jobs_repo import UPDATE_CHANNEL
+
+    from .command import INTERRUPTED
+
+    try:
+        row = project.jobs.get(job_id)
+    except KeyError as e:
+        raise CommandError(str(e).strip("'\"")) from None
+    seen, shown = 0, None
+    with JobListener(project.db, UPDATE_CHANNEL) as listener:
+        while True:
+            for e in project.jobs.events(job_id, seen, kinds=["log", "claim"]):
+                seen = e.id
+                print(e.payload["text"] if e.kind == "log"
+                      else f"claimed by {e.payload['worker']} (attempt {e.payload['attempt']})",
+                      flush=True)
+            row = project.jobs.get(job_id)
+            state = (row.status, round(row.progress, 2), row.message)
+            if state != shown and not row.finished:
+                print(f"[{row.status} {row.progress:.0%}] {row.message}", flush=True)
+                shown = state
+            if row.finished:
+                break
+            listener.wait(1.0)
+    print(f"Job {row.id} {row.status}" + (f": {row.error}" if row.error else ""))
+    return {"done": 0, "canceled": INTERRUPTED}.get(row.status, 1)

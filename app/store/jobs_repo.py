@@ -114,8 +114,13 @@ def _notify(s: Session, channel: str, payload: str = "") -> None:
         s.execute(text("SELECT pg_notify(:c, :p)"), {"c": channel, "p": payload})
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars (metrics, losses) as numbers, anything else JSON lacks as text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value if value is not None else {}, default=str)
+    return json.dumps(value if value is not None else {}, default=_plain)
 
 
 class JobsRepo:

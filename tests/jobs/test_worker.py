@@ -201,3 +201,21 @@ def test_a_train_job_run_by_a_worker_registers_the_model_and_reports_its_curves(
         epochs = [e for e in events if e.kind == "epoch"]
         assert [e.epoch for e in epochs] == [0] and epochs[0].epochs == 1
         assert all(e.loss is not None for e in events if e.kind == "step")
+
+
+def test_cli_watch_follows_a_job_on_the_server_until_it_ends(pg_url, capsys):
+    from app.cli import main
+
+    with Project.open(pg_url) as client, Project.open(pg_url) as server:
+        job = client.jobs.enqueue("echo", echo_params("hi", seconds=1.0, steps=4))
+        worker = Worker(server, "w", "cpu", poll_s=0.2)
+        thread = threading.Thread(target=worker.run, kwargs={"once": True})
+        thread.start()
+        try:
+            assert main(["jobs", pg_url, "watch", str(job.id)]) == 0
+        finally:
+            thread.join(30)
+    out = capsys.readouterr().out.splitlines()
+    assert "claimed by w (attempt 1)" in out and "echo hi" in out
+    assert out[-1] == f"Job {job.id} done"
+    assert any(line.startswith("[running ") and "Echo step" in line for line in out)

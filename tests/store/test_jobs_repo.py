@@ -106,3 +106,15 @@ def test_listener_wakes_on_enqueue_on_postgresql_and_sleeps_on_sqlite(project):
         assert heard == [str(job.id)] and waited < 2.0
     else:
         assert heard == [] and not listener.listens
+
+
+def test_numpy_numbers_in_events_stay_numbers(project):
+    import numpy as np
+
+    jobs = project.jobs
+    jobs.enqueue("echo")
+    claim = jobs.claim("w")
+    jobs.report(claim, events=[("train", {"loss": np.float32(0.25), "step": np.int64(3),
+                                          "path": object.__new__(object)})])
+    payload = jobs.events(claim.id, kinds=["train"])[0].payload
+    assert payload["loss"] == 0.25 and payload["step"] == 3 and isinstance(payload["path"], str)

@@ -161,3 +161,31 @@ def test_any_client_cancels_any_team_job_from_the_jobs_list(qtbot, train_ws, tea
         assert other.jobs.get(second.id).status == "canceled"
         assert dialog.table.item(0, 2).text() == "canceled"
         dialog.close()
+
+
+def test_a_reopened_window_follows_the_training_it_queued(qtbot, team):
+    from app.jobs.queue_kinds import train_params
+
+    theirs = team.jobs.enqueue("train", train_params(None, {"epochs": 1}))
+    mine = team.jobs.enqueue("train", train_params(None, {"epochs": 2}))
+    # The test has one database role: the older job is made another person's (not followed).
+    from sqlalchemy import update
+
+    from app.store.schema import Job
+
+    with team.db.session() as s:
+        s.execute(update(Job).where(Job.id == theirs.id).values(created_by="someone-else"))
+    ws = TrainWorkspace()
+    qtbot.addWidget(ws)
+    status = JobStatusLabel()
+    ws.job_progress.connect(lambda text: status.show_line(ws.title, text))
+    ws.set_project(team)
+    try:
+        assert ws.training and ws.queued.job_id == mine.id and ws.stop_button.isEnabled()
+        assert status.text() == f"Training on the team worker (job {mine.id})"
+        qtbot.mouseClick(ws.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not ws.training, timeout=5_000)
+        assert team.jobs.get(mine.id).status == "canceled"
+        assert team.jobs.get(theirs.id).status == "queued"
+    finally:
+        ws.shutdown()

@@ -54,6 +54,19 @@ class QueuedTraining(QObject):
         self.started.emit(job.id)
         return job.id
 
+    def follow_mine(self, project) -> int | None:
+        """Follows the newest unfinished training this person queued (the window was closed
+        meanwhile); returns its job id, or None when there is none."""
+        if not project.is_team:
+            return None
+        mine = [r for r in project.jobs.list(status=("queued", "running"), kind="train")
+                if r.created_by == project.db.identity]
+        if not mine:
+            return None
+        self._total = SCALE
+        self.watcher.watch(project, mine[0])
+        return mine[0].id
+
     def cancel(self) -> None:
         self.watcher.cancel()
 

@@ -206,6 +206,10 @@ class TrainWorkspace(Workspace):
         if project is not None:
             self._apply_defaults()
             self.refresh()
+            job_id = self.queued.follow_mine(project)
+            if job_id is not None:  # queued before this window opened: show it again
+                self._start_view(f"Following training job {job_id} on the team worker")
+                self._set_job_line("train", f"Training on the team worker (job {job_id})")
         self.budget.set_context(project, self.machine.device if self.machine else None)
         self._sync()
 
@@ -317,15 +321,8 @@ class TrainWorkspace(Workspace):
         spec = None if resume else self.form.spec()
         values = None if resume else {**self.form.train_values(),
                                       "synthetic": self.synthetic.mode()}
-        classes = [(str(c.value), c.name, c.color) for c in
-                   sorted(self.project.classes.list(), key=lambda c: c.value)]
-        self._ensure_curves().start(classes)
-        self._stopping = False
-        self._phase = "train"
+        self._start_view("Preparing the training data…")
         self._set_job_line("train", "Training: preparing…")
-        self.progress.setRange(0, 0)  # busy until the first step says how many there are
-        self.progress_text.setText("Preparing the training data…")
-        self.budget.pause()
         if resume:
             self.log("Resuming the last stopped run")
         else:
@@ -347,6 +344,17 @@ class TrainWorkspace(Workspace):
                                               predict=self.predict_after.isChecked()))
         self._sync()
         return True
+
+    def _start_view(self, text: str) -> None:
+        """Clear curves, busy bar: a run (here or on the team worker) starts being shown."""
+        classes = [(str(c.value), c.name, c.color) for c in
+                   sorted(self.project.classes.list(), key=lambda c: c.value)]
+        self._ensure_curves().start(classes)
+        self._stopping = False
+        self._phase = "train"
+        self.progress.setRange(0, 0)  # busy until the first step says how many there are
+        self.progress_text.setText(text)
+        self.budget.pause()
 
     def stop_training(self) -> None:
         """Stops training (the best model so far is kept, then predicts), or the predictions."""

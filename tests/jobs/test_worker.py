@@ -101,7 +101,7 @@ def test_a_killed_worker_s_job_is_taken_over_after_its_lease(pg_url, tmp_path):
         job = client.jobs.enqueue("echo", echo_params("survived", seconds=3.0, steps=30))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         doomed = subprocess.Popen(
-            [sys.executable, "-m", "app", "worker", pg_url, "--name", "doomed", "--lease", "1",
+            [sys.executable, "-m", "app", "worker", pg_url, "--name", "doomed", "--lease", "2",
              "--poll", "0.2", "--device", "cpu"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
@@ -113,11 +113,13 @@ def test_a_killed_worker_s_job_is_taken_over_after_its_lease(pg_url, tmp_path):
         row = client.jobs.get(job.id)
         assert (row.status, row.worker, row.attempts) == ("running", "doomed", 1), out
         rescuer = Worker(client, "rescuer", "cpu", lease_s=5)
-        # Not before the lease has run out: until then the job is still the dead worker's.
-        assert rescuer.run_one() is None
-        final = wait_for(rescuer.run_one, timeout=10)
+        final = wait_for(rescuer.run_one, timeout=15)
         assert (final.id, final.status, final.worker, final.attempts) == (job.id, "done",
                                                                           "rescuer", 2)
+        # Not before the lease had run out: until then the job was still the dead worker's.
+        taken = client.jobs.events(job.id, kinds=["claim"])[-1]
+        assert taken.payload == {"worker": "rescuer", "attempt": 2}
+        assert taken.at >= row.lease_expires_at
         logs = [e.payload["text"] for e in client.jobs.events(job.id, kinds=["log"])]
         assert any("worker doomed stopped answering" in t for t in logs)
         assert "echo survived" in logs

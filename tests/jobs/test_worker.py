@@ -89,6 +89,21 @@ def test_three_workers_run_twenty_jobs_each_exactly_once(pg_url):
             p.close()
 
 
+def test_three_worker_processes_run_twenty_jobs_each_exactly_once(pg_url):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with Project.open(pg_url) as client:
+        ids = enqueue_echoes(client, 20, seconds=0.2)
+        workers = [subprocess.Popen(
+            [sys.executable, "-m", "app", "worker", pg_url, "--once", "--name", f"p{i}",
+             "--device", "cpu"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT) for i in range(3)]
+        outs = [w.communicate(timeout=120)[0].decode() for w in workers]
+        assert [w.returncode for w in workers] == [0, 0, 0], outs
+        assert_each_ran_once(client, ids)
+        ran = sum(out.count(" done") for out in outs)
+        assert ran == 20, outs  # each worker's log: one "job N done" per job it ran
+
+
 def test_the_queue_on_a_project_file_runs_each_job_once(tmp_path):
     with Project.create(tmp_path / "one.dsproj") as project:
         ids = enqueue_echoes(project, 8, seconds=0.01)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from .audit_repo import record
@@ -298,9 +298,3 @@ class JobsRepo:
         record(s, "job.finish", "job", job.id, kind=job.kind, status=status, worker=job.worker,
                error=error)
         _notify(s, UPDATE_CHANNEL, str(job.id))
-
-    def counts(self) -> dict[str, int]:
-        """Jobs per status."""
-        with self._db.session() as s:
-            return {st: n for st, n in s.execute(
-                select(Job.status, func.count()).group_by(Job.status))}

@@ -236,3 +236,20 @@ def test_cli_watch_follows_a_job_on_the_server_until_it_ends(pg_url, capsys):
     assert "claimed by w (attempt 1)" in out and "echo hi" in out
     assert out[-1] == f"Job {job.id} done"
     assert any(line.startswith("[running ") and "Echo step" in line for line in out)
+
+
+def test_stopping_the_worker_stops_its_job_and_says_so(tmp_path):
+    with Project.create(tmp_path / "one.dsproj") as project:
+        job = project.jobs.enqueue("echo", echo_params(seconds=60, steps=600))
+        worker = Worker(project, "w", "cpu", poll_s=0.1)
+        thread = threading.Thread(target=worker.run)
+        thread.start()
+        try:
+            wait_for(lambda: project.jobs.get(job.id).progress > 0)
+        finally:
+            worker.stop()
+            thread.join(30)
+        assert not thread.is_alive()
+        row = project.jobs.get(job.id)
+        assert (row.status, row.error, row.cancel_requested) == ("canceled",
+                                                                 "worker w was stopped", False)

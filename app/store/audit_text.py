@@ -130,6 +130,18 @@ def _review_to_labeling(r: AuditRow, n: AuditNames) -> str:
     return f"sent {_result_part(r, n)} to labeling" + _reason(r.detail)
 
 
+JOB_STATUS_WORDS = {"done": "finished", "failed": "failed", "canceled": "stopped"}
+
+
+def _job_finish(r: AuditRow, n: AuditNames) -> str:
+    d = r.detail
+    status = str(d.get("status"))
+    text = (f"saw {d.get('kind', 'a')} job #{r.entity_id} "
+            f"{JOB_STATUS_WORDS.get(status, f'end as {status}')}")
+    text += f" on worker {d['worker']}" if d.get("worker") else ""
+    return text + (f": {d['error']}" if d.get("error") else "")
+
+
 SENTENCES: dict[str, Sentence] = {
     "project.create": lambda r, n: "created the project",
     "setting.set": lambda r, n: f"set {r.detail.get('key', '?')} to {_show(r.detail.get('value'))}",
@@ -164,6 +176,9 @@ SENTENCES: dict[str, Sentence] = {
     "review.confirm": _review_confirm,
     "review.override": _review_override,
     "review.to_labeling": _review_to_labeling,
+    "job.enqueue": lambda r, n: f"queued {r.detail.get('kind', 'a')} job #{r.entity_id}",
+    "job.cancel": lambda r, n: f"canceled {r.detail.get('kind', 'a')} job #{r.entity_id}",
+    "job.finish": _job_finish,
 }
 
 

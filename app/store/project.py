@@ -26,6 +26,7 @@ from .errors import (
 )
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
+from .jobs_repo import JobsRepo
 from .location import TeamUrl, is_team_url
 from .lock import WriterLock
 from .masks_repo import MasksRepo
@@ -60,6 +61,7 @@ class Project:
         self.recipes = RecipesRepo(db)
         self.runs = RunsRepo(db)
         self.audit = AuditRepo(db)
+        self.jobs = JobsRepo(db)  # heavy jobs queued for a worker (app/jobs/worker.py)
 
     @property
     def name(self) -> str:

@@ -104,6 +104,10 @@ def test_each_action_kind_reads_as_a_sentence():
             "bo pre-labeled the mask of part-02 (1 defect pixel)"),
         (row("class.reorder", "defect_class", None, order=["pore", "crack"]),
             "bo put the classes in the order pore, crack"),
+        (row("job.enqueue", "job", 4, kind="train"), "bo queued train job #4"),
+        (row("job.cancel", "job", 4, kind="train", status="running"), "bo canceled train job #4"),
+        (row("job.finish", "job", 4, kind="train", status="failed", worker="gpu:7",
+             error="gave up"), "bo saw train job #4 failed on worker gpu:7: gave up"),
     ]
     for r, expected in cases:
         assert sentence(r, names) == expected

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.core.discover import IMAGE_EXTS, discover
 from app.jobs.good_only import default_pair, good_only_models, is_good_only
+from app.ui.run_on import RunOnChoice
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class RunRequest:
     model_id: int | None
     recipe_ref: str  # "name@version"
     anomaly_model_id: int | None = None  # a good-parts-only model beside the model
+    on_worker: bool = False  # queued for the team worker instead of run here
 
 
 def images_in(folder: str | Path) -> list[Path]:
@@ -93,6 +95,8 @@ class NewRunDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.run_on = RunOnChoice()  # a team project: here, or on the team worker
+        self.run_on.set_project(project)
         self.hint = QLabel()
         self.hint.setStyleSheet("color: gray")
         form = QFormLayout()
@@ -101,6 +105,7 @@ class NewRunDialog(QDialog):
         form.addRow("Model", self.model)
         form.addRow("Good-parts model", self.good_model)
         form.addRow("Recipe", self.recipe)
+        form.addRow(self.run_on)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.hint)
@@ -119,7 +124,8 @@ class NewRunDialog(QDialog):
 
     def request(self) -> RunRequest:
         return RunRequest(self.name.text().strip(), tuple(self.images), self.model.currentData(),
-                          self.recipe.currentData(), self.good_model.currentData())
+                          self.recipe.currentData(), self.good_model.currentData(),
+                          self.run_on.remote())
 
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of part images",

@@ -35,6 +35,7 @@ from app.jobs.train_jobs import probe_job, train_job
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import app_settings, errors
+from app.ui.run_on import RunOnChoice
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
@@ -44,6 +45,7 @@ from .deploy_dialog import DeployDialog
 from .model_kind import ModelKindChooser
 from .models_panel import NO_MODEL, ModelsPanel
 from .prelabel import Prelabeler
+from .queued_training import QueuedTraining
 from .readiness import ReadinessLabel
 from .spec_form import SpecForm
 from .synthetic_preview import SyntheticChoice, SyntheticPreviewDialog
@@ -92,6 +94,7 @@ class TrainWorkspace(Workspace):
             "what-if and Label's pre-labels are then ready")
         self.predict_after.setChecked(settings.predict_after_training())
         self.predict_after.toggled.connect(settings.set_predict_after_training)
+        self.run_on = RunOnChoice()  # a team project: here, or queued for the team worker
         self.progress = QProgressBar(textVisible=True)
         self.progress_text = QLabel(wordWrap=True)
         self.models = ModelsPanel()
@@ -103,6 +106,7 @@ class TrainWorkspace(Workspace):
         self._layout()
 
         self.train_runner = JobRunner(self)
+        self.queued = QueuedTraining(self)  # the same run, on the team worker
         self.probe_runner = JobRunner(self)
         self.budget = BudgetNote(self.form, lambda: self.training, self)
         self.train_event.connect(self._on_event)
@@ -112,6 +116,13 @@ class TrainWorkspace(Workspace):
         self.train_runner.canceled.connect(self._train_canceled)
         self.train_runner.failed.connect(self._failed)
         self.train_runner.finished.connect(self._train_finished)
+        for signal, slot in ((self.queued.train_event, self._on_event),
+                             (self.queued.progress, self._on_progress),
+                             (self.queued.log, self.log), (self.queued.succeeded, self._trained),
+                             (self.queued.canceled, self._train_canceled),
+                             (self.queued.failed, self._failed),
+                             (self.queued.finished, self._train_finished)):
+            signal.connect(slot)
         self.probe_runner.succeeded.connect(self._probed)
         self.probe_runner.failed.connect(lambda m, tb: self.form.device.setText(f"Unknown ({m})"))
         self.prelabel.log.connect(self.log)
@@ -156,6 +167,7 @@ class TrainWorkspace(Workspace):
         col.addWidget(self.synthetic)
         col.addLayout(buttons)
         col.addWidget(self.predict_after)
+        col.addWidget(self.run_on)
         col.addWidget(self.progress)
         col.addWidget(self.progress_text)
         col.addStretch(1)
@@ -186,6 +198,7 @@ class TrainWorkspace(Workspace):
         self.prelabel.project = project
         self.kind.project = project
         self.kind._sync()
+        self.run_on.set_project(project)
         self.log_view.clear()
         self.progress.reset()
         self._job_lines.clear()
@@ -196,6 +209,10 @@ class TrainWorkspace(Workspace):
         if project is not None:
             self._apply_defaults()
             self.refresh()
+            job_id = self.queued.follow_mine(project)
+            if job_id is not None:  # queued before this window opened: show it again
+                self._start_view(f"Following training job {job_id} on the team worker")
+                self._set_job_line("train", f"Training on the team worker (job {job_id})")
         self.budget.set_context(project, self.machine.device if self.machine else None)
         self._sync()
 
@@ -228,6 +245,7 @@ class TrainWorkspace(Workspace):
             self.deploy_dialog.close()
         self.train_runner.cancel()
         self.train_runner.wait()
+        self.queued.stop()  # stop following; the worker's job goes on
         self.kind.runner.cancel()
         self.kind.runner.wait()
         self.prelabel.stop()
@@ -236,7 +254,7 @@ class TrainWorkspace(Workspace):
     # state ------------------------------------------------------------------------------------
     @property
     def training(self) -> bool:
-        return self.train_runner.running
+        return self.train_runner.running or self.queued.running
 
     def refresh(self) -> None:
         """Re-read data counts, models and the resumable run from the project."""
@@ -279,6 +297,7 @@ class TrainWorkspace(Workspace):
         self.synthetic.combo.setEnabled(not training)
         self.synthetic.preview_button.setEnabled(p is not None and self._labeled > 0)
         self.predict_after.setEnabled(not training)
+        self.run_on.combo.setEnabled(not training)
 
     def _apply_defaults(self) -> None:
         device = self.machine.device if self.machine else "cpu"
@@ -308,15 +327,8 @@ class TrainWorkspace(Workspace):
         spec = None if resume else self.form.spec()
         values = None if resume else {**self.form.train_values(),
                                       "synthetic": self.synthetic.mode()}
-        classes = [(str(c.value), c.name, c.color) for c in
-                   sorted(self.project.classes.list(), key=lambda c: c.value)]
-        self._ensure_curves().start(classes)
-        self._stopping = False
-        self._phase = "train"
+        self._start_view("Preparing the training data…")
         self._set_job_line("train", "Training: preparing…")
-        self.progress.setRange(0, 0)  # busy until the first step says how many there are
-        self.progress_text.setText("Preparing the training data…")
-        self.budget.pause()
         if resume:
             self.log("Resuming the last stopped run")
         else:
@@ -327,17 +339,34 @@ class TrainWorkspace(Workspace):
             note = self.form.budget_note.text() if self.form.budget_note.isVisibleTo(self) else ""
             if values["minutes"] and note and note != MEASURING:
                 self.log(f"The budget buys {note}")
-        self.train_runner.start(train_job(self.project, spec, values, resume,
-                                          self.train_event.emit,
-                                          predict=self.predict_after.isChecked()))
+        if self.run_on.remote():
+            job_id = self.queued.start(self.project, spec, values, resume,
+                                       self.predict_after.isChecked())
+            self.log(f"Queued for the team worker as job {job_id}")
+            self._set_job_line("train", f"Training: queued for the team worker (job {job_id})")
+        else:
+            self.train_runner.start(train_job(self.project, spec, values, resume,
+                                              self.train_event.emit,
+                                              predict=self.predict_after.isChecked()))
         self._sync()
         return True
+
+    def _start_view(self, text: str) -> None:
+        """Clear curves, busy bar: a run (here or on the team worker) starts being shown."""
+        classes = [(str(c.value), c.name, c.color) for c in
+                   sorted(self.project.classes.list(), key=lambda c: c.value)]
+        self._ensure_curves().start(classes)
+        self._stopping = False
+        self._phase = "train"
+        self.progress.setRange(0, 0)  # busy until the first step says how many there are
+        self.progress_text.setText(text)
+        self.budget.pause()
 
     def stop_training(self) -> None:
         """Stops training (the best model so far is kept, then predicts), or the predictions."""
         if self.training:
             self._stopping = True
-            self.train_runner.cancel()
+            (self.queued if self.queued.running else self.train_runner).cancel()
             predicting = self._phase == "predict"
             self.progress_text.setText("Stopping the predictions…" if predicting
                                        else "Stopping after the current batch…")

@@ -29,5 +29,6 @@ __all__ = [
     "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
     "ProjectLockedError",
-    "ReadOnlyError", "RoleRefusedError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
+    "ReadOnlyError", "RoleRefusedError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow",
+    "DecisionRow",
 ]

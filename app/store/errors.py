@@ -48,3 +48,7 @@ class TeamAuthError(TeamConnectionError):
     def __init__(self, message: str, wrong: bool = False):
         super().__init__(message)
         self.wrong = wrong
+
+
+class EmptyTeamError(ForeignFileError):
+    """The team database is empty: a team project can be created there."""

@@ -20,6 +20,7 @@ from .classes_repo import ClassesRepo
 from .database import Database
 from .errors import (
     DamagedProjectError,
+    EmptyTeamError,
     ForeignFileError,
     NewerSchemaError,
     ProjectError,
@@ -210,7 +211,7 @@ class Project:
                         f"newer than {SCHEMA_VERSION}, which this version reads). Update "
                         "Defect Studio to open it.")
                 if version < 1:
-                    raise ForeignFileError(
+                    raise (EmptyTeamError if version == 0 else ForeignFileError)(
                         f"{url} is not a Defect Studio team project ("
                         + ("it is empty: create one there instead" if version == 0 else
                            "it holds tables of another program") + "); it was left as it is")

@@ -158,7 +158,8 @@ def ensure_roles(conn: Connection) -> list[str]:
         exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
         if exists.first() is None:
             _run(conn, f"CREATE ROLE {quote(name)} NOLOGIN")
-    for lower, upper in zip(groups, groups[1:]):  # each holds the rights of the one before
+    # each holds the rights of the one before
+    for lower, upper in zip(groups, groups[1:], strict=False):
         _run(conn, f"GRANT {quote(lower)} TO {quote(upper)}")
     def run(sql: str) -> None:
         _run(conn, sql)
@@ -170,7 +171,7 @@ def ensure_roles(conn: Connection) -> list[str]:
     run(f"GRANT CONNECT, TEMPORARY ON DATABASE {quote(db)} TO {quote(groups[0])}")
     run(f"GRANT USAGE ON SCHEMA public TO {quote(groups[0])}")
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(groups[0])}")
-    for role, name in zip(ROLES, groups):
+    for role, name in zip(ROLES, groups, strict=True):
         run(f"REVOKE ALL ON {_ALL_TABLES} FROM {quote(name)}")  # column grants go with it
         for privileges, tables in GRANTS[role]:
             run(f"GRANT {privileges} ON {tables} TO {quote(name)}")

@@ -5,7 +5,6 @@ import io
 import json
 import socket
 
-import pytest
 from sqlalchemy.engine import make_url
 
 from app.cli import main

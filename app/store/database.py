@@ -114,6 +114,8 @@ class Database:
     def role(self) -> str | None:
         """The team role of this connection's login (app/store/team_roles.py), asked once:
         "admin" for a project file, None for a login with no role in the project."""
+        if self._role is None and self.team is None:
+            self._role = ("admin",)  # a project file: one person, every right
         if self._role is None:
             with self.engine.connect() as conn:
                 self._role = (role_of(conn),)

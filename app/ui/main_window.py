@@ -30,12 +30,17 @@ from app.store import (
     ProjectLinkedError,
     ProjectLockedError,
 )
+from app.store.errors import TeamAuthError
+from app.store.location import TeamUrl, is_team_url
 from app.ui import actions, app_settings, errors, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
 from app.ui.job_status import JobStatusLabel
+from app.ui.roots_notice import RootsNotice
 from app.ui.shortcuts_dialog import ShortcutsDialog
 from app.ui.status_bar import WINDOW, WorkspaceMessages
+from app.ui.storage_roots_dialog import StorageRootsDialog
+from app.ui.team_dialog import TeamProjectDialog
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -59,6 +64,10 @@ class MainWindow(QMainWindow):
         self._dirty: set[int] = set()  # ids of workspaces with unsaved edits
         self._saving: set[int] = set()
         self._closed = False
+        # Team passwords typed this session, by address: memory only, never in the settings.
+        self._passwords: dict[str, str] = {}
+        self.team_dialog: TeamProjectDialog | None = None
+        self.roots_dialog: StorageRootsDialog | None = None
 
         self.welcome = WelcomePage()
         self.empty_page = EmptyProjectPage()
@@ -92,10 +101,13 @@ class MainWindow(QMainWindow):
         self.welcome.new_requested.connect(self.new_project_dialog)
         self.welcome.open_requested.connect(self.open_project_dialog)
         self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.team_requested.connect(self.open_team_dialog)
         self.welcome.recent_activated.connect(self.open_project)
         self.empty_page.import_requested.connect(self.import_images)
         for panel in self.findChildren(ImageListPanel):
             panel.import_requested.connect(self.import_images)
+        for notice in self.findChildren(RootsNotice):
+            notice.roots_requested.connect(self.storage_roots_dialog)
         self.images_changed.connect(self._on_images_changed)
         self.tabs.currentChanged.connect(self._workspace_changed)
         self.settings.changed.connect(self._settings_changed)
@@ -117,8 +129,11 @@ class MainWindow(QMainWindow):
         return ws if ws in self.workspaces() else None
 
     # -- project lifecycle ------------------------------------------------------------------
-    def open_project(self, path: str | Path) -> bool:
-        """Open `path`; on a ProjectError show it and change nothing."""
+    def open_project(self, path: str | Path | TeamUrl) -> bool:
+        """Open `path` (a file, or a team project's address); on a ProjectError show it and
+        change nothing."""
+        if isinstance(path, TeamUrl) or is_team_url(str(path)):
+            return self.open_team(path)
         path = Path(path)
         if self._project is not None and self._project.path == path.resolve():
             return True
@@ -138,6 +153,72 @@ class MainWindow(QMainWindow):
         if project.warning:  # e.g. an altered audit trail: opened read-only, and why
             self.show_message("Opened read-only", project.warning)
         return True
+
+    def open_team(self, location: str | TeamUrl, create: bool = False) -> bool:
+        """Open (or create) a team project. Without a password it is tried as it is first
+        (libpq finds one in PGPASSWORD or ~/.pgpass); a server that asks for one gets the
+        team dialog again, with the reason."""
+        try:
+            url = location if isinstance(location, TeamUrl) else TeamUrl.parse(str(location))
+        except ProjectError as e:
+            self.show_message("Cannot open the team project", str(e))
+            return False
+        if url.password is None and url.display() in self._passwords:
+            url = url.with_password(self._passwords[url.display()])
+        p = self._project
+        if not create and p is not None and p.is_team and p.location == url.display():
+            return True
+        if create and not self._confirm_close():
+            return False
+        try:
+            project = Project.create(url) if create else Project.open(url)
+        except TeamAuthError as e:
+            self._passwords.pop(url.display(), None)
+            self._ask_team(create, url.display(), str(e))
+            return False
+        except ProjectError as e:
+            self.show_message("Cannot create the team project" if create else
+                              "Cannot open the team project", str(e))
+            return False
+        if url.password:
+            self._passwords[url.display()] = url.password
+        if not self._install(project):
+            return False
+        if project.warning:
+            self.show_message("Opened read-only" if project.readonly else "Team project",
+                              project.warning)
+        return True
+
+    def open_team_dialog(self) -> TeamProjectDialog:
+        return self._ask_team(False)
+
+    def new_team_dialog(self) -> TeamProjectDialog:
+        return self._ask_team(True)
+
+    def _ask_team(self, create: bool, address: str = "", message: str = "") -> TeamProjectDialog:
+        dialog = TeamProjectDialog(create, address, message, self)
+        dialog.chosen.connect(lambda url: self.open_team(url, create))
+        dialog.open()
+        self.team_dialog = dialog
+        return dialog
+
+    def storage_roots_dialog(self) -> StorageRootsDialog | None:
+        """File > Storage roots: where the team project's images are on this workstation."""
+        p = self._project
+        if p is None or p.roots is None:
+            self.show_message("Storage roots", "Storage roots belong to team projects: a "
+                              "project file finds its images beside it.",
+                              QMessageBox.Icon.Information)
+            return None
+        dialog = StorageRootsDialog(p, self)
+        dialog.changed.connect(self._roots_changed)
+        dialog.open()
+        self.roots_dialog = dialog
+        return dialog
+
+    def _roots_changed(self) -> None:
+        for notice in self.findChildren(RootsNotice):
+            notice.roots_changed()
 
     def _offer_read_only(self, path: Path, error: ProjectError) -> None:
         """Another writer, or a file with two names: it can still be read."""
@@ -190,7 +271,7 @@ class MainWindow(QMainWindow):
             project.close()
             return False
         self._project = project
-        self.settings.add_recent_project(str(project.path))
+        self.settings.add_recent_project(project.location)  # a team's: no password
         for ws in self.workspaces():
             ws.set_project(project)
         self.project_changed.emit(project)
@@ -289,7 +370,7 @@ class MainWindow(QMainWindow):
         return box
 
     def _start_folder(self) -> str:
-        recent = self.settings.recent_projects()
+        recent = [p for p in self.settings.recent_projects() if not is_team_url(p)]
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
     # -- view -------------------------------------------------------------------------------
@@ -347,8 +428,10 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.recent_projects():
-            missing = not Path(path).is_file()
-            act = self.recent_menu.addAction(Path(path).stem + ("  (missing)" * missing))
+            team = is_team_url(path)
+            missing = not team and not Path(path).is_file()
+            name = TeamUrl.parse(path).short() if team else Path(path).stem
+            act = self.recent_menu.addAction(name + ("  (missing)" * missing))
             act.setToolTip(path)
             act.setEnabled(not missing)
             act.triggered.connect(lambda _c=False, p=path: self.open_project(p))
@@ -407,6 +490,7 @@ class MainWindow(QMainWindow):
         for key in ("file.import", "file.close"):
             self.action_map[key].setEnabled(p is not None and not (key == "file.import"
                                                                    and p.readonly))
+        self.action_map["file.roots"].setEnabled(p is not None and p.is_team)
         for key, action in self.action_map.items():
             if key.startswith("view.workspace."):
                 action.setEnabled(page is self.tabs)
@@ -424,7 +508,9 @@ class MainWindow(QMainWindow):
         elif self._dirty:
             marker = " •"
         readonly = " (read-only)" if self._project.readonly else ""
-        self.setWindowTitle(f"{self._project.name}{marker}{readonly} — {APP_NAME}")
+        team = self._project.team
+        name = team.short() if team is not None else self._project.name
+        self.setWindowTitle(f"{name}{marker}{readonly} — {APP_NAME}")
 
     def closeEvent(self, event) -> None:
         if not self._closed and not self._confirm_close():

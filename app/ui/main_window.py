@@ -32,7 +32,7 @@ from app.store import (
 )
 from app.store.errors import TeamAuthError
 from app.store.location import TeamUrl, is_team_url
-from app.ui import actions, app_settings, errors, workspaces
+from app.ui import actions, app_settings, errors, roles, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
 from app.ui.job_status import JobStatusLabel
@@ -491,6 +491,10 @@ class MainWindow(QMainWindow):
             self.action_map[key].setEnabled(p is not None and not (key == "file.import"
                                                                    and p.readonly))
         self.action_map["file.roots"].setEnabled(p is not None and p.is_team)
+        why = roles.why_not(p, "images.import")  # a team role that may not import: greyed
+        roles.explain(self.action_map["file.import"], why)
+        if why:
+            self.action_map["file.import"].setEnabled(False)
         for key, action in self.action_map.items():
             if key.startswith("view.workspace."):
                 action.setEnabled(page is self.tabs)

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.core.editing import MaskDocument, MaskEdit, ToolMode, UndoHistories
 from app.ui.images.panel import ImageListPanel
+from app.ui.roles import explain, why_not
 from app.ui.roots_notice import RootsNotice
 from app.ui.workspace import Workspace
 
-from .actions import build_actions, sync_class_actions, undo_actions
+from .actions import CLASS_EDIT_SPECS, build_actions, sync_class_actions, undo_actions
 from .canvas import LabelCanvas
 from .class_editor import ClassEditor
 from .committer import MaskCommitter
@@ -326,8 +327,11 @@ class LabelWorkspace(Workspace):
         if self.prelabel_loader is not None:  # pre-labels of deleted classes are dropped
             self.prelabel_loader.set_classes(c.value for c in self._classes)
         self.toolbar.set_classes(self._classes)
+        why = why_not(self.project, "classes.change")  # a team role that may not: greyed
         sync_class_actions(self._actions, self._classes,
-                           self.project is not None and not self.project.readonly)
+                           self.project is not None and not self.project.readonly and not why)
+        for spec in CLASS_EDIT_SPECS:
+            explain(self._actions[spec.id], why)
         self._class_names = {c.value: c.name for c in self._classes}
         values = [c.value for c in self._classes]
         if values and self.settings.class_value not in values:

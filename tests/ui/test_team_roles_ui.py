@@ -1,0 +1,68 @@
+"""A team role in the window: what the role may not do is greyed with the reason in its
+tooltip, and a write the database refuses anyway is one sentence, never a traceback."""
+
+import pytest
+from PySide6.QtCore import QTimer
+from sqlalchemy.engine import make_url
+
+from app.store import Project
+from app.store.team_roles import add_member, ensure_roles
+from app.ui.errors import REFUSED_TITLE
+from app.ui.grade.workspace import GradeWorkspace
+from app.ui.label.workspace import LabelWorkspace
+from tests.store.helpers import make_image_file
+
+
+@pytest.fixture
+def workspace_registry():
+    return [("Label", LabelWorkspace), ("Grade", GradeWorkspace)]
+
+
+@pytest.fixture
+def labeler_url(pg_url, tmp_path):
+    login = f"lena_{make_url(pg_url).database}"
+    with Project.open(pg_url) as p:
+        p.classes.add("crack", "#ff0000")
+        p.images.add_many([make_image_file(tmp_path / "parts")])
+        with p.db.session() as s:
+            ensure_roles(s.connection())
+            add_member(s.connection(), login, "labeler")
+    return make_url(pg_url).set(username=login).render_as_string()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_labeler_sees_what_they_cannot_do(qtbot, bare_window, labeler_url, error_handler,
+                                            pg_url):
+    window = bare_window
+    assert window.open_project(labeler_url)
+    assert window.project.role == "labeler"
+    label, grade = window.workspaces()
+    new_class = label.action("label.class.new")
+    assert not new_class.isEnabled()
+    assert "Your role labeler cannot add, change or delete defect classes" in new_class.toolTip()
+    window.show_workspace("Grade")
+    save = grade.recipe_bar.save_button
+    assert not save.isEnabled()  # a starter recipe never saved: an admin could save it
+    assert save.toolTip().startswith("Your role labeler cannot save recipe versions")
+    assert not grade.recipe_bar.import_button.isEnabled()
+    assert not window.action_map["file.import"].isEnabled()
+    assert "cannot import images" in window.action_map["file.import"].toolTip()
+
+    QTimer.singleShot(0, lambda: window.project.classes.add("dent", "#00ff00"))
+    qtbot.waitUntil(lambda: error_handler.last_error is not None)
+    record = error_handler.last_error
+    assert record.title == REFUSED_TITLE and record.details == ""
+    assert record.message.startswith("Your role labeler cannot add, change or delete")
+    with Project.open(pg_url) as owner:
+        assert [c.name for c in owner.classes.list()] == ["crack"]  # nothing written
+
+
+def test_the_owner_may_do_everything(qtbot, bare_window, labeler_url, pg_url):
+    window = bare_window
+    assert window.open_project(pg_url)
+    label, grade = window.workspaces()
+    assert window.project.role == "admin"
+    assert label.action("label.class.new").isEnabled()
+    window.show_workspace("Grade")
+    assert grade.recipe_bar.save_button.isEnabled()
+    assert window.action_map["file.import"].isEnabled()

@@ -39,7 +39,7 @@ from .runs_repo import RunsRepo
 from .settings_repo import SettingsRepo
 from .storage_roots import StorageRoots
 from .team_folder import team_folder
-from .team_roles import ensure_roles, may, why_not
+from .team_roles import ensure_roles, may, roles_exist, why_not
 
 EXTENSION = ".dsproj"
 
@@ -215,8 +215,12 @@ class Project:
                         f"{url} is not a Defect Studio team project ("
                         + ("it is empty: create one there instead" if version == 0 else
                            "it holds tables of another program") + "); it was left as it is")
-                if not readonly and version < SCHEMA_VERSION:
+                migrated, refresh = not readonly and version < SCHEMA_VERSION, False
+                if migrated:
                     migrate(conn)
+                    refresh = roles_exist(conn)  # new tables get their place in the grants
+            if migrated and refresh:
+                _set_up_roles(db)
             check = check_audit_chain(db)
         except BaseException:
             db.engine.dispose()

@@ -171,6 +171,12 @@ def ensure_roles(conn: Connection) -> list[str]:
     run(f"GRANT CONNECT, TEMPORARY ON DATABASE {quote(db)} TO {quote(groups[0])}")
     run(f"GRANT USAGE ON SCHEMA public TO {quote(groups[0])}")
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(groups[0])}")
+    # Tables a later migration adds (made by this same owner): readable by every role, written
+    # by admins, until init-roles gives them their place in GRANTS.
+    defaults = "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT"
+    run(f"{defaults} SELECT ON TABLES TO {quote(groups[0])}")
+    run(f"{defaults} SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quote(groups[-1])}")
+    run(f"{defaults} USAGE, SELECT ON SEQUENCES TO {quote(groups[0])}")
     for role, name in zip(ROLES, groups, strict=True):
         run(f"REVOKE ALL ON {_ALL_TABLES} FROM {quote(name)}")  # column grants go with it
         for privileges, tables in GRANTS[role]:
@@ -182,6 +188,13 @@ def ensure_roles(conn: Connection) -> list[str]:
         run(f"CREATE TRIGGER {trigger} BEFORE INSERT ON {table} FOR EACH ROW "
             f"EXECUTE FUNCTION ds_author_is_session_user('{column}')")
     return groups
+
+
+def roles_exist(conn: Connection) -> bool:
+    """Whether this database's group roles were set up (ensure_roles ran here)."""
+    found = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"),
+                         {"n": group_name(_database(conn), "labeler")})
+    return found.first() is not None
 
 
 def role_of(conn: Connection) -> str | None:

@@ -127,3 +127,36 @@ def test_unmapped_root_offers_the_storage_roots_dialog(qtbot, bare_window, pg_ur
     qtbot.waitUntil(lambda: ws.current is not None, timeout=5000)  # the image loads now
     assert ws.roots_notice.isHidden()
     assert np.array_equal(ws.current.pixels, np.full((30, 40), 120, np.uint8))
+
+
+def test_new_team_project_in_an_empty_database(qtbot, bare_window, pg_empty_url):
+    window = bare_window
+    window.action_map["file.new_team"].trigger()
+    dialog = window.team_dialog
+    assert dialog.create
+    _type_and_open(qtbot, dialog, pg_empty_url, "")
+    assert window.project is not None and window.project.role == "admin"
+    u = make_url(pg_empty_url)
+    assert window.windowTitle().startswith(f"{u.username}@127.0.0.1:{u.port}/{u.database}")
+    from sqlalchemy import text
+
+    with window.project.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname LIKE :p"),
+                            {"p": f"ds_{u.database}_%"}).scalar() == 4
+
+
+def test_an_unreachable_server_is_said_plainly(qtbot, bare_window):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    window = bare_window
+    window.action_map["file.open_team"].trigger()
+    _type_and_open(qtbot, window.team_dialog, f"postgresql+psycopg://x@127.0.0.1:{port}/db", "")
+    assert window.project is None
+    assert "Cannot reach the server" in window.last_message.text()
+    window.action_map["file.open_team"].trigger()
+    _type_and_open(qtbot, window.team_dialog, "not an address", "")
+    assert "is not a team project address" in window.team_dialog.message.text()
+    assert window.team_dialog.isVisible()  # stays open to correct it

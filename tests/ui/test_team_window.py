@@ -57,6 +57,9 @@ def _settings_text(settings) -> str:
 def test_open_team_project_by_address_and_password(qtbot, bare_window, anna, settings_sandbox):
     address, login = anna
     window = bare_window
+    window.welcome.team_link.linkActivated.emit("team")  # "Join a team project…"
+    assert not window.team_dialog.create
+    window.team_dialog.close()
     window.action_map["file.open_team"].trigger()
     dialog = window.team_dialog
     assert dialog.password.echoMode() == dialog.password.EchoMode.Password
@@ -160,3 +163,32 @@ def test_an_unreachable_server_is_said_plainly(qtbot, bare_window):
     _type_and_open(qtbot, window.team_dialog, "not an address", "")
     assert "is not a team project address" in window.team_dialog.message.text()
     assert window.team_dialog.isVisible()  # stays open to correct it
+
+
+def test_grade_shows_the_roots_notice_too(qtbot, pg_url, tmp_path):
+    from app.ui.grade.workspace import GradeWorkspace
+
+    folder = tmp_path / "nas" / "parts"
+    image = make_image_file(folder, "a.png", value=80)
+    with Project.open(pg_url) as p:
+        p.roots.add("parts")
+        p.roots.map("parts", folder)
+        p.images.add_many([image])
+        (p.root / "roots.json").write_text(json.dumps({"parts": str(tmp_path)}))  # wrong one
+        ws = GradeWorkspace()
+        qtbot.addWidget(ws)
+        ws.show()
+        ws.set_project(p)
+        qtbot.waitUntil(lambda: not ws.roots_notice.isHidden(), timeout=5000)
+        assert "check where storage root 'parts' is mapped" in ws.roots_notice.text.text()
+        requested = []
+        ws.roots_notice.roots_requested.connect(lambda: requested.append(True))
+        qtbot.mouseClick(ws.roots_notice.button, Qt.MouseButton.LeftButton)
+        assert requested == [True]
+        p.roots.map("parts", folder)
+        ws.roots_notice.roots_changed()  # what the window does after the dialog maps it
+        qtbot.waitUntil(lambda: ws.session.part is not None, timeout=5000)
+        assert ws.roots_notice.isHidden()
+        assert np.array_equal(ws.session.part.pixels, np.full((30, 40), 80, np.uint8))
+        ws.shutdown()
+        ws.set_project(None)

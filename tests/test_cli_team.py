@@ -91,6 +91,8 @@ def test_clear_messages_for_what_goes_wrong(pg_cluster, pg_empty_url, capsys):
     assert rc == 1 and "Cannot reach the server" in err and "Is the server running" in err
     rc, _, err = _cli(capsys, "classes", pg_cluster.url("no_such_db"), "list")
     assert rc == 1 and "has no database 'no_such_db'" in err
+    rc, _, err = _cli(capsys, "classes", pg_cluster.url(user="nobody_here"), "list")
+    assert rc == 1 and "has no login 'nobody_here'" in err
     rc, _, err = _cli(capsys, "classes", pg_empty_url, "list")
     assert rc == 1 and "holds no project yet" in err
     name = make_url(pg_empty_url).database

@@ -293,11 +293,10 @@ def connection_error(url: TeamUrl, detail: str) -> ProjectError:
     if "password authentication failed" in low:
         return TeamAuthError(f"The server {server} did not accept the password of "
                              f"{url.user or 'this login'} ({url}). Type it again.", wrong=True)
-    if f'database "{url.database.lower()}" does not exist' in low or (
-            "database" in low and "does not exist" in low):
+    if 'database "' in low and "does not exist" in low:
         return TeamConnectionError(f"The server {server} has no database {url.database!r}: "
                                    "check the address, or create the team project there.")
-    if "role" in low and "does not exist" in low:
+    if 'role "' in low and "does not exist" in low:
         return TeamConnectionError(f"The server {server} has no login {url.user!r}: ask the "
                                    "team's admin to add you (defect-studio team PROJECT members "
                                    "add LOGIN --role ROLE).")

@@ -52,26 +52,21 @@ def run(args: argparse.Namespace) -> int:
         project = cmd.open(args.project)
         if not project.is_team:
             raise CommandError(f"{project.location} is a project file: one person, no roles")
-        from app.store.team_roles import add_member, ensure_roles, members
-
-        with project.db.session() as s:
-            conn = s.connection()
-            if args.action == "init-roles":
-                groups = ensure_roles(conn)
-                print("Roles set up: " + ", ".join(groups))
-            elif args.members_action == "list":
-                rows = members(conn)
-                if not rows:
-                    print("No members yet: add one with `defect-studio team PROJECT members add "
-                          "USER --role ROLE`")
-                for m in rows:
-                    print(f"{m.login}\t{m.role}")
-            else:
-                password = _member_password(args)
-                m = add_member(conn, args.login, args.role, password)
-                print(f"{m.login} is now {m.role} of {project.location}"
-                      + ("" if password or args.members_action == "set-role" else
-                         " (no password set: give one with --password-stdin)"))
+        if args.action == "init-roles":
+            print("Roles set up: " + ", ".join(project.members.set_up_roles()))
+        elif args.members_action == "list":
+            rows = project.members.list()
+            if not rows:
+                print("No members yet: add one with `defect-studio team PROJECT members add "
+                      "USER --role ROLE`")
+            for m in rows:
+                print(f"{m.login}\t{m.role}")
+        else:
+            password = _member_password(args)
+            m = project.members.add(args.login, args.role, password)
+            print(f"{m.login} is now {m.role} of {project.location}"
+                  + ("" if password or args.members_action == "set-role" else
+                     " (no password set: give one with --password-stdin)"))
         return 0
     return cmd.status
 

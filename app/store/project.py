@@ -39,6 +39,7 @@ from .runs_repo import RunsRepo
 from .settings_repo import SettingsRepo
 from .storage_roots import StorageRoots
 from .team_folder import team_folder
+from .team_members import TeamMembers
 from .team_roles import ensure_roles, may, roles_exist, why_not
 
 EXTENSION = ".dsproj"
@@ -58,6 +59,7 @@ class Project:
         self.settings = SettingsRepo(db)
         self.classes = ClassesRepo(db)
         self.roots = StorageRoots(db, self.root) if db.team is not None else None
+        self.members = TeamMembers(db) if db.team is not None else None
         self.images = ImagesRepo(db, self.root, self.roots)
         self.masks = MasksRepo(db)
         self.models = ModelsRepo(db, path, self.settings)

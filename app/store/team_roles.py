@@ -240,6 +240,8 @@ def refusal_message(role: str | None, error_text: str) -> str:
                   error_text)
     table = m.group(1) if m else ""
     ability = _TABLE_ABILITY.get(table)
+    if re.search(r"create role|admin option|grant role|alter role|must be owner", error_text):
+        ability = "members.manage"  # roles and grants: an admin's (or the owner's) work
     if ability is not None:
         sentence = why_not(role, ability) or f"the database refused: {error_text.strip()}"
     else:

@@ -39,6 +39,8 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Add a folder of images (and masks) to the project"),
     ActionSpec("file.roots", "&Storage roots…", "storage_roots_dialog", "File", "",
                "Where the team project's images are on this workstation"),
+    ActionSpec("file.members", "Team &members…", "team_members_dialog", "File", "",
+               "Who works in the team project, with which role"),
     ActionSpec("file.close", "&Close project", "close_project", "File", "Ctrl+W",
                "Save pending edits and close the project"),
     ActionSpec("file.quit", "&Quit", "close", "File", "Ctrl+Q", "Quit Defect Studio"),

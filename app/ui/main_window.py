@@ -41,6 +41,7 @@ from app.ui.shortcuts_dialog import ShortcutsDialog
 from app.ui.status_bar import WINDOW, WorkspaceMessages
 from app.ui.storage_roots_dialog import StorageRootsDialog
 from app.ui.team_dialog import TeamProjectDialog
+from app.ui.team_members_dialog import TeamMembersDialog
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._passwords: dict[str, str] = {}
         self.team_dialog: TeamProjectDialog | None = None
         self.roots_dialog: StorageRootsDialog | None = None
+        self.members_dialog: TeamMembersDialog | None = None
 
         self.welcome = WelcomePage()
         self.empty_page = EmptyProjectPage()
@@ -214,6 +216,16 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self._roots_changed)
         dialog.open()
         self.roots_dialog = dialog
+        return dialog
+
+    def team_members_dialog(self) -> TeamMembersDialog | None:
+        """File > Team members: the members of the team project and their roles."""
+        p = self._project
+        if p is None or p.members is None:
+            return None
+        dialog = TeamMembersDialog(p, self)
+        dialog.open()
+        self.members_dialog = dialog
         return dialog
 
     def _roots_changed(self) -> None:
@@ -491,6 +503,7 @@ class MainWindow(QMainWindow):
             self.action_map[key].setEnabled(p is not None and not (key == "file.import"
                                                                    and p.readonly))
         self.action_map["file.roots"].setEnabled(p is not None and p.is_team)
+        self.action_map["file.members"].setEnabled(p is not None and p.is_team)
         why = roles.why_not(p, "images.import")  # a team role that may not import: greyed
         roles.explain(self.action_map["file.import"], why)
         if why:

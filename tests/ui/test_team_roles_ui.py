@@ -66,3 +66,40 @@ def test_the_owner_may_do_everything(qtbot, bare_window, labeler_url, pg_url):
     window.show_workspace("Grade")
     assert grade.recipe_bar.save_button.isEnabled()
     assert window.action_map["file.import"].isEnabled()
+
+
+def test_team_members_dialog_adds_a_member_and_changes_a_role(qtbot, bare_window, labeler_url,
+                                                               pg_url):
+    from PySide6.QtCore import Qt
+
+    window = bare_window
+    assert window.open_project(pg_url)
+    window.action_map["file.members"].trigger()
+    dialog = window.members_dialog
+    lena = make_url(labeler_url).username
+    assert dialog.rows() == [(lena, "labeler")]
+    newbie = f"nico_{make_url(pg_url).database}"
+    qtbot.keyClicks(dialog.login, newbie)
+    dialog.role.setCurrentText("reviewer")
+    qtbot.keyClicks(dialog.password, "n1co-pass")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert sorted(dialog.rows()) == sorted([(lena, "labeler"), (newbie, "reviewer")])
+    assert dialog.password.text() == ""
+    dialog.table.selectRow([r[0] for r in dialog.rows()].index(lena))
+    assert dialog.login.text() == lena
+    dialog.role.setCurrentText("recipe-owner")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert (lena, "recipe-owner") in dialog.rows()
+    with Project.open(labeler_url) as p:
+        assert p.role == "recipe-owner"  # the database says so, not only the dialog
+
+
+def test_a_labeler_cannot_manage_members(qtbot, bare_window, labeler_url):
+    window = bare_window
+    assert window.open_project(labeler_url)
+    window.action_map["file.members"].trigger()
+    dialog = window.members_dialog
+    assert not dialog.add_button.isEnabled()
+    assert "Your role labeler cannot manage team members" in dialog.add_button.toolTip()
+    assert not dialog.add_member("mallory", "admin")  # even past the greyed button
+    assert "labeler cannot manage team members" in dialog.message.text()

@@ -103,3 +103,27 @@ def test_a_labeler_cannot_manage_members(qtbot, bare_window, labeler_url):
     assert "Your role labeler cannot manage team members" in dialog.add_button.toolTip()
     assert not dialog.add_member("mallory", "admin")  # even past the greyed button
     assert "labeler cannot manage team members" in dialog.message.text()
+
+
+@pytest.mark.usefixtures("offline")
+def test_a_labeler_cannot_start_training(qtbot, labeler_url, pg_url):
+    import numpy as np
+
+    from app.ui.train.workspace import TrainWorkspace
+
+    with Project.open(pg_url) as owner:  # one labeled image: training could start
+        image_id = owner.images.list()[0].id
+        mask = np.zeros((30, 40), np.uint8)
+        mask[2:6, 2:6] = owner.classes.list()[0].value
+        owner.masks.save(image_id, mask)
+        owner.images.set_status([image_id], "labeled")
+    for url, allowed in ((pg_url, True), (labeler_url, False)):
+        with Project.open(url) as p:
+            ws = TrainWorkspace()
+            qtbot.addWidget(ws)
+            ws.set_project(p)
+            assert ws.start_button.isEnabled() is allowed
+            tip = ws.start_button.toolTip()
+            assert ("Your role labeler cannot add or change models" in tip) is not allowed
+            ws.set_project(None)
+            ws.shutdown()

@@ -4,6 +4,8 @@ RoleRefusedError through `Database.session`, like any other write."""
 
 from __future__ import annotations
 
+import builtins
+
 from .database import Database
 from .team_roles import Member, add_member, ensure_roles, members, roles_exist
 
@@ -25,7 +27,7 @@ class TeamMembers:
         with self._db.session() as s:
             return roles_exist(s.connection())
 
-    def set_up_roles(self) -> list[str]:
+    def set_up_roles(self) -> builtins.list[str]:
         """Creates or repairs the roles and grants (the database's owner)."""
         with self._db.session() as s:
             return ensure_roles(s.connection())

@@ -30,7 +30,6 @@ from app.store import (
     ProjectLinkedError,
     ProjectLockedError,
 )
-from app.store.errors import TeamAuthError
 from app.store.location import TeamUrl, is_team_url
 from app.ui import actions, app_settings, errors, roles, workspaces
 from app.ui.images import ImageListPanel
@@ -39,9 +38,7 @@ from app.ui.job_status import JobStatusLabel
 from app.ui.roots_notice import RootsNotice
 from app.ui.shortcuts_dialog import ShortcutsDialog
 from app.ui.status_bar import WINDOW, WorkspaceMessages
-from app.ui.storage_roots_dialog import StorageRootsDialog
-from app.ui.team_dialog import TeamProjectDialog
-from app.ui.team_members_dialog import TeamMembersDialog
+from app.ui.team_window import TeamWindow
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -65,11 +62,7 @@ class MainWindow(QMainWindow):
         self._dirty: set[int] = set()  # ids of workspaces with unsaved edits
         self._saving: set[int] = set()
         self._closed = False
-        # Team passwords typed this session, by address: memory only, never in the settings.
-        self._passwords: dict[str, str] = {}
-        self.team_dialog: TeamProjectDialog | None = None
-        self.roots_dialog: StorageRootsDialog | None = None
-        self.members_dialog: TeamMembersDialog | None = None
+        self.team = TeamWindow(self)  # team projects' dialogs and this session's passwords
 
         self.welcome = WelcomePage()
         self.empty_page = EmptyProjectPage()
@@ -156,81 +149,21 @@ class MainWindow(QMainWindow):
             self.show_message("Opened read-only", project.warning)
         return True
 
+    # team projects: app/ui/team_window.py ----------------------------------------------------
     def open_team(self, location: str | TeamUrl, create: bool = False) -> bool:
-        """Open (or create) a team project. Without a password it is tried as it is first
-        (libpq finds one in PGPASSWORD or ~/.pgpass); a server that asks for one gets the
-        team dialog again, with the reason."""
-        try:
-            url = location if isinstance(location, TeamUrl) else TeamUrl.parse(str(location))
-        except ProjectError as e:
-            self.show_message("Cannot open the team project", str(e))
-            return False
-        if url.password is None and url.display() in self._passwords:
-            url = url.with_password(self._passwords[url.display()])
-        p = self._project
-        if not create and p is not None and p.is_team and p.location == url.display():
-            return True
-        if create and not self._confirm_close():
-            return False
-        try:
-            project = Project.create(url) if create else Project.open(url)
-        except TeamAuthError as e:
-            self._passwords.pop(url.display(), None)
-            self._ask_team(create, url.display(), str(e))
-            return False
-        except ProjectError as e:
-            self.show_message("Cannot create the team project" if create else
-                              "Cannot open the team project", str(e))
-            return False
-        if url.password:
-            self._passwords[url.display()] = url.password
-        if not self._install(project):
-            return False
-        if project.warning:
-            self.show_message("Opened read-only" if project.readonly else "Team project",
-                              project.warning)
-        return True
+        return self.team.open(location, create)
 
-    def open_team_dialog(self) -> TeamProjectDialog:
-        return self._ask_team(False)
+    def open_team_dialog(self):
+        return self.team.ask(False)
 
-    def new_team_dialog(self) -> TeamProjectDialog:
-        return self._ask_team(True)
+    def new_team_dialog(self):
+        return self.team.ask(True)
 
-    def _ask_team(self, create: bool, address: str = "", message: str = "") -> TeamProjectDialog:
-        dialog = TeamProjectDialog(create, address, message, self)
-        dialog.chosen.connect(lambda url: self.open_team(url, create))
-        dialog.open()
-        self.team_dialog = dialog
-        return dialog
+    def storage_roots_dialog(self):
+        return self.team.storage_roots()
 
-    def storage_roots_dialog(self) -> StorageRootsDialog | None:
-        """File > Storage roots: where the team project's images are on this workstation."""
-        p = self._project
-        if p is None or p.roots is None:
-            self.show_message("Storage roots", "Storage roots belong to team projects: a "
-                              "project file finds its images beside it.",
-                              QMessageBox.Icon.Information)
-            return None
-        dialog = StorageRootsDialog(p, self)
-        dialog.changed.connect(self._roots_changed)
-        dialog.open()
-        self.roots_dialog = dialog
-        return dialog
-
-    def team_members_dialog(self) -> TeamMembersDialog | None:
-        """File > Team members: the members of the team project and their roles."""
-        p = self._project
-        if p is None or p.members is None:
-            return None
-        dialog = TeamMembersDialog(p, self)
-        dialog.open()
-        self.members_dialog = dialog
-        return dialog
-
-    def _roots_changed(self) -> None:
-        for notice in self.findChildren(RootsNotice):
-            notice.roots_changed()
+    def team_members_dialog(self):
+        return self.team.members()
 
     def _offer_read_only(self, path: Path, error: ProjectError) -> None:
         """Another writer, or a file with two names: it can still be read."""

@@ -75,7 +75,7 @@ def test_team_members_dialog_adds_a_member_and_changes_a_role(qtbot, bare_window
     window = bare_window
     assert window.open_project(pg_url)
     window.action_map["file.members"].trigger()
-    dialog = window.members_dialog
+    dialog = window.team.members_dialog
     lena = make_url(labeler_url).username
     assert dialog.rows() == [(lena, "labeler")]
     newbie = f"nico_{make_url(pg_url).database}"
@@ -98,7 +98,7 @@ def test_a_labeler_cannot_manage_members(qtbot, bare_window, labeler_url):
     window = bare_window
     assert window.open_project(labeler_url)
     window.action_map["file.members"].trigger()
-    dialog = window.members_dialog
+    dialog = window.team.members_dialog
     assert not dialog.add_button.isEnabled()
     assert "Your role labeler cannot manage team members" in dialog.add_button.toolTip()
     assert not dialog.add_member("mallory", "admin")  # even past the greyed button

@@ -58,13 +58,13 @@ def test_open_team_project_by_address_and_password(qtbot, bare_window, anna, set
     address, login = anna
     window = bare_window
     window.welcome.team_link.linkActivated.emit("team")  # "Join a team project…"
-    assert not window.team_dialog.create
-    window.team_dialog.close()
+    assert not window.team.dialog.create
+    window.team.dialog.close()
     window.action_map["file.open_team"].trigger()
-    dialog = window.team_dialog
+    dialog = window.team.dialog
     assert dialog.password.echoMode() == dialog.password.EchoMode.Password
     _type_and_open(qtbot, dialog, address, "not-it")  # a wrong password: asked again, why
-    again = window.team_dialog
+    again = window.team.dialog
     assert again is not dialog and window.project is None
     assert "did not accept the password" in again.message.text()
     assert again.url.text() == address  # kept; the password is typed again
@@ -78,7 +78,7 @@ def test_open_team_project_by_address_and_password(qtbot, bare_window, anna, set
     # the same session reopens it from the recent list without asking
     assert window.close_project()
     window.welcome.recent.itemClicked.emit(window.welcome.recent.item(0))
-    assert window.project is not None and window.team_dialog is again
+    assert window.project is not None and window.team.dialog is again
 
 
 def test_a_new_session_asks_for_the_password_again(qtbot, anna, settings_sandbox,
@@ -93,7 +93,7 @@ def test_a_new_session_asks_for_the_password_again(qtbot, anna, settings_sandbox
     window.show()
     assert window.welcome.recent_paths() == [(address, False)]
     window.welcome.recent.itemClicked.emit(window.welcome.recent.item(0))
-    dialog = window.team_dialog
+    dialog = window.team.dialog
     assert window.project is None and dialog is not None
     assert "asks a password" in dialog.message.text() and dialog.url.text() == address
     _type_and_open(qtbot, dialog, None, PASSWORD)
@@ -119,7 +119,7 @@ def test_unmapped_root_offers_the_storage_roots_dialog(qtbot, bare_window, pg_ur
     assert window.action_map["file.roots"].isEnabled()
 
     qtbot.mouseClick(ws.roots_notice.button, Qt.MouseButton.LeftButton)
-    dialog = window.roots_dialog
+    dialog = window.team.roots_dialog
     assert dialog.rows() == [("parts", "not mapped here")]
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *a, **k: str(folder)))
@@ -135,7 +135,7 @@ def test_unmapped_root_offers_the_storage_roots_dialog(qtbot, bare_window, pg_ur
 def test_new_team_project_in_an_empty_database(qtbot, bare_window, pg_empty_url):
     window = bare_window
     window.action_map["file.new_team"].trigger()
-    dialog = window.team_dialog
+    dialog = window.team.dialog
     assert dialog.create
     _type_and_open(qtbot, dialog, pg_empty_url, "")
     assert window.project is not None and window.project.role == "admin"
@@ -156,13 +156,13 @@ def test_an_unreachable_server_is_said_plainly(qtbot, bare_window):
         port = s.getsockname()[1]
     window = bare_window
     window.action_map["file.open_team"].trigger()
-    _type_and_open(qtbot, window.team_dialog, f"postgresql+psycopg://x@127.0.0.1:{port}/db", "")
+    _type_and_open(qtbot, window.team.dialog, f"postgresql+psycopg://x@127.0.0.1:{port}/db", "")
     assert window.project is None
     assert "Cannot reach the server" in window.last_message.text()
     window.action_map["file.open_team"].trigger()
-    _type_and_open(qtbot, window.team_dialog, "not an address", "")
-    assert "is not a team project address" in window.team_dialog.message.text()
-    assert window.team_dialog.isVisible()  # stays open to correct it
+    _type_and_open(qtbot, window.team.dialog, "not an address", "")
+    assert "is not a team project address" in window.team.dialog.message.text()
+    assert window.team.dialog.isVisible()  # stays open to correct it
 
 
 def test_grade_shows_the_roots_notice_too(qtbot, pg_url, tmp_path):

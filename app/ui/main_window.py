@@ -290,6 +290,9 @@ class MainWindow(QMainWindow):
     def import_images(self) -> ImportDialog | None:
         if self._project is None:
             return None
+        if why := roles.why_not(self._project, "images.import"):  # the empty page's button too
+            self.show_message("Cannot import images", why)
+            return None
         dialog = ImportDialog(self._project, self)
         dialog.imported.connect(self._images_imported)
         dialog.open()  # window-modal without blocking: the import runs while it shows

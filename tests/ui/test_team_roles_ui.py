@@ -47,6 +47,8 @@ def test_a_labeler_sees_what_they_cannot_do(qtbot, bare_window, labeler_url, err
     assert not grade.recipe_bar.import_button.isEnabled()
     assert not window.action_map["file.import"].isEnabled()
     assert "cannot import images" in window.action_map["file.import"].toolTip()
+    assert window.import_images() is None  # the image list's button asks it too
+    assert "labeler cannot import images" in window.last_message.text()
 
     QTimer.singleShot(0, lambda: window.project.classes.add("dent", "#00ff00"))
     qtbot.waitUntil(lambda: error_handler.last_error is not None)

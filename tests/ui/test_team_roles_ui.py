@@ -129,3 +129,32 @@ def test_a_labeler_cannot_start_training(qtbot, labeler_url, pg_url):
             assert ("Your role labeler cannot add or change models" in tip) is not allowed
             ws.set_project(None)
             ws.shutdown()
+
+
+def test_review_decisions_follow_the_role(qtbot, pg_url, tmp_path):
+    from app.core.grading import Recipe
+    from app.core.inspection_record import InspectionRecord
+    from tests.support.review_ui import open_workspace, write_png
+
+    db = make_url(pg_url).database
+    with Project.open(pg_url) as owner:
+        recipe = owner.recipes.save("housing", Recipe(name="housing").to_dict())
+        run = owner.runs.create("lot 1", None, recipe.id)
+        img = write_png(tmp_path / "line" / "part.png", 100)
+        owner.runs.add_result(run.id, img.path, InspectionRecord.from_dict(dict(
+            sha256=img.sha256, grade="SCRAP", reasons=[], components=[], risk=0.9,
+            flagged=True)))
+        owner.runs.set_status(run.id, "done")
+        with owner.db.session() as s:
+            ensure_roles(s.connection())
+            add_member(s.connection(), f"lab_{db}", "labeler")
+            add_member(s.connection(), f"rev_{db}", "reviewer")
+    for login, allowed in ((f"lab_{db}", False), (f"rev_{db}", True)):
+        with Project.open(make_url(pg_url).set(username=login).render_as_string()) as p:
+            ws = open_workspace(qtbot, p)
+            confirm = {a.objectName(): a for a in ws.workspace_actions()}["review.confirm"]
+            assert confirm.isEnabled() is allowed
+            assert ("Your role labeler cannot record review decisions" in confirm.toolTip()) \
+                is not allowed
+            ws.shutdown()
+            ws.set_project(None)

@@ -30,6 +30,8 @@ COMMANDS = (
     "app.cli_cmds.audit",
     "app.cli_cmds.worker",
     "app.cli_cmds.jobs",
+    "app.cli_cmds.roots",
+    "app.cli_cmds.team",
 )
 
 
@@ -57,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0].endswith(".dsproj"):  # `defect-studio part.dsproj`: open it in the window
+    if argv and (argv[0].endswith(".dsproj") or _is_team_url(argv[0])):  # open it in the window
         return _window(argv)
     try:
         args = build_parser().parse_args(argv)
@@ -69,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         # was written yet, so a sentence, not a traceback.
         print("\nInterrupted: nothing was changed.", file=sys.stderr)
         return INTERRUPTED
+
+
+def _is_team_url(text: str) -> bool:
+    if "://" not in text:
+        return False  # SQLAlchemy only for what may be a URL: `--help` stays instant
+    from app.store.location import is_team_url
+
+    return is_team_url(text)
 
 
 def _window(argv: list[str]) -> int:

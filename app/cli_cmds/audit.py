@@ -8,9 +8,8 @@ the first row that does not hold and why. Exit status: 0 the trail holds, 1 erro
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .command import Command
+from .command import Command, add_project_arg
 
 ALTERED = 3
 
@@ -23,7 +22,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                       "altered row",
                        description="Check every row of PROJECT's audit trail against its hash "
                                    "chain and the append-only guards.")
-    v.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(v)
     return p
 
 

@@ -16,9 +16,8 @@ records the delete. Exit status: 0 done, 1 error (nothing changed).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import int_at_least
 
 
@@ -26,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "classes", help="list, add, rename, recolour, order or delete defect classes",
         description="List and edit the defect classes of PROJECT.")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="the classes in key order, with how many images use each")
     add = actions.add_parser("add", help="add a class (it goes last)")

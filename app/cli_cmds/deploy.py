@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import int_at_least
 
 GRADES_DIFFER = 3
@@ -30,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "deploy", help="write a deployment package: ONNX model + recipe + preprocessing",
         description="Export model ID of PROJECT to ONNX and write it with recipe NAME[@V], the "
                     "calibration and the preprocessing into a folder or a .zip.")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("--model", type=int_at_least(1), required=True, metavar="ID", help="model id")
     p.add_argument("--recipe", required=True, metavar="NAME[@V]",
                    help="recipe name (latest version) or NAME@VERSION")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command
+from .command import Command, add_project_arg
 
 FORMATS = ("png", "coco", "labelme")  # app.core.interchange.FORMATS, kept light for --help
 
@@ -28,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "export", help="export a project's images and masks as PNG masks, COCO or labelme",
         description="Write every image of PROJECT with its mask to the folder OUT.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("project", type=Path, help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("out", type=Path, help="output folder (created; must be empty)")
     p.add_argument("--format", required=True, choices=FORMATS, help="dataset format")
     p.add_argument("--copy-images", action="store_true",

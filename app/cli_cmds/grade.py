@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import int_at_least
 
 FIELDS = ("image", "image_id", "grade", "reasons", "components", "source", "model", "recipe",
@@ -40,7 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Grade images with recipe NAME[@VERSION] (default: the latest version) and "
                     "a trained model; write one row per part (grade, reasons, model, recipe "
                     "version) to a .csv or .json report.")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help="project image ids, image files or folders")
     p.add_argument("--recipe", required=True, metavar="NAME[@VERSION]", help="grading recipe")

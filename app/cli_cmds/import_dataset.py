@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command
+from .command import Command, add_project_arg
 from .export import FORMATS
 
 EPILOG = """\
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "import-dataset", help="import a PNG-mask, COCO or labelme dataset into a project",
         description="Import the images and masks of the dataset at PATH into PROJECT.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("project", type=Path, help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("path", type=Path, help="dataset folder (or COCO .json file)")
     p.add_argument("--format", required=True, choices=FORMATS, help="dataset format")
     p.add_argument("--create", action="store_true", help="create PROJECT if it does not exist")

@@ -10,7 +10,7 @@ import argparse
 import re
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 
 EPILOG = """\
 masks are found beside each image (x.jpg + x.png, x.png + x_mask.png, x.jpg + x.json from
@@ -27,7 +27,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Import every image under FOLDER (recursively) into PROJECT.\n"
                     "Images are referenced, not copied; masks become their first revision.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("folder", type=Path, metavar="FOLDER", help="folder of images")
     p.add_argument("--masks", type=Path, metavar="DIR", help="separate folder of masks")
     p.add_argument("--class-from-folder", type=_regex, metavar="PATTERN",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import int_at_least
 
 SHOW_FLAGGED = 20
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "inspect", help="grade images of new parts with a model and a recipe",
         description="Run an inspection: predict each image with a trained model, grade it with "
                     "a recipe, store the results in PROJECT (reviewed in the Review workspace).")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("images", nargs="*", metavar="IMAGES",
                    help="image files and folders (searched recursively); with --resume, "
                         "default: the run's own list")
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             return "Interrupted."
         n = len(cmd.project.runs.done_paths(e.run_id))
         return (f"Interrupted: run {e.run_id} keeps its {n} inspected part(s). Continue with "
-                f"`defect-studio inspect {args.project} --resume {e.run_id}`.")
+                f"`defect-studio inspect {cmd.project.location} --resume {e.run_id}`.")
 
     with Command("inspect", errors=(ValueError,), crashed="inspection failed",
                  interrupted=interrupted) as cmd:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import int_at_least
 
 
@@ -18,7 +18,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "predict", help="pre-label images with a trained model",
         description="Run a trained model over images of PROJECT and store its probability maps "
                     "as pre-labels (shown in the Label workspace).")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--images", nargs="+", metavar="ID|PATH",
                        help="image ids or paths of images in the project "

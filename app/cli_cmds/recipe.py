@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -28,17 +28,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "(format: docs/RECIPE_FORMAT.md).")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = sub.add_parser("list", help="every recipe version, with author, date and note")
-    a.add_argument("project", type=Path, metavar="PROJECT")
+    add_project_arg(a)
     a = sub.add_parser("show", help="one recipe version: classes, zones, rules, scale")
-    a.add_argument("project", type=Path, metavar="PROJECT")
+    add_project_arg(a)
     a.add_argument("ref", metavar="NAME[@VERSION]", help="default version: the latest")
     a.add_argument("--json", action="store_true", help="print the recipe file instead")
     a = sub.add_parser("export", help="write a recipe version to a JSON file")
-    a.add_argument("project", type=Path, metavar="PROJECT")
+    add_project_arg(a)
     a.add_argument("ref", metavar="NAME[@VERSION]", help="default version: the latest")
     a.add_argument("out", metavar="OUT.json", help="the file to write, or - for standard output")
     a = sub.add_parser("import", help="save a recipe file as the next version of a recipe")
-    a.add_argument("project", type=Path, metavar="PROJECT")
+    add_project_arg(a)
     a.add_argument("file", type=Path, metavar="FILE.json")
     a.add_argument("--name", help="recipe name (default: the name in the file)")
     a.add_argument("--note", help="version note (default: the note in the file)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, project_location
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -17,7 +17,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "recover", help="save a copy of what can still be read from a damaged project",
         description="Save a copy of what can still be read from the damaged project PROJECT "
                     "beside it (NAME-recovered.dsproj). PROJECT itself is only read.")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    p.add_argument("project", type=project_location, metavar="PROJECT",
+                   help="project file (.dsproj)")
     return p
 
 
@@ -26,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from app.store.salvage import save_readable_copy
 
     with Command("recover", errors=(ProjectError, OSError)) as cmd:
+        if not isinstance(args.project, Path):
+            raise CommandError("recover reads damaged project files; a team project's "
+                               "database is restored from its server's backups")
         if not args.project.is_file():
             raise CommandError(f"no project file at {args.project}")
         report = save_readable_copy(args.project)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import int_at_least
 
 
@@ -20,7 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report", help="write an inspection run's CSV/JSON report, summary and charts",
         description="Write the report of inspection run RUN_ID of PROJECT into the folder DIR.")
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("run_id", type=int_at_least(1), metavar="RUN_ID", help="inspection run id")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="output folder (created; report files in it are replaced)")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.core.statuses import CANCELED
 
-from .command import Command, CommandError
+from .command import Command, CommandError, add_project_arg
 from .numbers import float_above, int_at_least
 
 EPILOG = """\
@@ -43,7 +43,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Train a model on PROJECT's labeled images, validate it on the held-out "
                     "split and register it in the project.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("project", type=Path, metavar="PROJECT", help="project file (.dsproj)")
+    add_project_arg(p)
     p.add_argument("--kind", choices=("segmentation", "good-only"), default="segmentation",
                    help="segmentation (default): learns the labeled defects; good-only: learns "
                         "the good parts alone and flags what differs (no defect labels needed)")

@@ -15,9 +15,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .errors import RoleRefusedError
 from .location import TeamUrl
+from .team_roles import is_refusal, refusal_message, role_of
 from .user import current_user
 
 BUSY_TIMEOUT_MS = 10_000
@@ -92,6 +95,7 @@ class Database:
             self.identity = current_user()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._open = threading.local()  # the unit of work this thread is inside, if any
+        self._role: tuple[str | None] | None = None
 
     @classmethod
     def for_url(cls, url: TeamUrl, readonly: bool = False) -> Database:
@@ -106,22 +110,40 @@ class Database:
         """What to call this project in messages: its file name, or server/database."""
         return self.team.display() if self.team is not None else str(self.path)
 
+    @property
+    def role(self) -> str | None:
+        """The team role of this connection's login (app/store/team_roles.py), asked once:
+        "admin" for a project file, None for a login with no role in the project."""
+        if self._role is None and self.team is None:
+            self._role = ("admin",)  # a project file: one person, every right
+        if self._role is None:
+            with self.engine.connect() as conn:
+                self._role = (role_of(conn),)
+                conn.rollback()
+        return self._role[0]
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One unit of work. Called again inside one (same thread), it joins it: a repository
-        method run from inside another's transaction commits or rolls back with it."""
+        method run from inside another's transaction commits or rolls back with it. What the
+        database refuses for want of a right is a RoleRefusedError in the user's words."""
         outer = getattr(self._open, "session", None)
         if outer is not None:
             yield outer
             return
-        with self._sessions() as s, s.begin():
-            s.info["author"] = self.identity
-            s.info["dialect"] = self.dialect
-            self._open.session = s
-            try:
-                yield s
-            finally:
-                self._open.session = None
+        try:
+            with self._sessions() as s, s.begin():
+                s.info["author"] = self.identity
+                s.info["dialect"] = self.dialect
+                self._open.session = s
+                try:
+                    yield s
+                finally:
+                    self._open.session = None
+        except DBAPIError as e:
+            if not is_refusal(e):
+                raise
+            raise RoleRefusedError(refusal_message(self.role, str(e.orig))) from None
 
     def checkpoint(self) -> None:
         """Folds the WAL back into the file (outside any transaction: it cannot run in one)."""

@@ -32,3 +32,23 @@ class DamagedProjectError(ProjectError):
         super().__init__(message)
         self.path = path
         self.salvageable = salvageable  # a copy of what can be read can be saved
+
+
+class RoleRefusedError(ProjectError):
+    """The team database refused a change the connected login's role may not make."""
+
+
+class TeamConnectionError(ProjectError):
+    """A team project's server could not be reached or refused the connection."""
+
+
+class TeamAuthError(TeamConnectionError):
+    """The server wants a password (`wrong`: the one given was not accepted)."""
+
+    def __init__(self, message: str, wrong: bool = False):
+        super().__init__(message)
+        self.wrong = wrong
+
+
+class EmptyTeamError(ForeignFileError):
+    """The team database is empty: a team project can be created there."""

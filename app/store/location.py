@@ -59,6 +59,12 @@ class TeamUrl:
         """user@host/database, no password: for titles, messages and the recent list."""
         return self.url.render_as_string(hide_password=True)
 
+    def short(self) -> str:
+        """user@host:port/database: the window title's words for a team project."""
+        u = self.url
+        host = (u.host or str(u.query.get("host", "local"))) + (f":{u.port}" if u.port else "")
+        return f"{u.username + '@' if u.username else ''}{host}/{u.database}"
+
     def __str__(self) -> str:
         return self.display()
 

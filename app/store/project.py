@@ -20,9 +20,12 @@ from .classes_repo import ClassesRepo
 from .database import Database
 from .errors import (
     DamagedProjectError,
+    EmptyTeamError,
     ForeignFileError,
     NewerSchemaError,
     ProjectError,
+    TeamAuthError,
+    TeamConnectionError,
 )
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
@@ -37,6 +40,8 @@ from .runs_repo import RunsRepo
 from .settings_repo import SettingsRepo
 from .storage_roots import StorageRoots
 from .team_folder import team_folder
+from .team_members import TeamMembers
+from .team_roles import ensure_roles, may, roles_exist, why_not
 
 EXTENSION = ".dsproj"
 
@@ -55,6 +60,7 @@ class Project:
         self.settings = SettingsRepo(db)
         self.classes = ClassesRepo(db)
         self.roots = StorageRoots(db, self.root) if db.team is not None else None
+        self.members = TeamMembers(db) if db.team is not None else None
         self.images = ImagesRepo(db, self.root, self.roots)
         self.masks = MasksRepo(db)
         self.models = ModelsRepo(db, path, self.settings)
@@ -84,6 +90,19 @@ class Project:
     @property
     def readonly(self) -> bool:
         return self._db.readonly
+
+    @property
+    def role(self) -> str | None:
+        """This login's team role (app/store/team_roles.py); "admin" for a project file."""
+        return self._db.role
+
+    def may(self, ability: str) -> bool:
+        """Whether this login's role may do `ability` (a key of team_roles.ABILITIES)."""
+        return may(self.role, ability)
+
+    def why_not(self, ability: str) -> str:
+        """Why this login cannot do `ability`, for a tooltip ("" when it can)."""
+        return why_not(self.role, ability)
 
     @property
     def db(self) -> Database:
@@ -176,7 +195,8 @@ class Project:
                                           if version > 0 else "of another program")
                                        + "); create a team project in an empty database")
                 migrate(conn)
-            project = cls(team_folder(url), db, None)
+            warning = _set_up_roles(db)
+            project = cls(team_folder(url), db, None, warning)
             project.audit.record("project.create", "project", None, url=url.display())
             return project
         except BaseException:
@@ -195,12 +215,16 @@ class Project:
                         f"newer than {SCHEMA_VERSION}, which this version reads). Update "
                         "Defect Studio to open it.")
                 if version < 1:
-                    raise ForeignFileError(
+                    raise (EmptyTeamError if version == 0 else ForeignFileError)(
                         f"{url} is not a Defect Studio team project ("
                         + ("it is empty: create one there instead" if version == 0 else
                            "it holds tables of another program") + "); it was left as it is")
-                if not readonly and version < SCHEMA_VERSION:
+                migrated, refresh = not readonly and version < SCHEMA_VERSION, False
+                if migrated:
                     migrate(conn)
+                    refresh = roles_exist(conn)  # new tables get their place in the grants
+            if migrated and refresh:
+                _set_up_roles(db)
             check = check_audit_chain(db)
         except BaseException:
             db.engine.dispose()
@@ -229,6 +253,22 @@ class Project:
         self.close()
 
 
+def _set_up_roles(db: Database) -> str:
+    """The team roles of a new team project (team_roles.ensure_roles); a creator who may not
+    create roles gets the project without them and a warning saying who can finish it."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with db.engine.begin() as conn:
+            ensure_roles(conn)
+    except DBAPIError as e:
+        first = str(e.orig).strip().splitlines()[0]
+        return (f"The team roles were not set up ({first}): until the server's administrator "
+                f"runs defect-studio team init-roles \"{db.label}\", only the database's "
+                "owner can work in it.")
+    return ""
+
+
 def _team(location: str | Path | TeamUrl) -> TeamUrl:
     return location if isinstance(location, TeamUrl) else TeamUrl.parse(str(location))
 
@@ -240,8 +280,35 @@ def _connect(url: TeamUrl, readonly: bool) -> Database:
     try:
         return Database.for_url(url, readonly)
     except OperationalError as e:
-        raise ProjectError(f"Cannot reach the team project {url}: "
-                           f"{str(e.orig).strip().splitlines()[0]}") from None
+        raise connection_error(url, str(e.orig)) from None
+
+
+def connection_error(url: TeamUrl, detail: str) -> ProjectError:
+    """libpq's reason for a failed connection, said for a person (TeamAuthError when a password
+    is missing or wrong: a window asks for it)."""
+    lines = [ln.strip() for ln in detail.strip().splitlines() if ln.strip()]
+    reason = next((ln for ln in lines if "FATAL" in ln), lines[-1] if lines else detail)
+    reason = reason.split("FATAL:", 1)[-1].strip()
+    server = f"{url.url.host or 'the local server'}" + (f":{url.url.port}" if url.url.port else "")
+    low = detail.lower()
+    if "no password supplied" in low:
+        return TeamAuthError(f"The server {server} asks a password for {url.user or 'you'} "
+                             f"to open {url}.", wrong=False)
+    if "password authentication failed" in low:
+        return TeamAuthError(f"The server {server} did not accept the password of "
+                             f"{url.user or 'this login'} ({url}). Type it again.", wrong=True)
+    if 'database "' in low and "does not exist" in low:
+        return TeamConnectionError(f"The server {server} has no database {url.database!r}: "
+                                   "check the address, or create the team project there.")
+    if 'role "' in low and "does not exist" in low:
+        return TeamConnectionError(f"The server {server} has no login {url.user!r}: ask the "
+                                   "team's admin to add you (defect-studio team PROJECT members "
+                                   "add LOGIN --role ROLE).")
+    if "permission denied for database" in low or "not permitted to log in" in low:
+        return TeamConnectionError(f"{url.user or 'This login'} may not open {url} ({reason}): "
+                                   "ask the team's admin to add you as a member.")
+    return TeamConnectionError(f"Cannot reach the server of the team project {url} ({reason}). "
+                               "Is the server running, and are the host and port right?")
 
 
 def check_audit_chain(db: Database) -> ChainCheck:

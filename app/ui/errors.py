@@ -21,8 +21,11 @@ from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, QThread, S
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from shiboken6 import isValid
 
+from app.store.errors import RoleRefusedError
+
 log = logging.getLogger(__name__)
 LOG_NAME = "defect-studio.log"
+REFUSED_TITLE = "Not allowed for your team role"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,9 @@ class ErrorHandler(QObject):
         if issubclass(etype, KeyboardInterrupt):
             sys.__excepthook__(etype, value, tb)
             return
+        if issubclass(etype, RoleRefusedError):  # the team database said no: a sentence
+            self.report(str(value), "", title=REFUSED_TITLE)
+            return
         details = "".join(traceback.format_exception(etype, value, tb))
         self.report(f"{etype.__name__}: {value}", details)
 
@@ -181,4 +187,8 @@ def report(message: str, details: str = "", title: str = "Unexpected error") -> 
 
 def report_job_failure(message: str, details: str = "") -> None:
     """Slot for `JobRunner.failed(message, traceback)`."""
+    refused = f"{RoleRefusedError.__name__}: "
+    if message.startswith(refused):  # a job the team role may not run: no traceback
+        report(message[len(refused):], "", title=REFUSED_TITLE)
+        return
     report(message, details, title="A background job failed")

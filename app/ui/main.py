@@ -52,7 +52,9 @@ def run_app(argv: list[str] | None = None) -> int:
     window = MainWindow(error_handler=handler)
     window.restore_layout()
     window.show()
-    project = next((a for a in argv[1:] if a.endswith(".dsproj")), None)
+    from app.store.location import is_team_url
+
+    project = next((a for a in argv[1:] if a.endswith(".dsproj") or is_team_url(a)), None)
     if project:
         window.open_project(project)  # a wrong path shows why, on the welcome page
     try:

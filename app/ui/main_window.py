@@ -30,12 +30,15 @@ from app.store import (
     ProjectLinkedError,
     ProjectLockedError,
 )
-from app.ui import actions, app_settings, errors, workspaces
+from app.store.location import TeamUrl, is_team_url
+from app.ui import actions, app_settings, errors, roles, workspaces
 from app.ui.images import ImageListPanel
 from app.ui.import_dialog import ImportDialog
 from app.ui.job_status import JobStatusLabel
+from app.ui.roots_notice import RootsNotice
 from app.ui.shortcuts_dialog import ShortcutsDialog
 from app.ui.status_bar import WINDOW, WorkspaceMessages
+from app.ui.team_window import TeamWindow
 from app.ui.welcome import EmptyProjectPage, WelcomePage
 from app.ui.workers import JobRunner
 
@@ -59,6 +62,7 @@ class MainWindow(QMainWindow):
         self._dirty: set[int] = set()  # ids of workspaces with unsaved edits
         self._saving: set[int] = set()
         self._closed = False
+        self.team = TeamWindow(self)  # team projects' dialogs and this session's passwords
 
         self.welcome = WelcomePage()
         self.empty_page = EmptyProjectPage()
@@ -92,10 +96,13 @@ class MainWindow(QMainWindow):
         self.welcome.new_requested.connect(self.new_project_dialog)
         self.welcome.open_requested.connect(self.open_project_dialog)
         self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.team_requested.connect(self.open_team_dialog)
         self.welcome.recent_activated.connect(self.open_project)
         self.empty_page.import_requested.connect(self.import_images)
         for panel in self.findChildren(ImageListPanel):
             panel.import_requested.connect(self.import_images)
+        for notice in self.findChildren(RootsNotice):
+            notice.roots_requested.connect(self.storage_roots_dialog)
         self.images_changed.connect(self._on_images_changed)
         self.tabs.currentChanged.connect(self._workspace_changed)
         self.settings.changed.connect(self._settings_changed)
@@ -117,8 +124,11 @@ class MainWindow(QMainWindow):
         return ws if ws in self.workspaces() else None
 
     # -- project lifecycle ------------------------------------------------------------------
-    def open_project(self, path: str | Path) -> bool:
-        """Open `path`; on a ProjectError show it and change nothing."""
+    def open_project(self, path: str | Path | TeamUrl) -> bool:
+        """Open `path` (a file, or a team project's address); on a ProjectError show it and
+        change nothing."""
+        if isinstance(path, TeamUrl) or is_team_url(str(path)):
+            return self.open_team(path)
         path = Path(path)
         if self._project is not None and self._project.path == path.resolve():
             return True
@@ -138,6 +148,22 @@ class MainWindow(QMainWindow):
         if project.warning:  # e.g. an altered audit trail: opened read-only, and why
             self.show_message("Opened read-only", project.warning)
         return True
+
+    # team projects: app/ui/team_window.py ----------------------------------------------------
+    def open_team(self, location: str | TeamUrl, create: bool = False) -> bool:
+        return self.team.open(location, create)
+
+    def open_team_dialog(self):
+        return self.team.ask(False)
+
+    def new_team_dialog(self):
+        return self.team.ask(True)
+
+    def storage_roots_dialog(self):
+        return self.team.storage_roots()
+
+    def team_members_dialog(self):
+        return self.team.members()
 
     def _offer_read_only(self, path: Path, error: ProjectError) -> None:
         """Another writer, or a file with two names: it can still be read."""
@@ -190,7 +216,7 @@ class MainWindow(QMainWindow):
             project.close()
             return False
         self._project = project
-        self.settings.add_recent_project(str(project.path))
+        self.settings.add_recent_project(project.location)  # a team's: no password
         for ws in self.workspaces():
             ws.set_project(project)
         self.project_changed.emit(project)
@@ -264,6 +290,9 @@ class MainWindow(QMainWindow):
     def import_images(self) -> ImportDialog | None:
         if self._project is None:
             return None
+        if why := roles.why_not(self._project, "images.import"):  # the empty page's button too
+            self.show_message("Cannot import images", why)
+            return None
         dialog = ImportDialog(self._project, self)
         dialog.imported.connect(self._images_imported)
         dialog.open()  # window-modal without blocking: the import runs while it shows
@@ -289,7 +318,7 @@ class MainWindow(QMainWindow):
         return box
 
     def _start_folder(self) -> str:
-        recent = self.settings.recent_projects()
+        recent = [p for p in self.settings.recent_projects() if not is_team_url(p)]
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
     # -- view -------------------------------------------------------------------------------
@@ -347,8 +376,10 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.recent_projects():
-            missing = not Path(path).is_file()
-            act = self.recent_menu.addAction(Path(path).stem + ("  (missing)" * missing))
+            team = is_team_url(path)
+            missing = not team and not Path(path).is_file()
+            name = TeamUrl.parse(path).short() if team else Path(path).stem
+            act = self.recent_menu.addAction(name + ("  (missing)" * missing))
             act.setToolTip(path)
             act.setEnabled(not missing)
             act.triggered.connect(lambda _c=False, p=path: self.open_project(p))
@@ -407,6 +438,12 @@ class MainWindow(QMainWindow):
         for key in ("file.import", "file.close"):
             self.action_map[key].setEnabled(p is not None and not (key == "file.import"
                                                                    and p.readonly))
+        self.action_map["file.roots"].setEnabled(p is not None and p.is_team)
+        self.action_map["file.members"].setEnabled(p is not None and p.is_team)
+        why = roles.why_not(p, "images.import")  # a team role that may not import: greyed
+        roles.explain(self.action_map["file.import"], why)
+        if why:
+            self.action_map["file.import"].setEnabled(False)
         for key, action in self.action_map.items():
             if key.startswith("view.workspace."):
                 action.setEnabled(page is self.tabs)
@@ -424,7 +461,9 @@ class MainWindow(QMainWindow):
         elif self._dirty:
             marker = " •"
         readonly = " (read-only)" if self._project.readonly else ""
-        self.setWindowTitle(f"{self._project.name}{marker}{readonly} — {APP_NAME}")
+        team = self._project.team
+        name = team.short() if team is not None else self._project.name
+        self.setWindowTitle(f"{name}{marker}{readonly} — {APP_NAME}")
 
     def closeEvent(self, event) -> None:
         if not self._closed and not self._confirm_close():

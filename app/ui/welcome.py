@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.store.location import TeamUrl, is_team_url
+
 PathRole = Qt.ItemDataRole.UserRole
 
 
@@ -35,7 +37,8 @@ class WelcomePage(QWidget):
     new_requested = Signal()
     open_requested = Signal()
     demo_requested = Signal()
-    recent_activated = Signal(str)  # a project path
+    team_requested = Signal()
+    recent_activated = Signal(str)  # a project path, or a team project's address
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -43,6 +46,11 @@ class WelcomePage(QWidget):
         self.open_button = QPushButton("Open project…")
         self.demo_button = QPushButton("Open the demo")
         self.demo_button.setToolTip("A small generated project to try every workspace")
+        self.team_link = QLabel('<a href="team">Join a team project…</a>',
+                                objectName="welcome-team")
+        self.team_link.setToolTip("Open a team project on a PostgreSQL server: its address "
+                                  "and your login")
+        self.team_link.linkActivated.connect(lambda _href: self.team_requested.emit())
         self.recent = QListWidget()
         self.recent.setMinimumWidth(420)
         self.recent.setMaximumHeight(360)  # ten two-line entries; no sea of white below
@@ -60,6 +68,7 @@ class WelcomePage(QWidget):
         column.addWidget(QLabel("Label defects, train a model, grade parts, review results."))
         column.addSpacing(16)
         column.addLayout(buttons)
+        column.addWidget(self.team_link)
         column.addSpacing(16)
         column.addWidget(_heading("Recent projects", 1.15))
         column.addWidget(self.recent_empty)
@@ -81,11 +90,16 @@ class WelcomePage(QWidget):
         grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         for path in paths:
             p = Path(path)
-            exists = p.is_file()
-            item = QListWidgetItem(p.stem if exists else f"{p.stem}  (missing)")
+            team = is_team_url(path)
+            exists = team or p.is_file()  # a server is asked only when it is opened
+            if team:
+                url = TeamUrl.parse(path)
+                item = QListWidgetItem(f"{url.database}\nteam project · {url.short()}")
+            else:
+                item = QListWidgetItem(p.stem if exists else f"{p.stem}  (missing)")
+                item.setText(f"{item.text()}\n{p.parent}")
             item.setToolTip(path)
             item.setData(PathRole, path)
-            item.setText(f"{item.text()}\n{p.parent}")
             if not exists:
                 item.setForeground(grey)
             self.recent.addItem(item)

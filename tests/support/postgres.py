@@ -102,6 +102,16 @@ class PgCluster:
         self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return name
 
+    def require_password(self, user: str) -> None:
+        """From now on `user` logs in over TCP with a password (SCRAM) instead of trust."""
+        hba = self.data / "pg_hba.conf"
+        line = f"host all {user} 127.0.0.1/32 scram-sha-256\n"
+        text = hba.read_text()
+        if line not in text:
+            hba.write_text(line + text)  # first match wins: before the trust lines
+            self._run("pg_ctl", "-D", str(self.data), "reload")
+            time.sleep(0.2)  # the postmaster rereads the file on SIGHUP
+
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")

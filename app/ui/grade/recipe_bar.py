@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+SAVE_TIP = "Save the changes as a new recipe version, with a note. Inspections only ever use " \
+    "saved versions."
+IMPORT_TIP = "Read a recipe file (.json) as a new version"
 
 class NewRecipeDialog(QDialog):
     def __init__(self, parent=None):
@@ -49,14 +52,13 @@ class RecipeBar(QWidget):
         self.names = QComboBox(objectName="recipe-name", minimumContentsLength=10)
         self.versions = QComboBox(objectName="recipe-version", minimumContentsLength=8)
         self.save_button = QPushButton("Save…", objectName="recipe-save")
-        self.save_button.setToolTip("Save the changes as a new recipe version, with a note. "
-                                    "Inspections only ever use saved versions.")
+        self.save_button.setToolTip(SAVE_TIP)
         self.revert_button = QPushButton("Revert", objectName="recipe-revert")
         self.revert_button.setToolTip("Drop the unsaved changes: back to the version shown")
         self.new_button = QPushButton("New…")
         self.new_button.setToolTip("A new recipe, from the one shown or blank")
         self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Read a recipe file (.json) as a new version")
+        self.import_button.setToolTip(IMPORT_TIP)
         self.export_button = QPushButton("Export…")
         self.state = QLabel(objectName="recipe-state")
         self.state.setMinimumWidth(80)
@@ -123,6 +125,10 @@ class RecipeBar(QWidget):
             tip.append("* unsaved changes: Save… writes a new version, Revert drops them")
         self.state.setToolTip("\n".join(tip))
         self.save_button.setEnabled(session.can_save)
+        why = session.why_not_save  # a team role that may not save recipes: say so, greyed
+        self.save_button.setToolTip(why[:1].upper() + why[1:] if why else SAVE_TIP)
+        self.import_button.setEnabled(session.editable and not why)
+        self.import_button.setToolTip(why[:1].upper() + why[1:] if why else IMPORT_TIP)
         self.revert_button.setEnabled(dirty)
         can_export = row is not None and not dirty
         self.export_button.setEnabled(can_export)

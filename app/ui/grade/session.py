@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.grading import ClassSetting, Recipe, ZoneCache, grade, grade_mask, starter_recipe
 from app.core.grading.components import mask_components, threshold_components
-from app.store.errors import ReadOnlyError
+from app.store.errors import ReadOnlyError, RoleRefusedError
 
 from .loader import LABELS, PREDICTION, PartData
 
@@ -101,7 +101,13 @@ class GradeSession(QObject):
     @property
     def can_save(self) -> bool:
         """A draft, a recipe never saved, or an older version (saved again as the latest)."""
-        return self.editable and (self.dirty or self.row is None or not self.is_latest)
+        return (self.editable and not self.why_not_save
+                and (self.dirty or self.row is None or not self.is_latest))
+
+    @property
+    def why_not_save(self) -> str:
+        """Why this login's team role may not save recipe versions ("" when it may)."""
+        return self.project.why_not("recipe.save") if self.project is not None else ""
 
     @property
     def ref(self) -> str:
@@ -171,7 +177,7 @@ class GradeSession(QObject):
             return None
         try:
             row = self.project.recipes.save(self.name, recipe.to_dict(), note)
-        except ReadOnlyError as e:
+        except (ReadOnlyError, RoleRefusedError) as e:
             self.message.emit(str(e))
             return None
         self.row, self.latest_version = row, row.version

@@ -39,6 +39,7 @@ from app.jobs.recipe_files import export_recipe, import_recipe
 from app.ui import errors
 from app.ui.actions import decorate_tooltip
 from app.ui.images.panel import ImageListPanel
+from app.ui.roots_notice import RootsNotice
 from app.ui.workspace import Workspace
 
 from .banner import VerdictBanner
@@ -87,6 +88,7 @@ class GradeWorkspace(Workspace):
         self.banner = VerdictBanner()
         self.good_only = GoodOnlyBar()  # the good-parts-only model graded beside the model
         self.canvas = GradeCanvas()
+        self.roots_notice = RootsNotice()  # an image whose storage root is not mapped here
         self.canvas.controller = self.controller
         self.legend = QLabel(objectName="grade-legend", textFormat=Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
@@ -138,6 +140,7 @@ class GradeWorkspace(Workspace):
         ccol.setContentsMargins(0, 0, 0, 0)
         ccol.addWidget(self.banner)
         ccol.addWidget(self.good_only)
+        ccol.addWidget(self.roots_notice)
         ccol.addWidget(self.canvas, 1)
         ccol.addWidget(self.legend)
         scroll = QScrollArea(widgetResizable=True)
@@ -212,6 +215,8 @@ class GradeWorkspace(Workspace):
             lambda v: s.edit(s.recipe.with_min_area(self.current_class, v)))
         self.histogram.scope_changed.connect(lambda _t: self._update_histogram())
         self.loader.failed.connect(self._load_failed)
+        self.roots_notice.retry_requested.connect(
+            lambda: self.show_image(self.panel.current_image_id()))
         self.whatif.refreshed.connect(self._whatif_refreshed)
         self.whatif.sweep_started.connect(self._sweep_started)
         self.whatif.point_ready.connect(self._point)
@@ -297,6 +302,7 @@ class GradeWorkspace(Workspace):
         self.loader.submit(lambda ctx: load_part(project, image_id, ctx), self._part_loaded)
 
     def _part_loaded(self, part) -> None:
+        self.roots_notice.hide()
         self.canvas.show_part(part)
         self.session.set_part(part)
         self.part_shown.emit(part.row.id)
@@ -304,6 +310,7 @@ class GradeWorkspace(Workspace):
     def _load_failed(self, message: str, _details: str) -> None:
         self.session.set_part(None)
         self.canvas.set_placeholder(f"Cannot show this image: {message}")
+        self.roots_notice.show_problem(message)
         self.banner.show_verdict(None, detail=message)
 
     # -- session -> views ----------------------------------------------------------------------

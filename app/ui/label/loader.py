@@ -62,6 +62,7 @@ class ImageLoader(KeyedLoader):
         self.project = project
         self._wanted: int | None = None  # the image the workspace waits for
         self._keep: set[int] = set()
+        self.last_error: BaseException | None = None  # why the wanted image did not load
 
     def request(self, image_id: int) -> LoadedImage | None:
         """The image if cached (returned now); otherwise ``loaded`` is emitted later."""
@@ -98,4 +99,5 @@ class ImageLoader(KeyedLoader):
 
     def _delivered(self, image_id: int, result) -> None:
         if image_id == self._wanted:
+            self.last_error = result if isinstance(result, BaseException) else None
             self._emit_result(image_id, result, result)

@@ -21,9 +21,11 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.core.editing import MaskDocument, MaskEdit, ToolMode, UndoHistories
 from app.ui.images.panel import ImageListPanel
+from app.ui.roles import explain, why_not
+from app.ui.roots_notice import RootsNotice
 from app.ui.workspace import Workspace
 
-from .actions import build_actions, sync_class_actions, undo_actions
+from .actions import CLASS_EDIT_SPECS, build_actions, sync_class_actions, undo_actions
 from .canvas import LabelCanvas
 from .class_editor import ClassEditor
 from .committer import MaskCommitter
@@ -83,6 +85,7 @@ class LabelWorkspace(Workspace):
         self.live.message.connect(self.status_message)
         self.image_shown.connect(self.live.on_image_shown)
         self.panel = ImageListPanel()
+        self.roots_notice = RootsNotice()  # an image whose storage root is not mapped here
         self._window_timer = QTimer(self, singleShot=True, interval=0)
         self._window_timer.timeout.connect(self._apply_window)
         # The list's row (status, classes) follows commits at most twice a second: refreshing
@@ -106,6 +109,8 @@ class LabelWorkspace(Workspace):
         self.toolbar.auto.clicked.connect(self.auto_window)
         self.panel.image_selected.connect(self.show_image)
         self.panel.status_message.connect(self.status_message)
+        self.roots_notice.retry_requested.connect(
+            lambda: self.show_image(self.panel.current_image_id()))
         self._sync_actions("mode")
         self._sync_prelabels()  # nothing to accept yet
 
@@ -116,6 +121,7 @@ class LabelWorkspace(Workspace):
         col.setSpacing(0)
         col.addWidget(self.toolbar.edit_bar)
         col.addWidget(self.toolbar.no_class_hint)
+        col.addWidget(self.roots_notice)
         col.addWidget(self.canvas, 1)
         col.addWidget(self.toolbar.view_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -259,6 +265,7 @@ class LabelWorkspace(Workspace):
     def _install(self, entry: LoadedImage) -> None:
         if entry.row.id != self._wanted:
             return
+        self.roots_notice.hide()
         self.current = entry
         self.doc = MaskDocument(entry.mask, self.settings.class_value, self.settings.brush_size)
         self.layer = ImageLayer(entry.pixels, entry.display, entry.window)
@@ -286,6 +293,7 @@ class LabelWorkspace(Workspace):
         if image_id == self._wanted:
             self._wanted = None  # asking again tries again
             self.canvas.set_placeholder(f"Cannot open this image:\n{message}")
+            self.roots_notice.show_problem(self.loader.last_error)
             self.status_message.emit(f"Cannot open image {image_id}: {message}")
 
     def _close_project(self) -> None:
@@ -319,8 +327,11 @@ class LabelWorkspace(Workspace):
         if self.prelabel_loader is not None:  # pre-labels of deleted classes are dropped
             self.prelabel_loader.set_classes(c.value for c in self._classes)
         self.toolbar.set_classes(self._classes)
+        why = why_not(self.project, "classes.change")  # a team role that may not: greyed
         sync_class_actions(self._actions, self._classes,
-                           self.project is not None and not self.project.readonly)
+                           self.project is not None and not self.project.readonly and not why)
+        for spec in CLASS_EDIT_SPECS:
+            explain(self._actions[spec.id], why)
         self._class_names = {c.value: c.name for c in self._classes}
         values = [c.value for c in self._classes]
         if values and self.settings.class_value not in values:

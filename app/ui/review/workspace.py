@@ -22,6 +22,7 @@ from app.core.imageio import ImageReadError
 from app.jobs import review_labeling as labeling
 from app.jobs.reports import run_summary
 from app.jobs.review_labeling import image_file
+from app.ui.roles import explain, why_not
 from app.ui.workspace import Workspace
 
 from .actions import build_actions
@@ -420,9 +421,11 @@ class ReviewWorkspace(Workspace):
     def _sync_actions(self) -> None:
         has_part = self.current is not None
         writable = self.project is not None and not self.project.readonly
+        why = why_not(self.project, "review.decide")  # a labeler's role: greyed, and why
         for key, action in self._actions.items():
             if key in ("review.confirm", "review.override", "review.to_labeling"):
-                action.setEnabled(has_part and writable)
+                action.setEnabled(has_part and writable and not why)
+                explain(action, why)
             elif action.property("needs_part"):
                 action.setEnabled(has_part)
             else:

@@ -35,6 +35,7 @@ from app.jobs.train_jobs import probe_job, train_job
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import app_settings, errors
+from app.ui.roles import explain, why_not
 from app.ui.run_on import RunOnChoice
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
@@ -287,7 +288,10 @@ class TrainWorkspace(Workspace):
     def _sync(self) -> None:
         p = self.project
         training = self.training
-        can_train = p is not None and not p.readonly and self._labeled > 0
+        why = why_not(p, "models.change")  # a team role that may not add models: greyed
+        can_train = p is not None and not p.readonly and self._labeled > 0 and not why
+        explain(self.start_button, why)
+        explain(self.resume_button, why)
         self.start_button.setEnabled(can_train and not training)
         self.stop_button.setEnabled(training and not self._stopping)
         run = self._resumable if p is not None else None

@@ -53,9 +53,9 @@ class ImagesRepo:
     def abspath(self, row: ImageRow) -> Path:
         """Where the image is on this workstation. In a team project, its content is checked
         against the recorded sha256 (StorageRootError when the mapping points elsewhere)."""
-        if self.roots is not None and row.root is not None:
-            return self.roots.verify(self.roots.resolve(row.rel_path), row.sha256,
-                                     row.rel_path)
+        if self.roots is not None:
+            return self.roots.verify(self.roots.path_of(row.rel_path, row.root), row.sha256,
+                                     self.roots.stored_name(row.rel_path, row.root))
         return (self.root / row.rel_path).resolve()
 
     def add_many(self, items: Iterable[NewImage]) -> AddResult:
@@ -170,8 +170,8 @@ class ImagesRepo:
         return out
 
     def _where(self, row: ImageRow) -> Path:
-        if self.roots is not None and row.root is not None:
-            return self.roots.resolve(row.rel_path)
+        if self.roots is not None:
+            return self.roots.path_of(row.rel_path, row.root)
         return (self.root / row.rel_path).resolve()
 
     def relink(self, folder: str | Path) -> dict[int, str]:

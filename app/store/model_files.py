@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.core.hashing import sha256_file
@@ -63,7 +63,7 @@ def store(s: Session, model_id: int, files: Iterable[tuple[str, bytes]]) -> int:
     return n
 
 
-def stored_files(s: Session, model_id: int) -> Iterator[tuple[str, bytes]]:
+def stored_files(s: Session | Connection, model_id: int) -> Iterator[tuple[str, bytes]]:
     """(name, bytes) of model `model_id`'s stored files, each checked against its sha256."""
     for name, data, sha in s.execute(select(ModelFile.name, ModelFile.data, ModelFile.sha256)
                                      .where(ModelFile.model_id == model_id)

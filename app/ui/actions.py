@@ -33,6 +33,9 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Open a project file (.dsproj)"),
     ActionSpec("file.import", "&Import images…", "import_images", "File", "Ctrl+I",
                "Add a folder of images (and masks) to the project"),
+    ActionSpec("file.copy", "Cop&y project to…", "copy_project_dialog", "File", "",
+               "Copy the project with every row to a new project file or an empty team "
+               "database"),
     ActionSpec("file.close", "&Close project", "close_project", "File", "Ctrl+W",
                "Save pending edits and close the project"),
     ActionSpec("file.quit", "&Quit", "close", "File", "Ctrl+Q", "Quit Defect Studio"),

@@ -4,13 +4,16 @@ nothing changed; a team copy finds the file's images and models on another works
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sqlalchemy import text
 
 from app.store import Project
 from app.store.project import check_audit_chain
 from app.store.project_copy import CopyError, copy_location
 from app.store.storage_roots import FILE_ROOT
 from tests.support.full_project import file_rows, make_full_project
+from tests.support.inspection import add_model
 
 pytest.importorskip("torch")
 
@@ -43,8 +46,6 @@ def test_file_to_team_to_file_gives_back_every_row(pg_empty_url, tmp_path):
 
 def test_a_team_copy_gets_fresh_ids_and_runs_the_model_elsewhere(pg_empty_url, tmp_path,
                                                                 monkeypatch):
-    import numpy as np
-
     from app.ml.inference import load_model_for_inference
 
     src = make_full_project(tmp_path)
@@ -146,3 +147,84 @@ def test_a_team_project_whose_roots_are_not_mapped_here_is_not_copied_to_a_file(
     with pytest.raises(CopyError, match="map storage root.*work"):
         copy_location(pg_empty_url, dst)
     assert not dst.exists()
+
+
+def test_importing_a_copied_files_images_again_adds_nothing(pg_empty_url, tmp_path):
+    from tests.support.full_project import _image
+
+    src = make_full_project(tmp_path)
+    copy_location(src, pg_empty_url)
+    with Project.open(pg_empty_url) as team:
+        again = [_image(tmp_path / "work" / "parts" / "a.png", 90),
+                 _image(tmp_path / "elsewhere" / "c.png", 150)]
+        result = team.images.add_many(again)
+        assert result.added == [] and result.already_present == ["parts/a.png",
+                                                                  "../elsewhere/c.png"]
+        assert team.roots.names() == ["work"]  # no root made for a known image
+        new = team.images.add_many([_image(tmp_path / "work" / "parts" / "d.png", 60)])
+        assert len(new.added) == 1 and team.images.get(new.added[0]).root == "work"
+
+
+def test_a_team_projects_own_images_land_relative_to_the_new_file(pg_url, tmp_path):
+    from tests.support.full_project import _image
+
+    with Project.open(pg_url) as team:
+        team.images.add_many([_image(tmp_path / "nas" / "lot7" / "x.png", 70)])
+        (row,) = team.images.list()
+        assert row.root == "lot7"
+        model_id = add_model(team, "tiny")
+        where = team.images.abspath(row)
+    dst = tmp_path / "home" / "snap.dsproj"
+    dst.parent.mkdir()
+    report = copy_location(pg_url, dst)
+    assert report.model_files == 2
+    with Project.open(dst, readonly=True) as snap:
+        (copied,) = snap.images.list()
+        assert copied.rel_path == "../nas/lot7/x.png" and copied.root is None
+        assert snap.images.abspath(copied) == where
+        assert snap.roots is None and snap.models.path(snap.models.get(model_id)).is_dir()
+        with snap.db.session() as s:
+            assert s.execute(text("SELECT name FROM storage_roots")).scalars().all() == ["lot7"]
+            assert s.execute(text("SELECT count(*) FROM model_files")).scalar() == 0
+        assert check_audit_chain(snap.db).ok
+
+
+def test_file_to_file_in_another_folder(tmp_path):
+    src = make_full_project(tmp_path)
+    dst = tmp_path / "other" / "deep" / "line.dsproj"
+    dst.parent.mkdir(parents=True)
+    report = copy_location(src, dst)
+    assert report.model_files == 2
+    with Project.open(dst, readonly=True) as copy, Project.open(src, readonly=True) as orig:
+        assert [copy.images.abspath(r) for r in copy.images.list()] == \
+               [orig.images.abspath(r) for r in orig.images.list()]
+        assert (copy.models.path(copy.models.get(1)) / "config.json").read_bytes() == \
+               (orig.models.path(orig.models.get(1)) / "config.json").read_bytes()
+    before, after = file_rows(src), file_rows(dst)
+    assert {t for t in before if before[t] != after[t]} == {"images"}  # paths only
+
+
+def test_team_to_team_keeps_model_files_and_roots(pg_cluster, pg_empty_url, tmp_path):
+    src = make_full_project(tmp_path)
+    copy_location(src, pg_empty_url)
+    second = pg_cluster.url(pg_cluster.new_database())
+    report = copy_location(pg_empty_url, second)
+    assert report.model_files == 2
+    with Project.open(second) as team:
+        assert team.roots.names() == ["work"]
+        for row in team.images.list():
+            assert team.images.abspath(row).is_file()
+        assert team.masks.save(1, np.zeros((24, 32), np.uint8)) == 5
+        assert check_audit_chain(team.db).ok
+
+
+def test_a_model_with_a_missing_checkpoint_is_copied_and_reported(pg_empty_url, tmp_path):
+    import shutil
+
+    src = make_full_project(tmp_path)
+    shutil.rmtree(tmp_path / "work" / "line.models" / "tiny")
+    report = copy_location(src, pg_empty_url)
+    assert report.model_files == 0
+    assert report.warnings == [f"model 'tiny' has no checkpoint at {src}: copied without files"]
+    with Project.open(pg_empty_url, readonly=True) as team:
+        assert [m.name for m in team.models.list()] == ["tiny"]

@@ -127,7 +127,7 @@ def copy_project(source, dst: str | Path | TeamUrl,
     target = destination(dst)
     check_new(target)
     log = log or (lambda _m: None)
-    with _snapshot(source.db) as conn:
+    with _snapshot(source) as conn:
         version = current_version(conn)
         if version != SCHEMA_VERSION:
             raise CopyError(f"{source.location} is at project format {version}; open it once "
@@ -145,13 +145,22 @@ def copy_project(source, dst: str | Path | TeamUrl,
 
 # the source ---------------------------------------------------------------------------------
 @contextmanager
-def _snapshot(db: Database) -> Iterator[Connection]:
-    """One read transaction over the whole source: every table as of one moment."""
-    with db.engine.connect() as conn:
-        if db.dialect == "postgresql":
+def _snapshot(source) -> Iterator[Connection]:
+    """One read transaction over the whole source: every table as of one moment. A file is read
+    through a read-only connection of its own, so the copy never holds its write lock (the
+    window that has it open keeps saving)."""
+    if source.is_team:
+        with source.db.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
+            with conn.begin():
+                yield conn
+        return
+    db = Database(source.path, readonly=True)
+    try:
+        with db.engine.connect() as conn, conn.begin():
             yield conn
+    finally:
+        db.engine.dispose()
 
 
 def _rows(conn: Connection, table: Table) -> Iterator[list[dict]]:
@@ -181,9 +190,9 @@ class _Plan:
 
     # images
     def _check_mapped(self, conn: Connection) -> None:
-        used = {r[0] for r in conn.execute(select(Image.root).distinct())}
-        if None in used:
-            used.discard(None)
+        roots = {r[0] for r in conn.execute(select(Image.root).distinct())}
+        used = {r for r in roots if r is not None}
+        if None in roots:
             if self.source_file_root is None:
                 raise CopyError(f"{self.source.location} has images without a storage root and "
                                 "no file root to find them under")
@@ -280,10 +289,11 @@ def _copy_rows(plan: _Plan, dst: Connection, report: CopyReport,
             n += len(batch)
         report.rows[table.name] = n
         log(f"{table.name}: {n} rows")
-    heads = [dict(r) for r in plan.conn.execute(select(AuditHead.__table__)).mappings()]
-    dst.execute(delete(AuditHead.__table__))  # the trigger's, as audit rows went in
+    head = Base.metadata.tables[AuditHead.__tablename__]
+    heads = [dict(r) for r in plan.conn.execute(select(head)).mappings()]
+    dst.execute(delete(head))  # the trigger's, as audit rows went in
     if heads:
-        dst.execute(insert(AuditHead.__table__), heads)
+        dst.execute(insert(head), heads)
     report.rows[AuditHead.__tablename__] = len(heads)
 
 

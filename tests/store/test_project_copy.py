@@ -228,3 +228,14 @@ def test_a_model_with_a_missing_checkpoint_is_copied_and_reported(pg_empty_url, 
     assert report.warnings == [f"model 'tiny' has no checkpoint at {src}: copied without files"]
     with Project.open(pg_empty_url, readonly=True) as team:
         assert [m.name for m in team.models.list()] == ["tiny"]
+
+
+def test_a_file_at_an_older_format_is_not_copied(tmp_path):
+    from tests.support.old_projects import make_old_project
+
+    old = tmp_path / "old.dsproj"
+    make_old_project(old, 6)
+    before = old.read_bytes()
+    with pytest.raises(CopyError, match="open it once"):
+        copy_location(old, tmp_path / "new.dsproj")
+    assert old.read_bytes() == before and not (tmp_path / "new.dsproj").exists()

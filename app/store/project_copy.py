@@ -165,7 +165,7 @@ def _snapshot(source) -> Iterator[Connection]:
 
 def _rows(conn: Connection, table: Table) -> Iterator[list[dict]]:
     q = select(table).order_by(*table.primary_key.columns)
-    result = conn.execution_options(stream_results=True).execute(q)
+    result = conn.execute(q, execution_options={"stream_results": True})
     while batch := result.mappings().fetchmany(BATCH):
         yield [dict(r) for r in batch]
 

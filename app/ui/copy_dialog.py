@@ -61,9 +61,9 @@ class CopyProjectDialog(QDialog):
         self.runner.failed.connect(lambda message, _tb: self._done(
             f"The copy failed; nothing was made.\n{message}"))
 
-        intro = QLabel(f"Copy {project.location} with every row (audit trail, mask revisions, "
-                       "recipes, review decisions, models) to a new project file or an empty "
-                       "team database.", wordWrap=True)
+        self.intro = QLabel(f"Copy {project.location} with every row (audit trail, mask "
+                            "revisions, recipes, review decisions, models) to a new project "
+                            "file or an empty team database.", wordWrap=True)
         self.to_file = QRadioButton("A new project file")
         self.to_team = QRadioButton("An empty team database")
         self.kind = QButtonGroup(self)
@@ -100,7 +100,7 @@ class CopyProjectDialog(QDialog):
         self.copy_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.addWidget(self.intro)
         layout.addLayout(form)
         for w in (self.progress, self.message, self.buttons):
             layout.addWidget(w)

@@ -70,3 +70,26 @@ def test_copy_to_an_empty_team_database(main_window, project_path, pg_empty_url,
 
 def test_the_action_waits_for_a_project(bare_window):
     assert not bare_window.action_map["file.copy"].isEnabled()
+
+
+def test_copy_an_open_team_project_to_a_file(pg_url, tmp_path, qtbot):
+    from tests.support.full_project import _image
+
+    with Project.open(pg_url) as team:
+        team.images.add_many([_image(tmp_path / "nas" / "lot1" / "a.png", 80)])
+        team.classes.add("crack")
+        dialog = CopyProjectDialog(team)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert pg_url.split("@")[1] in dialog.intro.text()  # the team project is the source
+        dst = tmp_path / "snap.dsproj"
+        qtbot.keyClicks(dialog.file_edit, str(dst))
+        _copy(qtbot, dialog)
+        assert dialog.report is not None, dialog.message.text()
+        with Project.open(dst, readonly=True) as snap:
+            assert snap.images.list()[0].rel_path == "nas/lot1/a.png"
+            assert snap.images.abspath(snap.images.list()[0]) == \
+                team.images.abspath(team.images.list()[0])
+            assert [c.name for c in snap.classes.list()] == ["crack"]
+            assert [a.id for a in snap.audit.list()] == [a.id for a in team.audit.list()]
+            assert check_audit_chain(snap.db).ok

@@ -121,6 +121,8 @@ class ModelCache:
             listing = s.execute(select(ModelFile.name, ModelFile.sha256)
                                 .where(ModelFile.model_id == model_id)).all()
         if not listing:
+            if dest.is_dir():  # registered before files were stored, here: the folder is it
+                return dest
             raise ModelFilesError(
                 f"model {model_id} has no files in the team database (registered before its "
                 "files were stored?): it cannot be used on this workstation")

@@ -4,6 +4,8 @@ stored predictions.
 A team project keeps each checkpoint's files in the database too (app/store/model_files.py):
 `register` stores them with the model's row, and `path` unpacks them into this workstation's
 team folder when they are missing there, so any client can use a model another one trained.
+A project file keeps only the folder beside it (app/store/project_copy.py moves checkpoints
+between the two when a project is copied).
 
 The active model (`active_id()`, the one rule every front end asks): the model named by the
 project setting ``active_model_id`` when it is useful or a person chose it (``set_active(id,

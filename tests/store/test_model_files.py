@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -104,3 +105,17 @@ def test_a_stored_file_that_does_not_match_its_hash_is_not_unpacked(pg_url, tmp_
         with pytest.raises(ModelFilesError, match="sha256"):
             p.models.path(p.models.get(model_id))
         assert not os.path.exists(p.root / p.models.get(model_id).rel_dir)
+
+
+def test_a_team_model_without_stored_files_uses_the_folder_of_the_client_that_has_it(pg_url):
+    from sqlalchemy import text
+
+    with Project.open(pg_url) as p:
+        model_id = add_model(p, "tiny")
+        folder = p.models.path(p.models.get(model_id))
+        with p.db.session() as s:  # as a model registered before its files were stored
+            s.execute(text("DELETE FROM model_files"))
+        assert p.models.path(p.models.get(model_id)) == folder
+        shutil.rmtree(folder)
+        with pytest.raises(ModelFilesError, match="no files in the team database"):
+            p.models.path(p.models.get(model_id))

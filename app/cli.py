@@ -32,6 +32,7 @@ COMMANDS = (
     "app.cli_cmds.jobs",
     "app.cli_cmds.roots",
     "app.cli_cmds.team",
+    "app.cli_cmds.project",
 )
 
 

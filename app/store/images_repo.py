@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.core.imageio import sha256_file
 
@@ -46,6 +47,17 @@ class ImagesRepo:
             return self.roots.locate(path)
         return Path(os.path.relpath(Path(path).resolve(), self.root)).as_posix()
 
+    def copied_files(self, s: Session) -> dict[str, str]:
+        """A team project copied from a project file: absolute path -> stored path of each image
+        without a storage root (StorageRoots.file_root), so importing one again finds it."""
+        if self.roots is None or self.roots.file_root() is None:
+            return {}
+        rows = s.scalars(select(Image.rel_path).where(Image.root.is_(None)))
+        try:
+            return {str(self.roots.path_of(rel, None)): rel for rel in rows}
+        except StorageRootError:  # the file root is not mapped here: nothing to compare with
+            return {}
+
     def root_of(self, rel: str) -> str | None:
         """The storage root a stored path is under (None: the project file's folder)."""
         return rel.partition("/")[0] if self.roots is not None else None
@@ -53,9 +65,9 @@ class ImagesRepo:
     def abspath(self, row: ImageRow) -> Path:
         """Where the image is on this workstation. In a team project, its content is checked
         against the recorded sha256 (StorageRootError when the mapping points elsewhere)."""
-        if self.roots is not None and row.root is not None:
-            return self.roots.verify(self.roots.resolve(row.rel_path), row.sha256,
-                                     row.rel_path)
+        if self.roots is not None:
+            return self.roots.verify(self.roots.path_of(row.rel_path, row.root), row.sha256,
+                                     self.roots.stored_name(row.rel_path, row.root))
         return (self.root / row.rel_path).resolve()
 
     def add_many(self, items: Iterable[NewImage]) -> AddResult:
@@ -64,8 +76,9 @@ class ImagesRepo:
         now = utcnow()
         with self._db.session() as s:
             known = set(s.scalars(select(Image.rel_path)))
+            copied = self.copied_files(s)
             for it in items:
-                rel = self.rel(it.path)
+                rel = copied.get(str(Path(it.path).resolve())) or self.rel(it.path)
                 if rel in known:
                     present.append(rel)
                     continue
@@ -170,8 +183,8 @@ class ImagesRepo:
         return out
 
     def _where(self, row: ImageRow) -> Path:
-        if self.roots is not None and row.root is not None:
-            return self.roots.resolve(row.rel_path)
+        if self.roots is not None:
+            return self.roots.path_of(row.rel_path, row.root)
         return (self.root / row.rel_path).resolve()
 
     def relink(self, folder: str | Path) -> dict[int, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -59,8 +60,10 @@ class ImportRepo:
             known = set(s.scalars(select(Image.rel_path)))
             new: list[tuple[str, ImportItem]] = []
             present: list[tuple[str, ImportItem]] = []
+            copied = self._images.copied_files(s)
             for it in items:
-                rel = self._images.rel(it.image.path)
+                rel = copied.get(str(Path(it.image.path).resolve())) or self._images.rel(
+                    it.image.path)
                 (present if rel in known else new).append((rel, it))
                 known.add(rel)
             added = []

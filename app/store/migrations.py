@@ -336,11 +336,12 @@ def _alembic(conn: Connection, command_name: str | None, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
+    outer = conn.in_transaction()  # the caller's own transaction (project copy): theirs to end
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).with_name("revisions")))
     cfg.attributes["connection"] = conn
     getattr(command, command_name)(cfg, revision)
-    if conn.in_transaction():  # alembic leaves the connection's outer transaction to us
+    if conn.in_transaction() and not outer:  # alembic leaves the outer transaction to us
         conn.commit()
 
 

@@ -1,6 +1,12 @@
 """Trained models (checkpoint folders beside the project), the active-model rule, and their
 stored predictions.
 
+A team project keeps each checkpoint's files in the database too (app/store/model_files.py):
+`register` stores them with the model's row, and `path` unpacks them into this workstation's
+team folder when they are missing there, so any client can use a model another one trained.
+A project file keeps only the folder beside it (app/store/project_copy.py moves checkpoints
+between the two when a project is copied).
+
 The active model (`active_id()`, the one rule every front end asks): the model named by the
 project setting ``active_model_id`` when it is useful or a person chose it (``set_active(id,
 chosen=True)``); otherwise the newest useful model; otherwise none. A model whose verdict says
@@ -21,6 +27,7 @@ from app.core.probcodec import decode_probs, encode_probs
 
 from .audit_repo import record
 from .database import Database, author_of, utcnow
+from .model_files import ModelCache, folder_files, store
 from .rows import ModelRow
 from .schema import Model, Prediction
 from .settings_repo import SettingsRepo
@@ -40,6 +47,7 @@ class ModelsRepo:
         self.root = project_path.parent
         self._stem = project_path.stem
         self._settings = settings or SettingsRepo(db)
+        self._cache = ModelCache(db, self.root) if db.is_team else None
 
     @property
     def folder(self) -> Path:
@@ -67,6 +75,8 @@ class ModelsRepo:
                       train_images=train_images, created_at=utcnow(), author=author_of(s))
             s.add(m)
             s.flush()
+            if self._cache is not None:  # a team project: the files go with the row
+                store(s, m.id, folder_files(Path(checkpoint_dir)))
             record(s, "model.register", "model", m.id, name=name, weights_sha256=weights_sha256,
                    metrics=metrics)
             return _row(m)
@@ -83,6 +93,10 @@ class ModelsRepo:
             return _row(m)
 
     def path(self, row: ModelRow) -> Path:
+        """The model's checkpoint folder on this workstation (a team project's is unpacked
+        from the database into the team folder first, when missing or changed)."""
+        if self._cache is not None:
+            return self._cache.folder(row.id, row.rel_dir)
         return self.root / row.rel_dir
 
     # the active model --------------------------------------------------------------------

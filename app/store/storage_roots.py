@@ -6,6 +6,11 @@ An image of a team project is stored as `<root>/<path inside the root>` with its
 folder (roots.json, app/store/team_folder.py). When an image loads, its sha256 is checked
 against the one recorded at import, so a wrong mapping is reported instead of showing another
 part (checked once per file state: size and modification time).
+
+A team project copied from a project file (app/store/project_copy.py) keeps that file's image
+rows as they were: no root, paths relative to the file's folder. The project setting
+`file_root` names the storage root those paths start from (made by the copy, mapped to the
+file's folder on the workstation that copied it); paths may start with `../`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ from .errors import ProjectError
 from .schema import StorageRoot
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+FILE_ROOT = "file_root"  # project setting: the root of image paths that have none (see above)
+
+
+_UNREAD = object()
 
 
 class StorageRootError(ProjectError):
@@ -40,6 +49,7 @@ class StorageRoots:
         self._file = team_folder / "roots.json"
         self._verified: dict[tuple[str, int, int], str] = {}
         self._lock = threading.Lock()
+        self._file_root: object = _UNREAD
 
     # the team's names ---------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -108,6 +118,29 @@ class StorageRoots:
     def resolve(self, stored: str) -> Path:
         name, _, rest = stored.partition("/")
         return self.folder(name) / rest
+
+    def file_root(self) -> str | None:
+        """The storage root of image paths without one (a project copied from a file)."""
+        from .settings_repo import SettingsRepo
+
+        if self._file_root is _UNREAD:
+            self._file_root = SettingsRepo(self._db).get(FILE_ROOT)
+        return self._file_root  # type: ignore[return-value]  # read above
+
+    def path_of(self, rel_path: str, root: str | None) -> Path:
+        """Where an image row's file is on this workstation: under its root, or, without
+        one, under the file root (`..` allowed: the paths a project file stored)."""
+        if root is not None:
+            return self.resolve(rel_path)
+        name = self.file_root()
+        if name is None:
+            raise StorageRootError(f"{rel_path} names no storage root and this project has no "
+                                   "file root to find it under")
+        return Path(os.path.normpath(self.folder(name) / rel_path))
+
+    def stored_name(self, rel_path: str, root: str | None) -> str:
+        """`<root>/<path>` of an image row, for messages."""
+        return rel_path if root is not None else f"{self.file_root()}/{rel_path}"
 
     def verify(self, path: Path, sha256: str, stored: str) -> Path:
         """`path` when its content is the recorded image; StorageRootError otherwise."""

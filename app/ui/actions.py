@@ -41,6 +41,9 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Where the team project's images are on this workstation"),
     ActionSpec("file.members", "Team &members…", "team_members_dialog", "File", "",
                "Who works in the team project, with which role"),
+    ActionSpec("file.copy", "Cop&y project to…", "copy_project_dialog", "File", "",
+               "Copy the project with every row to a new project file or an empty team "
+               "database"),
     ActionSpec("file.close", "&Close project", "close_project", "File", "Ctrl+W",
                "Save pending edits and close the project"),
     ActionSpec("file.quit", "&Quit", "close", "File", "Ctrl+Q", "Quit Defect Studio"),

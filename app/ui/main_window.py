@@ -298,6 +298,17 @@ class MainWindow(QMainWindow):
         dialog.open()  # window-modal without blocking: the import runs while it shows
         return dialog
 
+    def copy_project_dialog(self):
+        """File > Copy project to...: the open project, its pending edits saved first."""
+        if self._project is None:
+            return None
+        from app.ui.copy_dialog import CopyProjectDialog
+
+        self.flush_all()
+        dialog = CopyProjectDialog(self._project, self)
+        dialog.open()
+        return dialog
+
     def show_shortcuts(self) -> ShortcutsDialog:
         dialog = ShortcutsDialog(actions.shortcut_rows(self), self)
         dialog.open()
@@ -435,7 +446,7 @@ class MainWindow(QMainWindow):
             self._show_messages()
             if page is self.tabs and (ws := self.current_workspace()) is not None:
                 ws.activated()
-        for key in ("file.import", "file.close"):
+        for key in ("file.import", "file.close", "file.copy"):
             self.action_map[key].setEnabled(p is not None and not (key == "file.import"
                                                                    and p.readonly))
         self.action_map["file.roots"].setEnabled(p is not None and p.is_team)

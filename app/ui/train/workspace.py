@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.statuses import CANCELED
 from app.jobs.after_training import PREDICT_EVENT
+from app.jobs.synthetic_zones import zone_choices
 from app.jobs.train_jobs import probe_job, train_job
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
@@ -213,7 +214,8 @@ class TrainWorkspace(Workspace):
             return None
         if self.synthetic_dialog is not None:
             self.synthetic_dialog.close()
-        self.synthetic_dialog = SyntheticPreviewDialog(self.project, self.synthetic.mode(), self)
+        self.synthetic_dialog = SyntheticPreviewDialog(self.project, self.synthetic.mode(), self,
+                                                       zone=self.synthetic.zone())
         self.synthetic_dialog.show()
         return self.synthetic_dialog
 
@@ -236,6 +238,7 @@ class TrainWorkspace(Workspace):
         """Re-read data counts, models and the resumable run from the project."""
         p = self.project
         self.readiness.show_project(p)
+        self.synthetic.set_zones(zone_choices(p) if p is not None else [])
         if p is None:
             self.models.show_models([], None, {})
             self.data_label.clear()
@@ -270,7 +273,7 @@ class TrainWorkspace(Workspace):
         self.resume_button.setEnabled(can_train and not training and run is not None)
         self.resume_button.setText(f"Resume (after epoch {run.epochs_done})" if run else "Resume")
         self.form.setEnabled(not training)
-        self.synthetic.combo.setEnabled(not training)
+        self.synthetic.set_editable(not training)
         self.synthetic.preview_button.setEnabled(p is not None and self._labeled > 0)
         self.predict_after.setEnabled(not training)
 
@@ -301,7 +304,8 @@ class TrainWorkspace(Workspace):
             return False
         spec = None if resume else self.form.spec()
         values = None if resume else {**self.form.train_values(),
-                                      "synthetic": self.synthetic.mode()}
+                                      "synthetic": self.synthetic.mode(),
+                                      "synthetic_zone": self.synthetic.zone()}
         classes = [(str(c.value), c.name, c.color) for c in
                    sorted(self.project.classes.list(), key=lambda c: c.value)]
         self._ensure_curves().start(classes)

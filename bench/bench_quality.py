@@ -326,7 +326,8 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps({"train": m, "test": result,
                                          "train_minutes": train_s / 60,
-                                         "test_ids": test_ids, "class_names": names}, indent=1, default=str))
+                                         "test_ids": test_ids, "class_names": names},
+                                        indent=1, default=str))
     project.close()
     return 0
 

@@ -3,7 +3,6 @@ training sample lies inside it with its class, and training refuses a zone that 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from app.jobs.synthetic_zones import ANYWHERE, resolve_zone, synthetic_region, zone_choices

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.start_question import StartQuestion
+
 PathRole = Qt.ItemDataRole.UserRole
 
 
@@ -43,6 +45,7 @@ class WelcomePage(QWidget):
         self.open_button = QPushButton("Open project…")
         self.demo_button = QPushButton("Open the demo")
         self.demo_button.setToolTip("A small generated project to try every workspace")
+        self.start_question = StartQuestion()  # answered before "New project…" is clicked
         self.recent = QListWidget()
         self.recent.setMinimumWidth(420)
         self.recent.setMaximumHeight(360)  # ten two-line entries; no sea of white below
@@ -60,6 +63,8 @@ class WelcomePage(QWidget):
         column.addWidget(QLabel("Label defects, train a model, grade parts, review results."))
         column.addSpacing(16)
         column.addLayout(buttons)
+        column.addSpacing(8)
+        column.addWidget(self.start_question)
         column.addSpacing(16)
         column.addWidget(_heading("Recent projects", 1.15))
         column.addWidget(self.recent_empty)
@@ -116,11 +121,17 @@ class EmptyProjectPage(QWidget):
         self.title = _heading("Import images to start labeling", 1.4)
         hint = QLabel("Images are referenced where they are, not copied into the project.")
         hint.setEnabled(False)
+        self.start_hint = QLabel(wordWrap=True)  # the new project's answer, when it says more
+        self.start_hint.setVisible(False)
         self.import_button = QPushButton("Import images…")
         self.import_button.setMinimumHeight(32)
         self.import_button.clicked.connect(self.import_requested)
         layout = QVBoxLayout(self)
         layout.addStretch()
-        for w in (self.title, hint, self.import_button):
+        for w in (self.title, hint, self.start_hint, self.import_button):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch()
+
+    def set_hint(self, text: str) -> None:
+        self.start_hint.setText(text)
+        self.start_hint.setVisible(bool(text))

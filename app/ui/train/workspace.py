@@ -36,6 +36,7 @@ from app.jobs.train_jobs import probe_job, train_job
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import app_settings, errors
+from app.ui.start_question import project_start
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
@@ -183,6 +184,8 @@ class TrainWorkspace(Workspace):
         self.project = project
         self.prelabel.project = project
         self.kind.project = project
+        start = project_start(project)  # the new-project answer picks the default model kind
+        self.kind.set_kind(start.model_kind, start.hint)
         self.kind._sync()
         self.log_view.clear()
         self.progress.reset()

@@ -58,6 +58,10 @@ class SyntheticChoice(QWidget):
             "more training examples. Auto: only for classes in fewer than "
             f"{FEW_EXAMPLES} labeled images")
         self.where = QComboBox()
+        # long recipe and zone names must not widen the Train workspace's left column
+        self.where.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.where.setMinimumContentsLength(12)
         self.where.setToolTip("Where pasted defects land: anywhere on the part, or only inside "
                               "one zone of a grading recipe (never on another defect)")
         self.where_label = QLabel("Where:")

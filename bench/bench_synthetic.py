@@ -74,8 +74,8 @@ def table(results: dict[str, dict]) -> str:
     values = list(results["off"]["test"]["iou"])
     head = ["synthetic", "epochs (crops) in budget", "binary defect IoU",
             f"per-class IoU ({', '.join(names.get(v, v) for v in values)})", "mIoU",
-            "pixel precision / recall", "escapes (any px)", "escapes (>= 20 px component)",
-            "false rejects (>= 20 px component)"]
+            "pixel precision / recall", "escapes / false rejects (any defect px)",
+            "escapes / false rejects (>= 20 px component)"]
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for mode, r in results.items():
         t, m = r["test"], r["train"]
@@ -85,9 +85,9 @@ def table(results: dict[str, dict]) -> str:
         rows.append("| " + " | ".join([
             mode, f"{m['epochs_done']} ({m.get('crops_trained', 0):,})", _num(t["binary_iou"]),
             iou, _num(t["miou"]), f"{_num(t['pixel_precision'])} / {_num(t['pixel_recall'])}",
-            f"{any_px['escapes']} of {defective}",
-            f"{comp['escapes']} of {defective}",
-            f"{comp['false_rejects']} of {t['good_parts']}"]) + " |")
+            f"{any_px['escapes']} of {defective} / {any_px['false_rejects']} of {t['good_parts']}",
+            f"{comp['escapes']} of {defective} / {comp['false_rejects']} of {t['good_parts']}",
+            ]) + " |")
     return "\n".join(rows)
 
 
@@ -107,7 +107,13 @@ def main() -> int:
     p.add_argument("--crops", type=int, default=1, help="crops per part per epoch")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, help="logs, JSON and projects (default: a temp dir)")
+    p.add_argument("--report", type=Path, metavar="OUT",
+                   help="train nothing: print the report of the runs already in OUT")
     args = p.parse_args()
+    if args.report:
+        results = {m: json.loads((args.report / f"{m}.json").read_text()) for m in MODES}
+        report(results, args.report)
+        return 0
     if not (args.dataset / "README.md").is_file():
         print(f"bench_synthetic: skipped: no dataset at {args.dataset}")
         return 0
@@ -116,13 +122,18 @@ def main() -> int:
     started = time.strftime("%H:%M:%S UTC", time.gmtime())
     print(f"started {started}, load average {load_average()}; logs in {out}", flush=True)
     results = run_both(args, out)
+    print(f"finished {time.strftime('%H:%M:%S UTC', time.gmtime())}, load average "
+          f"{load_average()}")
+    report(results, out)
+    return 0
+
+
+def report(results: dict[str, dict], out: Path) -> None:
     if results["off"]["test_ids"] != results["on"]["test_ids"]:
         raise SystemExit("the two runs held out different test images: not comparable")
     t = results["off"]["test"]
-    print(f"finished {time.strftime('%H:%M:%S UTC', time.gmtime())}, load average "
-          f"{load_average()}; held-out test split: {t['parts']} parts "
-          f"({t['parts'] - t['good_parts']} defective, {t['good_parts']} good), the same ids "
-          "in both runs")
+    print(f"held-out test split: {t['parts']} parts ({t['parts'] - t['good_parts']} defective, "
+          f"{t['good_parts']} good), the same ids in both runs")
     for mode in MODES:
         m = results[mode]["train"]
         print(f"{mode}: {m['train_images']} train / {m['val_images']} val parts "
@@ -131,7 +142,6 @@ def main() -> int:
               f"{synthetic_line(out / f'{mode}.log')}")
     print()
     print(table(results))
-    return 0
 
 
 if __name__ == "__main__":

@@ -68,7 +68,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     p.add_argument("--synthetic", choices=("auto", "on", "off"),
                    help="defects pasted on good parts as extra training examples: auto "
-                        "(default: only for a class in fewer than 5 labeled images), on or off")
+                        "(default: as measured, today none: on magnetic-tile they did not help; "
+                        "docs/FIGURES.md), on or off")
     p.add_argument("--synthetic-zone", metavar="NAME",
                    help="paste synthetic defects only inside this zone of a recipe (ZONE, or "
                         "RECIPE:ZONE when several recipes have it); default: anywhere on the part")

@@ -87,7 +87,7 @@ class TrainConfig:
     val_batch_size: int = 4
     step_every: int = 1  # on_step every N steps (each report syncs the GPU)
     minutes: float = 0.0  # >0: train for this long (epochs is then ignored); 0: by epochs
-    synthetic: str = "auto"  # pasted defects on good parts: "auto" (very rare classes), "on", "off"
+    synthetic: str = "auto"  # pasted defects on good parts: "auto" (as measured), "on", "off"
     synthetic_zone: str = ""  # where they land: "" anywhere on the part, else "RECIPE:ZONE"
 
 

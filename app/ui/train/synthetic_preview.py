@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.display import apply_window, auto_window
 from app.jobs.synthetic_zones import ANYWHERE, ZoneChoice, synthetic_region
-from app.ml.synthetic_training import FEW_EXAMPLES
+from app.ml.synthetic_training import auto_rule
 from app.ui.workers import JobRunner
 
 CHOICES = (("auto", "Auto"), ("on", "On"), ("off", "Off"))
@@ -55,8 +55,8 @@ class SyntheticChoice(QWidget):
             self.combo.addItem(text, value)
         self.combo.setToolTip(
             "Paste labeled defects (turned, scaled, brightness matched) onto good parts to make "
-            "more training examples. Auto: only for classes in fewer than "
-            f"{FEW_EXAMPLES} labeled images")
+            f"more training examples. On: for every class. Off: never. {auto_rule()}, so "
+            "it follows that measurement until one shows a gain.")
         self.where = QComboBox()
         # long recipe and zone names must not widen the Train workspace's left column
         self.where.setSizeAdjustPolicy(
@@ -176,8 +176,7 @@ def preview_job(project, mode: str, count: int = PREVIEW_COUNT, seed: int = 0,
             if mode == "off":
                 note = "Synthetic defects are off; these are what On would add."
             elif synthetic_classes(data.train, values, "on"):
-                note = (f"Auto adds none here: every class is in {FEW_EXAMPLES} or more "
-                        "labeled images. These are what On would add.")
+                note = f"{auto_rule()}. These are what On would add."
         if not synthetic_classes(data.train, values, shown):
             return Preview([], "Nothing to preview: synthetic defects need labeled defects and "
                                "good parts among the training images.")

@@ -55,8 +55,7 @@ class SyntheticChoice(QWidget):
             self.combo.addItem(text, value)
         self.combo.setToolTip(
             "Paste labeled defects (turned, scaled, brightness matched) onto good parts to make "
-            f"more training examples. On: for every class. Off: never. {auto_rule()}, so "
-            "it follows that measurement until one shows a gain.")
+            f"more training examples. On: for every class. Off: never. {auto_rule()}.")
         self.where = QComboBox()
         # long recipe and zone names must not widen the Train workspace's left column
         self.where.setSizeAdjustPolicy(

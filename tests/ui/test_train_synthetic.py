@@ -97,6 +97,7 @@ def test_choosing_a_zone_reaches_the_training_job(qtbot, bare_window, tmp_path, 
     qtbot.mouseClick(ws.synthetic.preview_button, Qt.MouseButton.LeftButton)
     dialog = ws.synthetic_dialog
     qtbot.waitUntil(lambda: len(dialog.tiles) == PREVIEW_COUNT, timeout=30_000)
+    assert dialog.status.text().endswith("inside zone housing:seal (outlined in white)")
     dialog.close()
     qtbot.waitUntil(lambda: not dialog.runner.running, timeout=5_000)
 

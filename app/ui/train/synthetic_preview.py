@@ -120,6 +120,7 @@ class SyntheticChoice(QWidget):
 class Preview:
     examples: list[tuple[np.ndarray, list[str]]] = field(default_factory=list)  # RGB, classes
     note: str = ""
+    zone: str = ""  # TrainConfig.synthetic_zone they were pasted in ("" anywhere on the part)
 
 
 def outlined(image: np.ndarray, mask: np.ndarray, colors: dict[int, tuple[int, int, int]],
@@ -181,7 +182,7 @@ def preview_job(project, mode: str, count: int = PREVIEW_COUNT, seed: int = 0,
                                "good parts among the training images.")
         names = {c.value: c.name for c in data.classes}
         colors = {c.value: _rgb(c.color) for c in data.classes}
-        out = Preview(note=note)
+        out = Preview(note=note, zone=zone)
         for k, sample in enumerate(make_synthetic(data.train, values, shown, seed, count,
                                                   region=region)):
             ctx.check()
@@ -217,8 +218,9 @@ class SyntheticPreviewDialog(QDialog):
         self.runner.start(preview_job(project, mode, zone=zone))
 
     def _show(self, preview: Preview) -> None:
+        where = f", inside zone {preview.zone} (outlined in white)" if preview.zone else ""
         self.status.setText(preview.note or f"{len(preview.examples)} generated training "
-                                             "examples; pasted defects are outlined")
+                                             f"examples; pasted defects are outlined{where}")
         for i, (rgb, classes) in enumerate(preview.examples):
             h, w = rgb.shape[:2]
             image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()

@@ -32,11 +32,10 @@ class Start:
 STARTS = {
     LABELED: Start("Yes: train defect segmentation on them", SEGMENTATION, "", ""),
     GOOD_PARTS: Start("Only good parts", GOOD_ONLY, "Train",
-                      "Only good parts so far: train on them here (Train on good parts); the "
-                      "model flags what differs from them."),
+                      "Only good parts so far: train on them here."),
     NOT_YET: Start("Not yet, I'll label them here", LIVE, "Label",
-                   "Not labeled yet: paint a few strokes of each class in Label, then press "
-                   "Shift+L: the live pixel classifier pre-labels the rest."),
+                   "Not labeled yet: paint a few strokes in Label, then Shift+L pre-labels the "
+                   "rest."),
 }
 
 

@@ -71,5 +71,6 @@ def test_the_answer_is_stored_and_picks_the_model_kind(qtbot, bare_window, tmp_p
         assert window.statusBar().currentMessage() == hint
     if answer == GOOD_PARTS:
         assert train.kind.good_panel.isVisible() and not train.form.isVisible()
+        assert not train.synthetic.isVisible()  # pasted defects train segmentation only
     if answer == NOT_YET:
         assert "Shift+L" in hint

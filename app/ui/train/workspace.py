@@ -138,7 +138,7 @@ class TrainWorkspace(Workspace):
         setup = QGroupBox("Model")
         self.kind = ModelKindChooser([self.form, self.data_label, self.readiness,
                                       self.start_button, self.stop_button, self.resume_button,
-                                      self.predict_after])
+                                      self.predict_after, self.synthetic])
         self.kind.log.connect(self.log)
         self.kind.trained.connect(lambda row: (self.model_trained.emit(row), self.refresh()))
         box = QVBoxLayout(setup)

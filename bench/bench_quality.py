@@ -325,7 +325,9 @@ def main() -> int:
           f"{m.get('escapes')}, false-reject rate {pct(m.get('false_reject_rate'))})")
     if args.json:
         args.json.write_text(json.dumps({"train": m, "test": result,
-                                         "train_minutes": train_s / 60}, indent=1, default=str))
+                                         "train_minutes": train_s / 60,
+                                         "test_ids": test_ids, "class_names": names},
+                                        indent=1, default=str))
     project.close()
     return 0
 

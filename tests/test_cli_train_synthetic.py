@@ -37,3 +37,24 @@ def test_a_wrong_synthetic_mode_is_refused_before_anything_runs(tmp_path, capsys
     assert exit_.value.code == 2
     assert "argument --synthetic: invalid choice: 'sometimes'" in capsys.readouterr().err
     assert tiny.read_bytes() == before
+
+
+def test_synthetic_defects_inside_a_zone_and_an_unknown_zone_refused(tmp_path, capsys):
+    from tests.support.zoned_project import make_zoned_project
+
+    zoned = make_zoned_project(tmp_path / "zoned")
+    base = ["train", str(zoned), "--spec", json.dumps(TINY), "--epochs", "1", "--batch", "4",
+            "--device", "cpu", "--threads", "1", "--no-predict", "--synthetic", "on"]
+    assert main(base + ["--synthetic-zone", "lid"]) != 0
+    out, err = capsys.readouterr()
+    assert "no zone 'lid' for synthetic defects; zones: housing:seal, housing:edge" in out + err
+    with Project.open(zoned, readonly=True) as p:
+        assert p.models.list() == []  # nothing trained, nothing registered
+
+    code = main(base + ["--synthetic-zone", "seal"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "inside zone seal" in out
+    with Project.open(zoned, readonly=True) as p:
+        (row,) = p.models.list()
+        assert any(n.endswith("inside zone seal") for n in row.config["notes"])

@@ -68,7 +68,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int_at_least(1), metavar="N", help="CPU threads for torch")
     p.add_argument("--synthetic", choices=("auto", "on", "off"),
                    help="defects pasted on good parts as extra training examples: auto "
-                        "(default: only for a class in fewer than 5 labeled images), on or off")
+                        "(default: as measured, today none: on magnetic-tile they did not help; "
+                        "docs/FIGURES.md), on or off")
+    p.add_argument("--synthetic-zone", metavar="NAME",
+                   help="paste synthetic defects only inside this zone of a recipe (ZONE, or "
+                        "RECIPE:ZONE when several recipes have it); default: anywhere on the part")
     p.add_argument("--no-pretrained", action="store_true",
                    help="start from random weights instead of ImageNet")
     p.add_argument("--resume", action="store_true",
@@ -182,7 +186,8 @@ def _config(config, args, device: str):
     changes = {"device": device}
     for key, value in (("epochs", args.epochs), ("batch_size", args.batch), ("lr", args.lr),
                        ("patience", args.patience), ("minutes", args.minutes),
-                       ("synthetic", args.synthetic)):
+                       ("synthetic", args.synthetic),
+                       ("synthetic_zone", args.synthetic_zone)):
         if value is not None:
             changes[key] = value
     if args.epochs is not None:

@@ -273,6 +273,9 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
         spec = run.spec
         config = config or config_from_dict(run.config)
     config = config or TrainConfig()
+    from app.jobs.synthetic_zones import synthetic_region
+
+    region = synthetic_region(project, config.synthetic_zone)  # an unknown zone stops here
     data = build_project_data(project, val_fraction, config.seed)
     if spec is None:
         spec = default_project_spec(project, config.device or _auto_device())
@@ -299,7 +302,7 @@ def train_project(project, spec: ModelSpec | None, config=None, ctx: JobContext 
     forward = _Forward(ctx, on_event, config.epochs, steps, data.classes, budget_s)
     trainer = Trainer(spec, data.classes, data.train, data.val, folder, config,
                       callbacks=[forward], cancel=ctx.cancel_event,
-                      data_fingerprint=data.fingerprint)
+                      data_fingerprint=data.fingerprint, synthetic_region=region)
     forward.elapsed = trainer.elapsed
     if on_event:
         on_event(TrainEvent("start", forward.step, forward.total, None, forward.epochs,

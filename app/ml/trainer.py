@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
@@ -86,7 +87,8 @@ class TrainConfig:
     val_batch_size: int = 4
     step_every: int = 1  # on_step every N steps (each report syncs the GPU)
     minutes: float = 0.0  # >0: train for this long (epochs is then ignored); 0: by epochs
-    synthetic: str = "auto"  # pasted defects on good parts: "auto" (very rare classes), "on", "off"
+    synthetic: str = "auto"  # pasted defects on good parts: "auto" (as measured), "on", "off"
+    synthetic_zone: str = ""  # where they land: "" anywhere on the part, else "RECIPE:ZONE"
 
 
 @dataclass
@@ -171,9 +173,11 @@ class Trainer:
         cancel: threading.Event | None = None,
         data_fingerprint: str = "",
         clock: Callable[[], float] = time.monotonic,
+        synthetic_region: Callable[[tuple[int, int]], np.ndarray] | None = None,
     ) -> None:
         """`model` lets the caller bring a model with imported weights; default
-        create_model(spec).
+        create_model(spec). `synthetic_region` maps an image shape to where synthetic defects
+        may land (config.synthetic_zone resolved by the caller); None: anywhere on the part.
         """
         self.spec, self.config = spec, config or TrainConfig()
         self.classes = sorted(classes, key=lambda c: c.value)
@@ -190,6 +194,7 @@ class Trainer:
         self.notes: list[str] = []
         self.crops_per_image = crops_per_image(self.config, self.train_samples, spec.tile_size)
         self.clock = clock
+        self.synthetic_region = synthetic_region
         self.stop = _StopFlag(self.cancel, clock)
         self._started = clock()
         self._elapsed_before = 0.0  # seconds spent before a resume
@@ -269,12 +274,14 @@ class Trainer:
         from app.ml.synthetic_training import make_synthetic, synthetic_note
 
         cfg = self.config
-        extra = make_synthetic(self.train_samples, self.class_values, cfg.synthetic, cfg.seed)
+        extra = make_synthetic(self.train_samples, self.class_values, cfg.synthetic, cfg.seed,
+                               region=self.synthetic_region)
         names = {c.value: c.name for c in self.classes}
         note = synthetic_note(self.train_samples, self.class_values, cfg.synthetic, len(extra),
                               names)
         if note:
-            self._message(note)
+            where = f", inside zone {cfg.synthetic_zone}" if self.synthetic_region else ""
+            self._message(note + where)
         return extra
 
     def lr_at(self, epoch: int, elapsed_s: float = 0.0) -> float:

@@ -37,6 +37,7 @@ from app.ui.import_dialog import ImportDialog
 from app.ui.job_status import JobStatusLabel
 from app.ui.roots_notice import RootsNotice
 from app.ui.shortcuts_dialog import ShortcutsDialog
+from app.ui.start_question import LABELED, START_SETTING, STARTS, Start
 from app.ui.status_bar import WINDOW, WorkspaceMessages
 from app.ui.team_window import TeamWindow
 from app.ui.welcome import EmptyProjectPage, WelcomePage
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.error_handler = error_handler
         self.last_message: QMessageBox | None = None
         self._project: Project | None = None
+        self._start: Start | None = None  # a new project's answer, until it has images
         self._dirty: set[int] = set()  # ids of workspaces with unsaved edits
         self._saving: set[int] = set()
         self._closed = False
@@ -201,21 +203,42 @@ class MainWindow(QMainWindow):
 
         button.clicked.connect(save_copy)
 
-    def new_project(self, path: str | Path) -> bool:
+    def new_project(self, path: str | Path, start: str = LABELED) -> bool:
+        """Creates `path` and opens it; `start` answers the welcome page's question
+        (app.ui.start_question), stored as a project setting."""
         if not self._confirm_close():  # before the file is created
             return False
         try:
             project = Project.create(path)
+            project.settings.set(START_SETTING, start)
         except ProjectError as e:
             self.show_message("Cannot create the project", str(e))
             return False
-        return self._install(project)
+        if not self._install(project):
+            return False
+        self._start = STARTS[start]  # its workspace is shown once the project has images
+        self.empty_page.set_hint(self._start.hint)
+        self._show_start()
+        return True
+
+    def _show_start(self) -> None:
+        """A new project's first look, once it has images: its answer's workspace and hint."""
+        start = self._start
+        if start is None or self.stack.currentWidget() is not self.tabs:
+            return
+        self._start = None
+        if start.workspace:
+            self.show_workspace(start.workspace)
+        if start.hint:
+            self.statusBar().showMessage(start.hint, 15_000)
 
     def _install(self, project: Project) -> bool:
         if not self.close_project():  # the user chose to stay with the open project
             project.close()
             return False
         self._project = project
+        self._start = None
+        self.empty_page.set_hint("")
         self.settings.add_recent_project(project.location)  # a team's: no password
         for ws in self.workspaces():
             ws.set_project(project)
@@ -266,7 +289,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "New project", self._start_folder(),
                                               FILE_FILTER)
         if path:
-            self.new_project(path)
+            self.new_project(path, self.welcome.start_question.answer())
 
     def open_project_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_folder(),
@@ -429,6 +452,7 @@ class MainWindow(QMainWindow):
         for panel in self.findChildren(ImageListPanel):
             panel.refresh()
         self._refresh()
+        self._show_start()
         if (ws := self.current_workspace()) is not None and self._project is not None:
             ws.data_changed()  # the others re-read when they are shown (activated)
 

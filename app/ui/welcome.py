@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.location import TeamUrl, is_team_url
+from app.ui.start_question import StartQuestion
 
 PathRole = Qt.ItemDataRole.UserRole
 
@@ -51,6 +52,7 @@ class WelcomePage(QWidget):
         self.team_link.setToolTip("Open a team project on a PostgreSQL server: its address "
                                   "and your login")
         self.team_link.linkActivated.connect(lambda _href: self.team_requested.emit())
+        self.start_question = StartQuestion()  # answered before "New project…" is clicked
         self.recent = QListWidget()
         self.recent.setMinimumWidth(420)
         self.recent.setMaximumHeight(360)  # ten two-line entries; no sea of white below
@@ -69,6 +71,8 @@ class WelcomePage(QWidget):
         column.addSpacing(16)
         column.addLayout(buttons)
         column.addWidget(self.team_link)
+        column.addSpacing(8)
+        column.addWidget(self.start_question)
         column.addSpacing(16)
         column.addWidget(_heading("Recent projects", 1.15))
         column.addWidget(self.recent_empty)
@@ -130,11 +134,17 @@ class EmptyProjectPage(QWidget):
         self.title = _heading("Import images to start labeling", 1.4)
         hint = QLabel("Images are referenced where they are, not copied into the project.")
         hint.setEnabled(False)
+        self.start_hint = QLabel(wordWrap=True)  # the new project's answer, when it says more
+        self.start_hint.setVisible(False)
         self.import_button = QPushButton("Import images…")
         self.import_button.setMinimumHeight(32)
         self.import_button.clicked.connect(self.import_requested)
         layout = QVBoxLayout(self)
         layout.addStretch()
-        for w in (self.title, hint, self.import_button):
+        for w in (self.title, hint, self.start_hint, self.import_button):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch()
+
+    def set_hint(self, text: str) -> None:
+        self.start_hint.setText(text)
+        self.start_hint.setVisible(bool(text))

@@ -142,3 +142,31 @@ def test_a_large_part_is_found_on_a_reduced_copy():
     image, truth = part_on_background(size=(900, 1200))
     found = part_mask(image)
     assert found.shape == truth.shape and (found == truth).mean() > 0.98
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pastes_in_a_recipe_zone_land_inside_it_labeled_with_their_class(seed):
+    from app.core.grading.zones import Polygon, Zone, ZoneSet
+
+    image, truth = part_on_background(seed=seed)
+    # A ring-shaped zone (a polygon with a hole) drawn on a reference image twice the size:
+    # the rasterized zone, as grading sees it, is where pastes may land.
+    ring = Polygon([(110, 70), (210, 70), (210, 170), (110, 170)],
+                   holes=[[(140, 100), (180, 100), (180, 140), (140, 140)]])
+    zones = ZoneSet((Zone("seal", (ring,), severity=2),), reference_size=(320, 240))
+    zone = zones.rasterize(image.shape).mask("seal")
+    assert zone.any() and not zone[60, 80]  # the hole is not in the zone
+    mask = np.zeros(image.shape, np.uint8)
+    cv2.circle(mask, (60, 55), 4, 3, -1)  # an existing defect inside the zone
+    assert zone[55, 60]
+    src_image, src_mask = source_defects()
+    patches = extract_patches(src_image, src_mask, [2])
+    out, new_mask, placed = paste_defects(image, mask, patches, np.random.default_rng(seed),
+                                          count=3, region=zone)
+    assert placed, "nothing pasted"
+    new = (new_mask > 0) & (mask == 0)
+    assert (new_mask[new] == 2).all()  # every pasted pixel carries its patch's class ...
+    assert int(new.sum()) == sum(p.defect_px for p in placed)
+    assert zone[new].all() and truth[new].all()  # ... inside the zone and the part
+    assert zone[out != image].all()  # the fading margin too: nothing changes outside the zone
+    assert np.array_equal(new_mask[mask > 0], mask[mask > 0])  # the old defect untouched

@@ -61,6 +61,8 @@ class ModelKindChooser(QWidget):
             self.combo.addItem(label, key)
             self.combo.setItemData(self.combo.count() - 1, why, Qt.ItemDataRole.ToolTipRole)
         self.why = QLabel(wordWrap=True)
+        self.hint = QLabel(wordWrap=True)  # the project's start (app.ui.start_question)
+        self.hint.setVisible(False)
         self.rate = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=50.0, singleStep=0.5,
                                    value=1.0, suffix=" %")
         self.rate.setToolTip("Share of good parts the model may flag (measured on good parts "
@@ -75,6 +77,7 @@ class ModelKindChooser(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.combo)
+        col.addWidget(self.hint)
         col.addWidget(self.why)
         col.addWidget(self.good_panel)
         self.runner = JobRunner(self)
@@ -93,6 +96,12 @@ class ModelKindChooser(QWidget):
 
     def kind(self) -> str:
         return self.combo.currentData()
+
+    def set_kind(self, kind: str, hint: str = "") -> None:
+        """Chooses `kind` (a key of KINDS), with a one-line hint above it ("" hides it)."""
+        self.combo.setCurrentIndex(max(0, self.combo.findData(kind)))
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
 
     def start(self) -> bool:
         if self.project is None or self.runner.running:

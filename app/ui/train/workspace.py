@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
 
 from app.core.statuses import CANCELED
 from app.jobs.after_training import PREDICT_EVENT
+from app.jobs.synthetic_zones import zone_choices
 from app.jobs.train_jobs import probe_job, train_job
 from app.jobs.training import find_resumable, format_eta
 from app.ml.project_data import NO_LABELS, default_project_spec, training_rows
 from app.ui import app_settings, errors
 from app.ui.roles import explain, why_not
 from app.ui.run_on import RunOnChoice
+from app.ui.start_question import project_start
 from app.ui.workers import JobRunner
 from app.ui.workspace import Workspace
 
@@ -151,7 +153,7 @@ class TrainWorkspace(Workspace):
         setup = QGroupBox("Model")
         self.kind = ModelKindChooser([self.form, self.data_label, self.readiness,
                                       self.start_button, self.stop_button, self.resume_button,
-                                      self.predict_after])
+                                      self.predict_after, self.synthetic])
         self.kind.log.connect(self.log)
         self.kind.trained.connect(lambda row: (self.model_trained.emit(row), self.refresh()))
         box = QVBoxLayout(setup)
@@ -198,6 +200,8 @@ class TrainWorkspace(Workspace):
         self.project = project
         self.prelabel.project = project
         self.kind.project = project
+        start = project_start(project)  # the new-project answer picks the default model kind
+        self.kind.set_kind(start.model_kind, start.hint)
         self.kind._sync()
         self.run_on.set_project(project)
         self.log_view.clear()
@@ -234,7 +238,8 @@ class TrainWorkspace(Workspace):
             return None
         if self.synthetic_dialog is not None:
             self.synthetic_dialog.close()
-        self.synthetic_dialog = SyntheticPreviewDialog(self.project, self.synthetic.mode(), self)
+        self.synthetic_dialog = SyntheticPreviewDialog(self.project, self.synthetic.mode(), self,
+                                                       zone=self.synthetic.zone())
         self.synthetic_dialog.show()
         return self.synthetic_dialog
 
@@ -261,6 +266,7 @@ class TrainWorkspace(Workspace):
         """Re-read data counts, models and the resumable run from the project."""
         p = self.project
         self.readiness.show_project(p)
+        self.synthetic.set_zones(zone_choices(p) if p is not None else [])
         if p is None:
             self.models.show_models([], None, {})
             self.data_label.clear()
@@ -298,7 +304,7 @@ class TrainWorkspace(Workspace):
         self.resume_button.setEnabled(can_train and not training and run is not None)
         self.resume_button.setText(f"Resume (after epoch {run.epochs_done})" if run else "Resume")
         self.form.setEnabled(not training)
-        self.synthetic.combo.setEnabled(not training)
+        self.synthetic.set_editable(not training)
         self.synthetic.preview_button.setEnabled(p is not None and self._labeled > 0)
         self.predict_after.setEnabled(not training)
         self.run_on.combo.setEnabled(not training)
@@ -330,7 +336,8 @@ class TrainWorkspace(Workspace):
             return False
         spec = None if resume else self.form.spec()
         values = None if resume else {**self.form.train_values(),
-                                      "synthetic": self.synthetic.mode()}
+                                      "synthetic": self.synthetic.mode(),
+                                      "synthetic_zone": self.synthetic.zone()}
         self._start_view("Preparing the training data…")
         self._set_job_line("train", "Training: preparing…")
         if resume:

@@ -130,11 +130,27 @@ def inspect_params(images, model_id: int | None, recipe: str | None, name: str |
             "anomaly_model_id": anomaly_model_id}
 
 
+def queued_images(project, images) -> list[str] | None:
+    """The parts as the queue carries them: a team project's as `<root>/<path>` (stored_path),
+    which the worker resolves through its own mapping of the roots; a file's as given."""
+    from .inspection.plan import stored_path
+
+    if images is None:
+        return None
+    if getattr(project, "roots", None) is None:
+        return [str(i) for i in images]
+    return [stored_path(project, i) for i in images]
+
+
 def run_inspect(call: Call) -> dict[str, Any]:
     from .inspection import inspect
+    from .inspection.plan import image_abspath
 
     p = call.params
-    run = inspect(call.project, p.get("images"), p.get("model_id"), p.get("recipe"), call.ctx,
+    images = p.get("images")
+    if images is not None:  # a team project's parts, resolved on this worker
+        images = [image_abspath(call.project, i) for i in images]
+    run = inspect(call.project, images, p.get("model_id"), p.get("recipe"), call.ctx,
                   run_id=p.get("run_id"), name=p.get("name"), device=call.device,
                   anomaly_model_id=p.get("anomaly_model_id"))
     return {"run_id": run.id, "status": run.status}

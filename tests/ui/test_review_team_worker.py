@@ -18,7 +18,7 @@ from tests.support.inspection import add_model, size_recipe, write_parts
 pytestmark = pytest.mark.usefixtures("offline", "one_thread")
 
 
-def test_team_worker_inspects_and_the_run_opens_here(qtbot, pg_url, tmp_path):
+def test_team_worker_inspects_and_the_run_opens_here(qtbot, pg_url, tmp_path, monkeypatch):
     with Project.open(pg_url) as team:
         model_id = add_model(team)
         team.recipes.save("size", size_recipe(team.classes.by_name("spot").value).to_dict())
@@ -41,13 +41,20 @@ def test_team_worker_inspects_and_the_run_opens_here(qtbot, pg_url, tmp_path):
 
             [job] = team.jobs.list()
             assert (job.kind, job.status) == ("inspect", "queued")
-            assert job.params["images"] == [str(p) for p in dialog.images]
+            # the parts travel as <storage root>/<path>: the worker finds them through its own
+            # mapping of the root, not through this workstation's folder names
+            assert job.params["images"] == [f"lot/{p.name}" for p in dialog.images]
             assert (job.params["model_id"], job.params["recipe"]) == (model_id, "size@1")
             assert ws.run_bar.cancel.isVisibleTo(ws) and not ws.run_bar.new.isEnabled()
             assert "Queued for the team worker" in ws.run_bar.message.toolTip() + \
                 ws.run_bar.message.text()
 
+            import shutil
+
+            monkeypatch.setenv("DEFECT_STUDIO_TEAM_DIR", str(tmp_path / "gpu-box"))
+            shutil.copytree(tmp_path / "nas" / "lot", tmp_path / "mnt" / "parts")
             with Project.open(pg_url) as server:
+                server.roots.map("lot", tmp_path / "mnt" / "parts")  # the worker's mount
                 worker = Worker(server, "gpu-box", "cpu")
                 thread = threading.Thread(target=worker.run, kwargs={"once": True})
                 with qtbot.waitSignal(ws.launcher.finished, timeout=60_000) as ended:
@@ -59,7 +66,9 @@ def test_team_worker_inspects_and_the_run_opens_here(qtbot, pg_url, tmp_path):
             run = team.runs.get(row.result["run_id"])
             assert (run.status, run.model_id) == ("done", model_id)
             assert ws.run is not None and ws.run.id == run.id
-            assert len(team.runs.results(run.id)) == len(parts)  # every part, unreadable too
+            results = team.runs.results(run.id)
+            assert len(results) == len(parts)  # every part, unreadable too
+            assert sorted(r.image_path for r in results) == sorted(f"lot/{p.name}" for p in parts)
             assert ws.queue.total >= 1  # shown under the queue's filter
             assert ws.run_bar.new.isEnabled() and not ws.run_bar.cancel.isVisibleTo(ws)
         finally:

@@ -22,7 +22,11 @@ PLAN_ACTION = "run.plan"
 
 def stored_path(project, path: str | Path) -> str:
     """How a part's path is stored: relative to the project folder ('/') when inside it,
-    else absolute."""
+    else absolute. In a team project, `<storage root>/<path inside it>` (a folder under no
+    root becomes one), so every workstation and the team worker find the part through their
+    own mapping of the root."""
+    if getattr(project, "roots", None) is not None:
+        return project.roots.locate(path)
     p = Path(path).absolute()
     root = Path(project.root).absolute()
     try:
@@ -32,9 +36,13 @@ def stored_path(project, path: str | Path) -> str:
 
 
 def image_abspath(project, image_path: str) -> Path:
-    """The file of a stored image_path."""
+    """The file of a stored image_path (a team project's: through this workstation's roots)."""
     p = Path(image_path)
-    return p if p.is_absolute() else Path(project.root) / p
+    if p.is_absolute():
+        return p
+    if getattr(project, "roots", None) is not None:
+        return project.roots.resolve(image_path)
+    return Path(project.root) / p
 
 
 def plan_paths(project, paths: Sequence[Path]) -> list[str]:

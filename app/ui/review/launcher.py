@@ -77,13 +77,14 @@ class InspectionLauncher(QObject):
         self._start(run_id, "Resuming…", None, None, None)
 
     def _queue(self, request: RunRequest) -> None:
-        from app.jobs.queue_kinds import inspect_params
+        from app.jobs.queue_kinds import inspect_params, queued_images
 
         if self.project is None or self.running:
             return
         self._run_id = None
         job = self.project.jobs.enqueue("inspect", inspect_params(
-            request.images, request.model_id, request.recipe_ref, request.name,
+            queued_images(self.project, request.images), request.model_id, request.recipe_ref,
+            request.name,
             anomaly_model_id=request.anomaly_model_id))
         self.bar.set_running(True, f"Queued for the team worker (job {job.id})…")
         self.queued.watch(self.project, job)

@@ -8,6 +8,7 @@ from .errors import (
     ProjectLinkedError,
     ProjectLockedError,
     ReadOnlyError,
+    RevisionConflict,
 )
 from .project import EXTENSION, Project
 from .rows import (
@@ -28,5 +29,5 @@ __all__ = [
     "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
     "ProjectLockedError",
-    "ReadOnlyError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
+    "ReadOnlyError", "RevisionConflict", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
 ]

@@ -46,3 +46,8 @@ class AuditRepo:
                          json.loads(e.detail))
                 for e in s.scalars(q)
             ]
+
+    def authors(self) -> list[str]:
+        """Everyone who did something in this project, by name: the people to assign to."""
+        with self._db.session() as s:
+            return sorted(set(s.scalars(select(AuditEntry.author).distinct())))

@@ -28,6 +28,7 @@ from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
 from .location import TeamUrl, is_team_url
 from .lock import WriterLock
+from .leases_repo import LeasesRepo
 from .masks_repo import MasksRepo
 from .migrations import CHAIN_VERSION, SCHEMA_VERSION, current_version, migrate
 from .models_repo import ModelsRepo
@@ -56,6 +57,7 @@ class Project:
         self.roots = StorageRoots(db, self.root) if db.team is not None else None
         self.images = ImagesRepo(db, self.root, self.roots)
         self.masks = MasksRepo(db)
+        self.leases = LeasesRepo(db)
         self.models = ModelsRepo(db, path, self.settings)
         self.recipes = RecipesRepo(db)
         self.runs = RunsRepo(db)

@@ -6,18 +6,10 @@ import multiprocessing as mp
 import threading
 
 import numpy as np
-from sqlalchemy.engine import make_url
-
 from app.store import Project, RevisionConflict
+from tests.support.pg_roles import as_role
 
 from .helpers import make_image_file
-
-
-def as_role(pg_cluster, pg_url, role):
-    """`pg_url` as another database role (created once per server)."""
-    pg_cluster.admin(f"DO $$ BEGIN CREATE ROLE {role} LOGIN SUPERUSER; "
-                     "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-    return make_url(pg_url).set(username=role).render_as_string(hide_password=False)
 
 
 def _mask(value):

@@ -28,6 +28,7 @@ COMMANDS = (
     "app.cli_cmds.classes",
     "app.cli_cmds.recover",
     "app.cli_cmds.audit",
+    "app.cli_cmds.assign",
 )
 
 

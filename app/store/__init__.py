@@ -29,5 +29,6 @@ __all__ = [
     "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
     "ProjectLockedError",
-    "ReadOnlyError", "RevisionConflict", "RecipeRow", "RevisionRow", "RunRow", "ResultRow", "DecisionRow",
+    "ReadOnlyError", "RevisionConflict", "RecipeRow", "RevisionRow", "RunRow", "ResultRow",
+    "DecisionRow",
 ]

@@ -19,7 +19,7 @@ from .audit_repo import record
 from .database import Database
 from .masks_repo import lock_images, write_revision
 from .rows import DefectClassRow
-from .schema import Annotation, DefectClass, Image, MaskRevision, ProjectSetting
+from .schema import Annotation, DefectClass, MaskRevision, ProjectSetting
 
 PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0",
            "#f032e6", "#bcf60c", "#fabebe"]

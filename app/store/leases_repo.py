@@ -2,9 +2,9 @@
 
 A client (one open Project: `client` names it, unique per process and project) holds at most
 one lease: taking one releases its others. A lease lasts LEASE_SECONDS from the last renewal;
-the workspace renews it by a heartbeat (`take` again), so a client that died stops holding its image within
-LEASE_SECONDS. An expired lease counts as free. Deadlines are computed on the database's clock
-(`db_now`), so a workstation's wrong clock neither steals nor keeps images.
+the workspace renews it by a heartbeat (`take` again), so a client that died stops holding its
+image within LEASE_SECONDS. An expired lease counts as free. Deadlines are computed on the
+database's clock (`db_now`), so a workstation's wrong clock neither steals nor keeps images.
 
 Leases inform, they do not lock: two people may still open one image (the mask saves are
 guarded by revisions, masks_repo.py); the image list shows the name of who else edits it.
@@ -17,6 +17,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -58,7 +59,7 @@ class LeasesRepo:
             until = stamp(now + timedelta(seconds=self.seconds))
             s.execute(delete(ImageLease).where(ImageLease.client == self.client,
                                                ImageLease.image_id != image_id))
-            ins = INSERTS[self._db.dialect](ImageLease).values(
+            ins: Any = INSERTS[self._db.dialect](ImageLease).values(  # its dialect's insert
                 image_id=image_id, holder=author_of(s), client=self.client,
                 acquired_at=stamp(now), expires_at=until)
             # one statement: of two clients taking a free image at once, one wins

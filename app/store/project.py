@@ -26,9 +26,9 @@ from .errors import (
 )
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
+from .leases_repo import LeasesRepo
 from .location import TeamUrl, is_team_url
 from .lock import WriterLock
-from .leases_repo import LeasesRepo
 from .masks_repo import MasksRepo
 from .migrations import CHAIN_VERSION, SCHEMA_VERSION, current_version, migrate
 from .models_repo import ModelsRepo

@@ -36,7 +36,8 @@ def test_a_save_on_a_stale_base_is_refused_and_writes_nothing(project, tmp_path)
 
     c = info.value
     assert (c.image_id, c.base_revision, c.revision_id) == (image_id, first, theirs)
-    assert c.author == project.db.identity and c.at == project.masks.revisions(image_id)[-1].created_at
+    assert c.author == project.db.identity
+    assert c.at == project.masks.revisions(image_id)[-1].created_at
     assert project.db.identity in str(c) and c.at in str(c)
     assert [r.id for r in project.masks.revisions(image_id)] == [first, theirs]
     assert np.array_equal(project.masks.load(image_id), _mask(2))

@@ -6,6 +6,7 @@ import multiprocessing as mp
 import threading
 
 import numpy as np
+
 from app.store import Project, RevisionConflict
 from tests.support.pg_roles import as_role
 
@@ -52,8 +53,8 @@ def test_two_clients_save_one_image_from_one_base(pg_cluster, pg_url, tmp_path):
     ben = Project.open(as_role(pg_cluster, pg_url, "ben"))
     try:
         for _ in range(5):  # a few rounds: whichever wins, the rule holds
-            out = _race([lambda: anna.masks.save(image_id, _mask(2), base_revision=base),
-                         lambda: ben.masks.save(image_id, _mask(3), base_revision=base)])
+            out = _race([lambda b=base: anna.masks.save(image_id, _mask(2), base_revision=b),
+                         lambda b=base: ben.masks.save(image_id, _mask(3), base_revision=b)])
             won = [r for r in out if isinstance(r, int)]
             lost = [r for r in out if isinstance(r, RevisionConflict)]
             assert len(won) == 1 and len(lost) == 1, out

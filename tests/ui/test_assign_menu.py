@@ -7,8 +7,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog
 from app.store import Project
 from app.ui.label import drive
 from tests.support.label_ui import close_workspace, gradient, open_workspace, write_image
-
-from .test_label_classes import LEFT, click_menu_item, right_click_menu
+from tests.support.menus import LEFT, click_menu_item, right_click_menu
 
 
 def answer_assign_dialog(qtbot, name, seen):

@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
 from app.ui import errors
 from app.ui.workers import JobRunner
 
+from .assign_menu import add_assign_menu
 from .delegate import ImageRowDelegate
 from .filters import FilterBar
 from .model import IdRole, ImageEntry, ImageFilter, ImageListModel
-from .assign_menu import add_assign_menu
 from .status_menu import build_menu
 from .thumbnails import ThumbnailLoader
-
 
 EDITORS_MS = 10_000  # how often a team project's list asks who edits which image
 

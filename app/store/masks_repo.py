@@ -23,7 +23,7 @@ import enum
 import json
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.core.imageio import decode_mask_png, encode_mask_png
@@ -85,10 +85,12 @@ def check_base(s: Session, image_id: int, base: Base) -> int | None:
 
 
 def write_revision(s: Session, image: Image, png: bytes, mask: np.ndarray, source: str,
-                   base: int | None, supersedes: int | None = None) -> int:
+                   base: int | None, supersedes: int | None = None,
+                   stats: tuple[int, int, list[int]] | None = None) -> int:
     """Adds the revision and makes it current. The caller holds the image's lock
-    (lock_images) and checked that `base` is the current revision."""
-    defect_pixels, _, present = class_values_in(mask)
+    (lock_images) and checked that `base` is the image's current revision. `stats`:
+    class_values_in(mask), when the caller computed it before taking the lock."""
+    defect_pixels, _, present = stats or class_values_in(mask)
     now = utcnow()
     rev = MaskRevision(
         image_id=image.id, mask_png=png, defect_pixels=defect_pixels,
@@ -97,12 +99,11 @@ def write_revision(s: Session, image: Image, png: bytes, mask: np.ndarray, sourc
     )
     s.add(rev)
     s.flush()
-    ann = s.get(Annotation, image.id, populate_existing=True)
-    if ann is None:
+    if base is None:  # the image's first mask
         s.add(Annotation(image_id=image.id, revision_id=rev.id, updated_at=now))
     else:
-        ann.revision_id = rev.id
-        ann.updated_at = now
+        s.execute(update(Annotation).where(Annotation.image_id == image.id)
+                  .values(revision_id=rev.id, updated_at=now))
     if image.status == "unlabeled" and source != "class-delete":
         image.status = "in_progress"
     extra = {} if supersedes is None else {"superseded": supersedes}
@@ -167,6 +168,7 @@ class MasksRepo:
         if mask.dtype != np.uint8 or mask.ndim != 2:
             raise MaskShapeError(f"a mask is a 2-D uint8 array, not {mask.dtype} {mask.shape}")
         png = encode_mask_png(mask) if png is None else png  # encode outside the write lock
+        stats = class_values_in(mask)  # likewise: 1 MP takes milliseconds
         with self._db.session() as s:
             image = lock_images(s, [image_id]).get(image_id)
             if image is None:
@@ -177,7 +179,7 @@ class MasksRepo:
                     f"{image.width}x{image.height}"
                 )
             current = check_base(s, image_id, base)
-            return write_revision(s, image, png, mask, source, current, supersedes)
+            return write_revision(s, image, png, mask, source, current, supersedes, stats)
 
     def revisions(self, image_id: int) -> list[RevisionRow]:
         with self._db.session() as s:

@@ -110,8 +110,13 @@ def labeler(location: str, index: int, own: list[int], shared: list[int], second
                     rev = project.masks.save(image_id, mask, png=png,
                                              base_revision=bases[image_id])
                 except RevisionConflict as conflict:
-                    result.conflicts += 1
-                    rev = project.masks.keep_mine(image_id, mask, conflict, png=png)
+                    rev = None
+                    while rev is None:  # a third save may come between: keep mine again
+                        result.conflicts += 1
+                        try:
+                            rev = project.masks.keep_mine(image_id, mask, conflict, png=png)
+                        except RevisionConflict as again:
+                            conflict = again
                 t2 = time.perf_counter()
                 result.encode_ms.append((t1 - t0) * 1000)
                 result.latencies_ms.append((t2 - t1) * 1000)

@@ -92,6 +92,23 @@ def test_reload_theirs_shows_their_mask(qtbot, team, pg_cluster, pg_url):
         close_workspace(ws)
 
 
+def test_closing_with_the_dialog_open_keeps_mine(qtbot, team, pg_cluster, pg_url):
+    project, ids = team
+    ws = open_workspace(qtbot, project)
+    other = Project.open(as_role(pg_cluster, pg_url, "anna"))
+    try:
+        image_id = ws.current_id
+        theirs, their_rev = _stroke_and_meet_conflict(qtbot, ws, other, image_id)
+        mine = ws.doc.mask.copy()
+        close_workspace(ws)  # the project closes with the question open: nothing is lost
+        revs = other.masks.revisions(image_id)
+        assert [r.id for r in revs][0] == their_rev and revs[-1].base_revision == their_rev
+        np.testing.assert_array_equal(other.masks.load(image_id), mine)
+        np.testing.assert_array_equal(other.masks.load_revision(their_rev), theirs)
+    finally:
+        other.close()
+
+
 def test_the_list_names_who_else_edits_and_next_image_skips_it(qtbot, team, pg_cluster,
                                                                pg_url):
     project, ids = team

@@ -498,10 +498,14 @@ class LabelWorkspace(Workspace):
             self.conflict_dialog.deleteLater()
             self.conflict_dialog = None
         self._conflicts = []
-        for conflict in self.committer.conflicts():
-            self.bases.keep_mine(conflict)
-            self.committer.resolve(conflict.image_id, keep=True)
-        self.committer.flush()
+        for _ in range(5):  # keeping mine can meet a third save: keep it on top of that one
+            waiting = self.committer.conflicts()
+            if not waiting:
+                return
+            for conflict in waiting:
+                self.bases.keep_mine(conflict)
+                self.committer.resolve(conflict.image_id, keep=True)
+            self.committer.flush()
 
     # pre-labels -------------------------------------------------------------------------------
     def data_changed(self) -> None:

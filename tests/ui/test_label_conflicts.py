@@ -131,3 +131,26 @@ def test_the_list_names_who_else_edits_and_next_image_skips_it(qtbot, team, pg_c
         close_workspace(ws)
     # closing released the GUI's lease; anna's client went without a word: hers expires
     assert [r.holder for r in project.leases.held()] == ["anna"]
+
+
+def test_the_heartbeat_keeps_the_lease_and_a_silent_client_loses_it(qtbot, team, pg_cluster,
+                                                                   pg_url):
+    project, ids = team
+    project.leases.seconds = 0.8  # a short lease; the heartbeat comes every 0.2 s
+    other = Project.open(as_role(pg_cluster, pg_url, "anna"))
+    ws = open_workspace(qtbot, project)
+    try:
+        ws.lease.timer.setInterval(200)
+        ws.lease.timer.start()
+        ws.panel.editors_timer.setInterval(100)
+        ws.panel.editors_timer.start()
+        other.leases.take(ids[2])
+        qtbot.waitUntil(lambda: ws.panel.model.entry(ids[2]).editor == "anna", timeout=5000)
+        qtbot.wait(1500)  # longer than the lease: the heartbeat renewed it
+        seen = other.leases.held_by_others()
+        assert seen.get(ids[0]) == project.db.identity
+        ws.lease.timer.stop()  # the GUI's client goes silent (a crash)
+        qtbot.waitUntil(lambda: ids[0] not in other.leases.held_by_others(), timeout=5000)
+    finally:
+        other.close()
+        close_workspace(ws)

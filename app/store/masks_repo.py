@@ -12,9 +12,11 @@ audit row says so). Who passes which base:
 - the Label workspace (strokes, undo/redo, accepted pre-labels): the revision it loaded, then
   each revision it wrote itself;
 - the review's box pre-label: None (only an image without a mask gets one);
-- class delete and restore: the revision they rewrite, read under the same lock, so they never
-  conflict and never write over a revision they did not see;
-- import and the demo: UNCHECKED (a first mask of new images; the current one is recorded).
+- class delete: the revision it rewrites, read under the same lock, so it never conflicts and
+  never writes over a revision it did not see;
+- restore (an old revision made current again): the current revision, read under the lock;
+- import (import_repo.py): no base, a new image's first mask (only new images get one);
+- the demo, building its own project: UNCHECKED (on top of whatever is current, recorded).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class _Unchecked(enum.Enum):
     UNCHECKED = "unchecked"
 
 
-UNCHECKED = _Unchecked.UNCHECKED  # save on top of whatever is current (import, demo)
+UNCHECKED = _Unchecked.UNCHECKED  # save on top of whatever is current (the demo)
 Base = int | None | _Unchecked
 
 

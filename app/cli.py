@@ -33,6 +33,7 @@ COMMANDS = (
     "app.cli_cmds.roots",
     "app.cli_cmds.team",
     "app.cli_cmds.project",
+    "app.cli_cmds.assign",
 )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.imageio import read_header, sha256_file
-from app.store import NewImage
+from app.store import NewImage, RevisionConflict
 
 PRELABEL = "prelabel"
 
@@ -71,7 +71,12 @@ def write_box_prelabel(project, image_id: int, result) -> int | None:
         return None
     row = project.images.get(image_id)
     mask = boxes_mask(result.components, (row.height, row.width))
-    return project.masks.save(image_id, mask, source=PRELABEL) if mask.any() else None
+    if not mask.any():
+        return None
+    try:  # base None: someone who labeled the image meanwhile keeps their mask
+        return project.masks.save(image_id, mask, source=PRELABEL, base_revision=None)
+    except RevisionConflict:
+        return None
 
 
 def describe(added: bool, prelabel: str) -> str:

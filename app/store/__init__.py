@@ -8,6 +8,7 @@ from .errors import (
     ProjectLinkedError,
     ProjectLockedError,
     ReadOnlyError,
+    RevisionConflict,
     RoleRefusedError,
 )
 from .project import EXTENSION, Project
@@ -29,6 +30,7 @@ __all__ = [
     "ImageRow", "ModelRow",
     "NewImage", "NewerSchemaError", "Project", "ProjectError", "ProjectLinkedError",
     "ProjectLockedError",
-    "ReadOnlyError", "RoleRefusedError", "RecipeRow", "RevisionRow", "RunRow", "ResultRow",
+    "ReadOnlyError", "RevisionConflict", "RoleRefusedError", "RecipeRow", "RevisionRow",
+    "RunRow", "ResultRow",
     "DecisionRow",
 ]

@@ -3,6 +3,7 @@ migrations), and each row is a link of a hash chain (audit_chain.py)."""
 
 from __future__ import annotations
 
+import builtins
 import json
 
 from sqlalchemy import select
@@ -46,3 +47,8 @@ class AuditRepo:
                          json.loads(e.detail))
                 for e in s.scalars(q)
             ]
+
+    def authors(self) -> builtins.list[str]:
+        """Everyone who did something in this project, by name: the people to assign to."""
+        with self._db.session() as s:
+            return sorted(set(s.scalars(select(AuditEntry.author).distinct())))

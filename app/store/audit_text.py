@@ -108,6 +108,8 @@ def _mask_revision(r: AuditRow, n: AuditNames) -> str:
            "class-delete": "cleared a deleted class from"}.get(str(source), "saved")
     pixels = r.detail.get("defect_pixels")
     tail = "" if pixels is None else f" ({_plural(pixels, 'defect pixel')})"
+    if r.detail.get("superseded") is not None:
+        tail += f", kept over revision {r.detail['superseded']} saved concurrently"
     return f"{how} the mask of {_images(r, n)}{tail}"
 
 
@@ -160,6 +162,8 @@ SENTENCES: dict[str, Sentence] = {
         f"{STATUS_WORDS.get(str(r.detail.get('status')), r.detail.get('status'))}"),
     "image.good": lambda r, n: f"marked {_images(r, n)} "
                                + ("good (no defect)" if r.detail.get("is_good") else "not good"),
+    "image.assign": lambda r, n: f"assigned {_images(r, n)} to "
+                                 + (r.detail.get("assignee") or "nobody"),
     "root.add": lambda r, n: f"added storage root {r.detail.get('name', '?')}",
     "image.relink": lambda r, n: f"relinked {_images(r, n)}"
                                  + (f" to {r.detail['folder']}" if r.detail.get("folder") else ""),

@@ -17,9 +17,9 @@ from app.core.imageio import decode_mask_png, encode_mask_png
 
 from .audit_repo import record
 from .database import Database
-from .masks_repo import write_revision
+from .masks_repo import lock_images, write_revision
 from .rows import DefectClassRow
-from .schema import Annotation, DefectClass, Image, MaskRevision, ProjectSetting
+from .schema import Annotation, DefectClass, MaskRevision, ProjectSetting
 
 PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0",
            "#f032e6", "#bcf60c", "#fabebe"]
@@ -147,18 +147,22 @@ class ClassesRepo:
                     select(DefectClass).where(DefectClass.value == reassign_to)):
                 raise ClassError(f"cannot move pixels to unknown class value {reassign_to}")
             changed = 0
+            # Lock the images first (a labeler may be saving one), then read their current
+            # masks: each rewrite is based on the revision it rewrites, never on a stale one.
+            images = lock_images(s, self.images_using(value))
             rows = s.execute(
-                select(Annotation.image_id, MaskRevision)
+                select(Annotation.image_id, MaskRevision.id, MaskRevision.mask_png,
+                       MaskRevision.class_values)
                 .join(MaskRevision, Annotation.revision_id == MaskRevision.id)
+                .where(Annotation.image_id.in_(list(images)))
             ).all()
-            for image_id, rev in rows:
-                if value not in json.loads(rev.class_values):
+            for image_id, rev_id, png, class_values in rows:
+                if value not in json.loads(class_values):
                     continue
-                mask = decode_mask_png(rev.mask_png)
+                mask = decode_mask_png(png)
                 mask[mask == value] = reassign_to or 0
-                image = s.get(Image, image_id)
-                assert image is not None  # the revision's image (foreign key)
-                write_revision(s, image, encode_mask_png(mask), mask, "class-delete")
+                write_revision(s, images[image_id], encode_mask_png(mask), mask,
+                               "class-delete", rev_id)
                 changed += 1
             record(s, "class.delete", "defect_class", c.id, name=c.name, value=value,
                    reassign_to=reassign_to, masks_changed=changed)

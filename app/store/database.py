@@ -171,6 +171,19 @@ def serialize(s: Session, name: str) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})
 
 
+def db_now(s: Session) -> datetime:
+    """The database's clock (PostgreSQL: now(), the transaction's start), so that deadlines
+    shared by clients (leases) do not depend on each workstation's clock. SQLite: this one's."""
+    if s.info.get("dialect") == "postgresql":
+        return s.execute(text("SELECT now()")).scalar_one().astimezone(timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def stamp(at: datetime) -> str:
+    """A time as stored (utcnow's form): UTC ISO text, milliseconds, sorts as it compares."""
+    return at.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
 def author_of(s: Session) -> str:
     """Who this unit of work is done by: the database role of a team project's connection,
     the OS account for a project file. Every revision, decision and audit row carries it."""

@@ -52,3 +52,21 @@ class TeamAuthError(TeamConnectionError):
 
 class EmptyTeamError(ForeignFileError):
     """The team database is empty: a team project can be created there."""
+
+
+class RevisionConflict(ProjectError):
+    """A mask save started from a revision that is no longer the image's current one: someone
+    saved a newer revision meanwhile. Nothing was written. `revision_id`, `author` and `at`
+    name the newer revision; save again with it as the base to keep yours on top of it."""
+
+    def __init__(self, image_id: int, base_revision: int | None, revision_id: int,
+                 author: str, at: str):
+        started = "an empty mask" if base_revision is None else f"revision {base_revision}"
+        super().__init__(f"The mask of image {image_id} was changed by {author} at {at} "
+                         f"(revision {revision_id}) after you started from {started}; "
+                         "nothing was saved")
+        self.image_id = image_id
+        self.base_revision = base_revision
+        self.revision_id = revision_id
+        self.author = author
+        self.at = at

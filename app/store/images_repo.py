@@ -27,7 +27,7 @@ STATUSES = ("unlabeled", "in_progress", "labeled")
 def _row(i: Image) -> ImageRow:
     return ImageRow(i.id, i.rel_path, i.sha256, i.size_bytes, i.width, i.height, i.bit_depth,
                     i.channels, i.split, i.status, bool(i.is_good), i.source_class, i.imported_at,
-                    i.root)
+                    i.root, i.assignee)
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,11 @@ class ImagesRepo:
             raise ValueError(f"a good part is labeled, not {status!r}")
         extra = {} if is_good is None else {"is_good": bool(is_good)}
         self._update(ids, "image.status", status=status, **extra)
+
+    def assign(self, ids: Iterable[int], assignee: str | None) -> None:
+        """A lead assigns images to a person (None or blank: to anyone again)."""
+        name = (assignee or "").strip() or None
+        self._update(ids, "image.assign", assignee=name)
 
     def set_good(self, ids: Iterable[int], is_good: bool) -> None:
         self._update(ids, "image.good", is_good=is_good)

@@ -30,6 +30,7 @@ from .errors import (
 from .header import APPLICATION_ID, read_header
 from .images_repo import ImagesRepo
 from .jobs_repo import JobsRepo
+from .leases_repo import LeasesRepo
 from .location import TeamUrl, is_team_url
 from .lock import WriterLock
 from .masks_repo import MasksRepo
@@ -63,6 +64,7 @@ class Project:
         self.members = TeamMembers(db) if db.team is not None else None
         self.images = ImagesRepo(db, self.root, self.roots)
         self.masks = MasksRepo(db)
+        self.leases = LeasesRepo(db)
         self.models = ModelsRepo(db, path, self.settings)
         self.recipes = RecipesRepo(db)
         self.runs = RunsRepo(db)

@@ -37,6 +37,7 @@ class ImageRow:
     source_class: str | None
     imported_at: str
     root: str | None = None  # a team project's storage root of rel_path (None: beside the file)
+    assignee: str | None = None  # who a lead assigned the image to (None: anyone)
 
     @property
     def name(self) -> str:
@@ -71,6 +72,7 @@ class RevisionRow:
     source: str
     author: str
     created_at: str
+    base_revision: int | None = None  # the revision the edit started from (None: none)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ def test_each_action_kind_reads_as_a_sentence():
             masks_changed=2), "bo deleted class pore (2 masks changed, pixels moved to crack)"),
         (row("image.import", count=12, masks=3), "bo imported 12 images (3 masks)"),
         (row("image.split", count=40), "bo split 40 images into train / val / test"),
+        (row("image.assign", ids=[1, 2], assignee="anna"), "bo assigned part-01, part-02 to anna"),
+        (row("image.assign", ids=[1], assignee=None), "bo assigned part-01 to nobody"),
         (row("image.split", ids=[1, 2], split="val"), "bo put part-01, part-02 in the val split"),
         (row("image.status", ids=[1, 2, 3, 4], status="in_progress"),
             "bo marked part-01, part-02 and 2 more parts in progress"),
@@ -102,6 +104,9 @@ def test_each_action_kind_reads_as_a_sentence():
             model_grade="SCRAP", grade="SCRAP", reason=""), "bo confirmed part-02 SCRAP"),
         (row("mask.revision", "image", 2, source="prelabel", defect_pixels=1),
             "bo pre-labeled the mask of part-02 (1 defect pixel)"),
+        (row("mask.revision", "image", 2, source="edit", defect_pixels=3, base=7, superseded=7),
+            "bo edited the mask of part-02 (3 defect pixels), kept over revision 7 saved "
+            "concurrently"),
         (row("class.reorder", "defect_class", None, order=["pore", "crack"]),
             "bo put the classes in the order pore, crack"),
         (row("job.enqueue", "job", 4, kind="train"), "bo queued train job #4"),

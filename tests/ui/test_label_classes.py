@@ -8,10 +8,10 @@ Geometry as in test_label_workspace: 40 x 30 images on a 400 x 300 canvas, zoom 
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QContextMenuEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QColorDialog, QInputDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QColorDialog, QInputDialog, QMessageBox
 
 from app.store import Project
 from app.ui.label import drive
@@ -26,6 +26,7 @@ from tests.support.label_ui import (
     open_workspace,
     write_image,
 )
+from tests.support.menus import click_menu_item, right_click_menu
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 LEFT = Qt.MouseButton.LeftButton
@@ -53,53 +54,6 @@ def answer_text(monkeypatch, *answers):
     """QInputDialog.getText returns these (text, ok) in turn."""
     queue = list(answers)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: queue.pop(0))
-
-
-def click_menu_item(qtbot, open_menu, *object_names_or_texts):
-    """Open a popup menu with `open_menu()`, then click through items (submenus first) with
-    the mouse, as a person would; the clicks run from a timer inside the menu's event loop.
-    A missing item closes every popup and fails the test (never a hang in exec())."""
-    path = list(object_names_or_texts)
-    clicked, errors = [], []
-
-    def find(menu, key):
-        found = [a for a in menu.actions()
-                 if key in (a.objectName(), a.text().replace("&", ""))]
-        if not found:
-            raise LookupError(f"no item {key!r} in {[a.text() for a in menu.actions()]}")
-        return found[0]
-
-    def step(tries=0):
-        menu = QApplication.activePopupWidget()
-        if not isinstance(menu, QMenu):
-            if tries > 200:
-                errors.append("no popup menu opened")
-                return
-            QTimer.singleShot(20, lambda: step(tries + 1))
-            return
-        try:
-            action = find(menu, path[0])
-        except LookupError as e:
-            errors.append(str(e))
-            while QApplication.activePopupWidget() is not None:
-                QApplication.activePopupWidget().close()
-            return
-        QTest.mouseClick(menu, LEFT, pos=menu.actionGeometry(action).center())
-        if action.menu() is not None:
-            path.pop(0)
-            QTimer.singleShot(20, step)  # the submenu opens
-        else:
-            clicked.append(action)
-
-    window = QApplication.activeWindow()
-    QTimer.singleShot(0, step)
-    open_menu()
-    qtbot.waitUntil(lambda: (clicked or errors) and QApplication.activePopupWidget() is None,
-                    timeout=5000)
-    assert not errors, errors
-    if window is not None:  # offscreen, a closed popup does not give activation back
-        window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
 
 
 def class_menu(ws):
@@ -317,13 +271,6 @@ def test_ctrl_g_marks_a_good_part_and_asks_before_erasing(qtbot, painted, monkey
         assert ws.current_id == ids[2]  # the last image: it stays
     finally:
         close_workspace(ws)
-
-
-def right_click_menu(panel, image_id):
-    view = panel.view
-    pos = view.visualRect(panel.model.index(panel.model.row_of(image_id))).center()
-    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.viewport().mapToGlobal(pos))
-    return lambda: QApplication.sendEvent(view.viewport(), event)
 
 
 def test_image_list_menu_sets_split_and_status_of_two_selected(qtbot, painted, monkeypatch):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRect
 
+from app.store import RevisionConflict
 from app.ui.label.committer import MaskCommitter
 from app.ui.label.overlay import TILE, MaskOverlay
 from app.ui.label.palette import palette_table
@@ -134,3 +135,35 @@ def test_committer_reports_failures_and_retries_on_flush(qtbot):
     c.shutdown()
 
 
+
+
+def test_committer_holds_a_conflicted_mask_until_the_user_chooses(qtbot):
+    saved, refuse = [], [True]
+
+    def save(image_id, mask, png):
+        if refuse[0]:
+            raise RevisionConflict(image_id, 1, 2, "anna", "2026-12-06T09:00:00.000+00:00")
+        saved.append(int(mask[0, 0]))
+        return 3
+
+    c = MaskCommitter(save)
+    seen = []
+    c.conflicted.connect(lambda i, conflict: seen.append((i, conflict.author)))
+    mask = np.zeros((4, 4), np.uint8)
+    mask[0, 0] = 1
+    c.schedule(7, mask)
+    assert not c.flush(5)  # a conflict is no failure to retry: flush leaves it
+    qtbot.waitUntil(lambda: seen == [(7, "anna")], timeout=2000)
+    assert c.pending and [x.revision_id for x in c.conflicts()] == [2]
+    mask[0, 0] = 2
+    c.schedule(7, mask)  # painting on: kept with the conflict, not written
+    assert not c.flush(5) and saved == [] and len(seen) == 1
+    refuse[0] = False
+    c.resolve(7, keep=True)  # "keep mine": the latest state is written
+    assert c.flush(5) and saved == [2] and not c.pending
+    refuse[0] = True
+    c.schedule(7, mask)
+    assert not c.flush(5)
+    c.resolve(7, keep=False)  # "reload theirs": dropped
+    assert c.flush(5) and saved == [2] and not c.pending and c.conflicts() == []
+    c.shutdown()

@@ -70,6 +70,11 @@ class ImageRowDelegate(QStyledItemDelegate):
             msg = "file missing" if entry.missing else fm.elidedText(
                 entry.error, Qt.TextElideMode.ElideRight, width)
             painter.drawText(QRect(x, y, width, fm.height()), Qt.AlignmentFlag.AlignLeft, msg)
+        elif entry.team_text:
+            y += fm.height() + 2
+            painter.setPen(QColor("#8e44ad" if not selected else text_color))
+            msg = fm.elidedText(entry.team_text, Qt.TextElideMode.ElideRight, width)
+            painter.drawText(QRect(x, y, width, fm.height()), Qt.AlignmentFlag.AlignLeft, msg)
         painter.restore()
 
     def _paint_thumbnail(self, painter, rect: QRect, entry: ImageEntry, image, style) -> None:

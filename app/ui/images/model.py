@@ -25,6 +25,7 @@ class ImageEntry:
     classes: tuple[str, ...] = ()  # defect classes present in the current mask
     missing: bool = False
     error: str = ""  # why the thumbnail could not be made
+    editor: str = ""  # who else has it open in Label now (a team project's lease)
 
     @property
     def id(self) -> int:
@@ -36,6 +37,13 @@ class ImageEntry:
         if self.row.source_class and self.row.source_class not in names:
             names.insert(0, self.row.source_class)
         return ", ".join(names)
+
+    @property
+    def team_text(self) -> str:
+        """Who else edits it and whom it is assigned to: "✎ anna · for ben"."""
+        parts = [f"✎ {self.editor}" if self.editor else "",
+                 f"for {self.row.assignee}" if self.row.assignee else ""]
+        return " · ".join(p for p in parts if p)
 
     @property
     def status_text(self) -> str:
@@ -93,6 +101,13 @@ class ImageListModel(QAbstractListModel):
         if row is not None:
             self._visible[row] = entry
             self.dataChanged.emit(self.index(row), self.index(row))
+
+    def set_editors(self, editors: dict[int, str]) -> None:
+        """Who else edits which image now; rows whose editor changed are repainted."""
+        for e in list(self._all):
+            name = editors.get(e.id, "")
+            if e.editor != name:
+                self.update_entry(replace(e, editor=name))
 
     def mark_error(self, image_id: int, reason: str) -> None:
         entry = self.entry(image_id)
@@ -160,4 +175,8 @@ def _tooltip(e: ImageEntry) -> str:
         lines.append("The file is missing or changed: use Relink folder… to find it.")
     elif e.error:
         lines.append(f"Cannot show: {e.error}")
+    if e.editor:
+        lines.append(f"{e.editor} has it open in Label now")
+    if r.assignee:
+        lines.append(f"Assigned to {r.assignee}")
     return "\n".join(lines)

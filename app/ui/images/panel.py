@@ -6,7 +6,7 @@ keeps edits of its own. Workspaces embed it and listen to `image_selected(id)`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (
 from app.ui import errors
 from app.ui.workers import JobRunner
 
+from .assign_menu import add_assign_menu
 from .delegate import ImageRowDelegate
 from .filters import FilterBar
 from .model import IdRole, ImageEntry, ImageFilter, ImageListModel
 from .status_menu import build_menu
 from .thumbnails import ThumbnailLoader
+
+EDITORS_MS = 10_000  # how often a team project's list asks who edits which image
 
 
 class ImageListPanel(QWidget):
@@ -40,6 +43,9 @@ class ImageListPanel(QWidget):
         super().__init__(parent)
         self._project = None
         self._current: int | None = None
+        self._editors: dict[int, str] = {}  # image id -> who else edits it (team projects)
+        self.editors_timer = QTimer(self, interval=EDITORS_MS)
+        self.editors_timer.timeout.connect(self.refresh_editors)
         self.loader = ThumbnailLoader(self._resolve, parent=self)
         self.model = ImageListModel(self.loader, self)
         self.loader.ready.connect(self.model.thumbnail_changed)
@@ -97,7 +103,28 @@ class ImageListPanel(QWidget):
         self.loader.cancel_pending()
         self._project = project
         self._current = None
+        self._editors = {}
         self.refresh()
+        if project is not None and project.is_team:
+            self.editors_timer.start()
+            self.refresh_editors()
+        else:
+            self.editors_timer.stop()
+
+    def editors(self) -> dict[int, str]:
+        """image id -> who else has it open in Label, as last read."""
+        return dict(self._editors)
+
+    def refresh_editors(self) -> None:
+        """Read the live leases of other clients (every EDITORS_MS on a team project)."""
+        if self._project is None or not self._project.is_team:
+            return
+        try:
+            self._editors = self._project.leases.held_by_others()
+        except Exception as e:  # noqa: BLE001 - a lost connection: say so, keep the list
+            self.status_message.emit(f"Cannot read who edits which image: {e}")
+            return
+        self.model.set_editors(self._editors)
 
     def refresh(self, image_id: int | None = None) -> None:
         """Re-read from the project: everything, or one image after it changed."""
@@ -132,7 +159,8 @@ class ImageListPanel(QWidget):
         if missing is None:
             old = self.model.entry(row.id)
             missing = bool(old and old.missing)
-        return ImageEntry(row, tuple(by_value.get(v, f"class {v}") for v in values), missing)
+        return ImageEntry(row, tuple(by_value.get(v, f"class {v}") for v in values), missing,
+                          editor=self._editors.get(row.id, ""))
 
     def _resolve(self, row):
         return self._project.images.abspath(row)
@@ -186,7 +214,9 @@ class ImageListPanel(QWidget):
 
     def context_menu(self):
         """The status/split menu for the selected images (what a right-click shows)."""
-        return build_menu(self, self._project, self.selected_ids(), self._images_set)
+        menu = build_menu(self, self._project, self.selected_ids(), self._images_set)
+        add_assign_menu(menu, self, self._project, self.selected_ids(), self._images_set)
+        return menu
 
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)

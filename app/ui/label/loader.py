@@ -42,15 +42,16 @@ def load_entry(project, image_id: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     t0 = time.perf_counter()
     row = project.images.get(image_id)
     pixels = load_image(project.images.abspath(row), max_pixels=max_pixels)
-    revisions = project.masks.revisions(image_id)
-    mask = project.masks.load_or_empty(image_id)
+    mask, revision = project.masks.load_current(image_id)  # together: the edits' base
+    if mask is None:
+        mask = np.zeros((row.height, row.width), np.uint8)
     if mask.shape != pixels.shape[:2]:
         raise ValueError(f"the mask is {mask.shape[1]} x {mask.shape[0]} but the image is "
                          f"{pixels.shape[1]} x {pixels.shape[0]}")
     mask = np.require(mask, np.uint8, ["C", "W"])
     display, window = prepare_display(pixels)
     return LoadedImage(row, pixels, display, window, mask, time.perf_counter() - t0,
-                       zlib.crc32(mask), revisions[-1].id if revisions else None)
+                       zlib.crc32(mask), revision)
 
 
 class ImageLoader(KeyedLoader):

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.core.editing import MaskDocument, MaskEdit, ToolMode, UndoHistories
+from app.store.assignment import next_image
 from app.ui.images.panel import ImageListPanel
 from app.ui.roles import explain, why_not
 from app.ui.roots_notice import RootsNotice
@@ -29,8 +30,11 @@ from .actions import CLASS_EDIT_SPECS, build_actions, sync_class_actions, undo_a
 from .canvas import LabelCanvas
 from .class_editor import ClassEditor
 from .committer import MaskCommitter
+from .conflict_dialog import KEEP, ConflictDialog
 from .controller import ToolController
+from .edit_base import EditBases
 from .image_layer import ImageLayer
+from .lease import LeaseKeeper
 from .live import LiveModel
 from .loader import ImageLoader, LoadedImage
 from .marking import ImageMarker
@@ -55,6 +59,9 @@ class LabelWorkspace(Workspace):
         super().__init__(parent)
         self.project = None
         self.committer: MaskCommitter | None = None
+        self.bases: EditBases | None = None  # the revision each image's edits start from
+        self.conflict_dialog: ConflictDialog | None = None  # shown while the user chooses
+        self._conflicts: list = []  # RevisionConflicts waiting for the dialog
         self.loader: ImageLoader | None = None
         self.prelabel_loader: PreLabelLoader | None = None
         self.prelabels: ShownPreLabels | None = None  # the shown image's, when it has some
@@ -86,6 +93,8 @@ class LabelWorkspace(Workspace):
         self.image_shown.connect(self.live.on_image_shown)
         self.panel = ImageListPanel()
         self.roots_notice = RootsNotice()  # an image whose storage root is not mapped here
+        self.lease = LeaseKeeper(self)
+        self.lease.message.connect(self.status_message)
         self._window_timer = QTimer(self, singleShot=True, interval=0)
         self._window_timer.timeout.connect(self._apply_window)
         # The list's row (status, classes) follows commits at most twice a second: refreshing
@@ -149,9 +158,10 @@ class LabelWorkspace(Workspace):
             self.reload_classes()  # no class: nothing to paint
             self.panel.set_project(None)
             return
-        save_to = project.masks.save  # bound now: a later project must not get these writes
-        self.committer = MaskCommitter(
-            lambda image_id, mask, png: save_to(image_id, mask, source="edit", png=png), self)
+        self.bases = EditBases(project.masks)
+        self.committer = MaskCommitter(self.bases.save, self)
+        self.committer.conflicted.connect(self._on_conflict)
+        self.lease.set_project(project)
         self.committer.pending_changed.connect(self.dirty_changed)
         self.committer.committed.connect(self._on_committed)
         self.committer.committed.connect(self.live.on_committed)
@@ -238,7 +248,19 @@ class LabelWorkspace(Workspace):
         return latest not in ours
 
     def next_image(self) -> None:
-        self._step(+1)
+        """The next image assigned to me, else the next unclaimed one (app/store/assignment)."""
+        if self.project is None:
+            return
+        entries = {e.id: e.row.assignee for e in self.panel.model.entries()}
+        others = self.panel.editors()
+        target = next_image(self._order(), self.panel.current_image_id(), entries,
+                            self.project.db.identity, others)
+        if target is None:
+            self.status_message.emit("No image after this one is assigned to you or unclaimed"
+                                     if any(entries.values()) or others
+                                     else "This is the last image")
+        else:
+            self.panel.select_image(target)
 
     def prev_image(self) -> None:
         self._step(-1)
@@ -277,6 +299,9 @@ class LabelWorkspace(Workspace):
         if entry.mask_crc is not None and entry.mask_crc != self.committer.saved_crc.get(
                 entry.row.id, entry.mask_crc):
             self.histories.forget(entry.row.id)  # changed elsewhere: old diffs do not apply
+        if entry.mask_crc is not None:  # read from the project: edits start from its revision
+            self.bases.loaded(entry.row.id, entry.revision)
+        self.lease.hold(entry.row.id)
         self.histories.activate(entry.row.id)
         ids = self._order()
         neighbours = []
@@ -298,6 +323,8 @@ class LabelWorkspace(Workspace):
 
     def _close_project(self) -> None:
         self.flush()
+        self._keep_unresolved()
+        self.lease.set_project(None)
         self.live.set_project(None)  # stops and waits for its work
         self._leave_current()
         self._wanted = None
@@ -311,6 +338,7 @@ class LabelWorkspace(Workspace):
             self.prelabel_loader.shutdown()
             self.prelabel_loader.deleteLater()
         self.committer = self.loader = self.prelabel_loader = None
+        self.bases = None
         self._refresh_list()
         self._list_timer.stop()
         self.histories.clear()
@@ -428,6 +456,67 @@ class LabelWorkspace(Workspace):
 
     def _on_commit_failed(self, image_id: int, message: str) -> None:
         self.status_message.emit(f"Could not save the mask of image {image_id}: {message}")
+
+    # concurrent edits -------------------------------------------------------------------------
+    def _on_conflict(self, image_id: int, conflict) -> None:
+        """Someone saved this image after we loaded it: the user chooses (one dialog at a
+        time); the unsaved mask waits in the committer meanwhile."""
+        if self.committer is None:  # closing: _keep_unresolved kept the mask
+            return
+        self._conflicts.append(conflict)
+        if self.conflict_dialog is None:
+            self._next_conflict()
+
+    def _next_conflict(self) -> None:
+        if not self._conflicts:
+            return
+        conflict = self._conflicts.pop(0)
+        entry = self.panel.model.entry(conflict.image_id)
+        name = entry.row.name if entry is not None else f"image {conflict.image_id}"
+        self.conflict_dialog = ConflictDialog(conflict, name, self)
+        self.conflict_dialog.chosen.connect(self._resolve_conflict)
+        self.conflict_dialog.open()
+
+    def _resolve_conflict(self, image_id: int, conflict, choice: str) -> None:
+        dialog, self.conflict_dialog = self.conflict_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if self.committer is None:  # the project closed meanwhile (it kept the mask)
+            return
+        if choice == KEEP:
+            self.bases.keep_mine(conflict)
+            self.committer.resolve(image_id, keep=True)
+            self.status_message.emit(f"Your mask is saved as a new revision over "
+                                     f"{conflict.author}'s (theirs stays in the history)")
+        else:
+            self.committer.resolve(image_id, keep=False)
+            self.histories.forget(image_id)  # its diffs were made on the dropped mask
+            self.loader.invalidate(image_id)
+            self._list_stale.add(image_id)
+            if image_id == self.current_id:
+                self.reload_image()
+            self.status_message.emit(f"Showing {conflict.author}'s mask")
+        self._next_conflict()
+
+    def _keep_unresolved(self) -> None:
+        """Closing with a conflict still open: keep the user's mask (theirs stays in the
+        history), the choice that loses nothing."""
+        if self.committer is None:
+            return
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.chosen.disconnect(self._resolve_conflict)
+            self.conflict_dialog.close()
+            self.conflict_dialog.deleteLater()
+            self.conflict_dialog = None
+        self._conflicts = []
+        for _ in range(5):  # keeping mine can meet a third save: keep it on top of that one
+            waiting = self.committer.conflicts()
+            if not waiting:
+                return
+            for conflict in waiting:
+                self.bases.keep_mine(conflict)
+                self.committer.resolve(conflict.image_id, keep=True)
+            self.committer.flush()
 
     # pre-labels -------------------------------------------------------------------------------
     def data_changed(self) -> None:

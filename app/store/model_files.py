@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -23,9 +22,8 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from app.core.hashing import sha256_file
-
 from .database import Database
+from .digests import DigestCache
 from .errors import ProjectError
 from .schema import ModelFile
 
@@ -110,8 +108,7 @@ class ModelCache:
     def __init__(self, db: Database, root: Path):
         self._db = db
         self.root = root
-        self._verified: dict[tuple[str, int, int], str] = {}
-        self._lock = threading.Lock()
+        self._digests = DigestCache()
 
     def folder(self, model_id: int, rel_dir: str) -> Path:
         """The model's checkpoint folder, unpacked from the database when missing or when a
@@ -141,15 +138,4 @@ class ModelCache:
         return dest
 
     def _holds(self, path: Path, sha256: str) -> bool:
-        try:
-            st = path.stat()
-        except OSError:
-            return False
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        with self._lock:
-            known = self._verified.get(key)
-        if known is None:
-            known = sha256_file(path)
-            with self._lock:
-                self._verified[key] = known
-        return known == sha256
+        return self._digests.digest(path) == sha256

@@ -18,15 +18,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from pathlib import Path
 
 from sqlalchemy import select
 
-from app.core.imageio import sha256_file
-
 from .audit_repo import record
 from .database import Database, utcnow
+from .digests import DigestCache
 from .errors import ProjectError
 from .schema import StorageRoot
 
@@ -47,8 +45,7 @@ class StorageRoots:
     def __init__(self, db: Database, team_folder: Path):
         self._db = db
         self._file = team_folder / "roots.json"
-        self._verified: dict[tuple[str, int, int], str] = {}
-        self._lock = threading.Lock()
+        self._digests = DigestCache()
         self._file_root: object = _UNREAD
 
     # the team's names ---------------------------------------------------------------------
@@ -144,19 +141,11 @@ class StorageRoots:
 
     def verify(self, path: Path, sha256: str, stored: str) -> Path:
         """`path` when its content is the recorded image; StorageRootError otherwise."""
-        try:
-            st = path.stat()
-        except OSError:
+        known = self._digests.digest(path)
+        if known is None:
             raise StorageRootError(
                 f"{stored} is not at {path} on this workstation: check where storage root "
-                f"{stored.partition('/')[0]!r} is mapped (File > Storage roots)") from None
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        with self._lock:
-            known = self._verified.get(key)
-        if known is None:
-            known = sha256_file(path)
-            with self._lock:
-                self._verified[key] = known
+                f"{stored.partition('/')[0]!r} is mapped (File > Storage roots)")
         if known != sha256:
             raise StorageRootError(
                 f"{path} is not the image this project recorded as {stored} (its content "

@@ -12,7 +12,8 @@ patch is scored by its distance to the nearest good patch seen anywhere.
 
 Working size: every part is scaled to WORK_SIZE x WORK_SIZE first (magnetic-tile parts run from
 114 to 616 pixels a side; at one working size a patch covers the same share of every part, and
-the map is scaled back to the part's own size). Features: stage outputs at stride 8 (40
+the map is scaled back to the part's own size) and its mean brightness is subtracted (after the
+ImageNet normalization; shading varies part to part). Features: stage outputs at stride 8 (40
 channels), 16 (112) and 32 (192), each averaged over 3x3 neighbours, upsampled to stride 8 and
 concatenated (344 per patch), scaled to unit length. Memory: greedy k-centre coreset (on a
 random projection) of patches of the training parts and their left-right mirror images. Score:
@@ -46,7 +47,7 @@ from app.ml.spec import CPU_ENCODER, SLIM_DECODER, ModelSpec, Normalization
 
 KIND = "anomaly"
 ARCHITECTURE = "PatchMemory"
-FORMAT_VERSION = 2  # 1: native size, stages (2, 4), sigma 4 (before 2026-12-06's tuning)
+FORMAT_VERSION = 2  # 1: native size, no brightness shift, stages (2, 4), sigma 4, no mirror
 WORK_SIZE = 224  # every part is scaled to WORK_SIZE x WORK_SIZE (a multiple of 32)
 FEATURE_STAGES = (2, 4, 5)  # timm EfficientNet block indices ending at stride 8, 16 and 32
 FEATURE_DIM = 40 + 112 + 192  # channels of those stages
@@ -78,7 +79,9 @@ class PatchFeatures:
     @torch.inference_mode()
     def __call__(self, image: np.ndarray) -> np.ndarray:
         work = cv2.resize(image, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-        x = torch.from_numpy(normalize(work, self.in_channels, self.normalization))[None]
+        x = normalize(work, self.in_channels, self.normalization)
+        x -= x.mean()  # the part's own brightness: magnetic-tile shading varies part to part
+        x = torch.from_numpy(x)[None]
         x = self.net.bn1(self.net.conv_stem(x))
         taken = []
         for i, block in enumerate(self.net.blocks[: max(FEATURE_STAGES) + 1]):
@@ -215,6 +218,7 @@ def anomaly_config(
                "false_reject_rate": model.false_reject_rate,
                "calibration_images": model.calibration_images,
                "feature_stages": list(FEATURE_STAGES), "unit_features": True,
+               "mean_subtracted": True,
                "smooth_sigma": SMOOTH_SIGMA},
         notes=[f"Good-parts-only model: {len(model.memory)} good patches of the bundled "
                f"{CPU_ENCODER} encoder; map 0.5 = the score that flags "

@@ -79,9 +79,9 @@ class PatchFeatures:
     @torch.inference_mode()
     def __call__(self, image: np.ndarray) -> np.ndarray:
         work = cv2.resize(image, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-        x = normalize(work, self.in_channels, self.normalization)
-        x -= x.mean()  # the part's own brightness: magnetic-tile shading varies part to part
-        x = torch.from_numpy(x)[None]
+        arr = normalize(work, self.in_channels, self.normalization)
+        arr -= arr.mean()  # the part's own brightness: magnetic-tile shading varies part to part
+        x = torch.from_numpy(arr)[None]
         x = self.net.bn1(self.net.conv_stem(x))
         taken = []
         for i, block in enumerate(self.net.blocks[: max(FEATURE_STAGES) + 1]):

@@ -270,8 +270,6 @@ def load_predictor(config: CheckpointConfig, state: dict, device=None) -> Anomal
     try:
         memory = state["memory"]
         memory = np.asarray(memory.numpy() if hasattr(memory, "numpy") else memory, np.float32)
-        if memory.ndim != 2 or memory.shape[1] != FEATURE_DIM:
-            raise ValueError(f"its memory has shape {memory.shape}, not (patches, {FEATURE_DIM})")
         extra = config.extra
         version = extra.get("format_version", 1)
         if version != FORMAT_VERSION:
@@ -282,6 +280,8 @@ def load_predictor(config: CheckpointConfig, state: dict, device=None) -> Anomal
                 or extra.get("work_size") != WORK_SIZE or not extra.get("unit_features")):
             raise ValueError(f"made with other features (stages {extra.get('feature_stages')}, "
                              f"working size {extra.get('work_size')})")
+        if memory.ndim != 2 or memory.shape[1] != FEATURE_DIM:
+            raise ValueError(f"its memory has shape {memory.shape}, not (patches, {FEATURE_DIM})")
         model = AnomalyModel(shared_features(config.spec.in_channels), memory,
                              float(extra["threshold"]), float(extra["floor"]),
                              float(extra["false_reject_rate"]), int(extra["calibration_images"]))

@@ -118,20 +118,21 @@ def test_a_damaged_or_foreign_checkpoint_is_refused(trained, tmp_path):
 
 
 def test_a_model_saved_by_the_first_version_is_refused_with_a_clear_message(trained, tmp_path):
-    """Format 1 (native size, stride 8 + 16 features) wrote no format_version."""
-    import shutil
+    """Format 1 (native size, stride 8 + 16 features: 152 per patch) wrote no format_version."""
+    from safetensors.numpy import save
 
-    from app.ml.checkpoint import CheckpointError
+    from app.ml.checkpoint import CheckpointConfig, CheckpointError, write_checkpoint
     from app.ml.inference import load_model_for_inference
 
     project, row, _ = trained
-    copy = tmp_path / "v1"
-    shutil.copytree(project.models.path(row), copy)
-    doc = json.loads((copy / "config.json").read_text())
-    for key in ("format_version", "work_size"):
+    doc = json.loads((project.models.path(row) / "config.json").read_text())
+    for key in ("format_version", "work_size", "mean_subtracted"):
         del doc["extra"][key]
     doc["extra"].update(feature_stages=[2, 4], smooth_sigma=4.0)
-    (copy / "config.json").write_text(json.dumps(doc))
+    memory = np.random.default_rng(0).random((50, 152), np.float32)
+    copy = tmp_path / "v1"
+    write_checkpoint(copy, save({"memory": memory}, metadata={"format": "np"}),
+                     CheckpointConfig.from_dict(doc))
     with pytest.raises(CheckpointError, match="older version of this app .*train a new good-parts"):
         load_model_for_inference(copy)
 

@@ -120,14 +120,14 @@ def _summary_segmentation(m: dict) -> str:
 def _write_anomaly(work: Path, ckpt_dir: Path, exporter) -> dict:
     import numpy as np
 
-    from app.ml.anomaly_model import FEATURE_STRIDE, PAD_TO, SMOOTH_SIGMA, load_predictor
+    from app.ml.anomaly_model import FEATURE_STRIDE, SMOOTH_SIGMA, WORK_SIZE, load_predictor
     from app.ml.checkpoint import load_checkpoint
     from app.ml.onnx_export import FEATURES, OPSET, export_anomaly_onnx
 
     config, state = load_checkpoint(ckpt_dir)
     model = load_predictor(config, state).model
     spec = config.spec
-    export_anomaly_onnx(model.features, work / ONNX_FILE)
+    export_anomaly_onnx(model.features, work / ONNX_FILE, sample_size=WORK_SIZE)
     np.savez(work / ARRAYS, allow_pickle=False,
              memory=np.ascontiguousarray(model.memory, np.float32))
     shutil.copyfile(RUNNER_SOURCE, work / RUNNER)
@@ -135,24 +135,26 @@ def _write_anomaly(work: Path, ckpt_dir: Path, exporter) -> dict:
         "model": {"architecture": spec.architecture, "encoder": spec.encoder,
                   "onnx": _onnx_entry(OPSET, spec.in_channels, FEATURES,
                                       ["batch", int(model.memory.shape[1]),
-                                       f"height / {FEATURE_STRIDE}", f"width / {FEATURE_STRIDE}"],
+                                       WORK_SIZE // FEATURE_STRIDE, WORK_SIZE // FEATURE_STRIDE],
                                       "unit-length patch features")},
         "preprocessing": {
             "scale": SCALE, "channels": spec.in_channels, "channel_rule": CHANNEL_RULE,
-            "normalization": _normalization(config), "layout": "NCHW", "pad_to": PAD_TO,
-            "padding": "the edge repeated at the bottom and right up to a multiple of pad_to",
+            "normalization": _normalization(config), "layout": "NCHW",
+            "resize": "every image to work_size x work_size (OpenCV INTER_AREA), then normalized "
+                      "and its own mean subtracted",
             "probabilities": PROBABILITIES},
         "anomaly": {
             "memory": f"{ARRAYS}: 'memory' (rows, features) float32",
             "memory_rows": int(model.memory.shape[0]),
-            "feature_stride": FEATURE_STRIDE, "smooth_sigma": SMOOTH_SIGMA,
+            "work_size": WORK_SIZE, "feature_stride": FEATURE_STRIDE,
+            "smooth_sigma": SMOOTH_SIGMA,
             "threshold": model.threshold, "floor": model.floor,
             "false_reject_rate": model.false_reject_rate,
             "calibration_images": model.calibration_images,
-            "map": "score = distance of each patch to its nearest memory row; the grid (the "
-                   "image's size / stride, rounded up) resized bilinearly by the stride, cropped "
-                   "to the image, Gaussian blur of smooth_sigma; p = clip(0.5 * (score - floor) "
-                   "/ (threshold - floor), 0, 1); runner.py computes it"},
+            "map": "score = distance of each patch to its nearest memory row; the grid "
+                   "(work_size / stride a side) resized bilinearly by the stride, Gaussian blur "
+                   "of smooth_sigma, resized bilinearly to the image; p = clip(0.5 * (score - "
+                   "floor) / (threshold - floor), 0, 1); runner.py computes it"},
         "arrays": ARRAYS,
         "runner": RUNNER,
     }

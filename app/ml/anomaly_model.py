@@ -1,9 +1,8 @@
 """The good-parts-only model: a PatchCore-style nearest-neighbour memory of patch features of
 good parts, on the bundled ImageNet encoder (EfficientNet-Lite0, app.ml.bundled_weights).
 
-Why a position-free memory (not PaDiM's Gaussian per position): parts come in every image size
-(magnetic-tile: 114 to 616 pixels a side), so there is no fixed grid of positions to model; a
-patch is scored by its distance to the nearest good patch seen anywhere, which works at any size.
+Why a position-free memory (not PaDiM's Gaussian per position): parts need not be aligned; a
+patch is scored by its distance to the nearest good patch seen anywhere.
 
     features = PatchFeatures()                          # frozen encoder, CPU
     model = fit_anomaly(features, good_images, calibration_images, false_reject_rate=0.01)
@@ -11,13 +10,22 @@ patch is scored by its distance to the nearest good patch seen anywhere, which w
     predictor = load_model_for_inference(folder)        # MODEL_KINDS["anomaly"]
     probs = predictor.predict(image)                    # uint8 (1, H, W): the anomaly map
 
-Features: stage outputs at stride 8 (40 channels) and 16 (112, upsampled), each averaged over
-3x3 neighbours, concatenated (152 per patch), scaled to unit length. Memory: greedy k-centre
-coreset (on a random projection) of the training patches. Score: distance to the nearest memory
-patch, upsampled to the image and smoothed. Calibration on held-out good parts: `threshold` is the
+Working size: every part is scaled to WORK_SIZE x WORK_SIZE first (magnetic-tile parts run from
+114 to 616 pixels a side; at one working size a patch covers the same share of every part, and
+the map is scaled back to the part's own size) and its mean brightness is subtracted (after the
+ImageNet normalization; shading varies part to part). Features: stage outputs at stride 8 (40
+channels), 16 (112) and 32 (192), each averaged over 3x3 neighbours, upsampled to stride 8 and
+concatenated (344 per patch), scaled to unit length. Memory: greedy k-centre coreset (on a
+random projection) of patches of the training parts and their left-right mirror images. Score:
+distance to the nearest memory patch, upsampled to the working size, smoothed (SMOOTH_SIGMA
+working pixels), scaled to the part. Calibration on held-out good parts: `threshold` is the
 (1 - false reject rate) quantile of their image scores (max of the map) and `floor` their median
 pixel score; the map is 0.5 * (score - floor) / (threshold - floor), clipped to [0, 1], so a recipe
-threshold of 0.5 flags a held-out good part at the chosen rate.
+threshold of 0.5 flags a held-out good part at the chosen rate. What each choice gave on
+magnetic-tile: docs/FIGURES.md, "Good-parts-only model on magnetic-tile".
+
+Saved models carry FORMAT_VERSION; a model of another version is refused with a message that
+says to train it again (the memory only means something to the features that made it).
 """
 
 from __future__ import annotations
@@ -39,17 +47,21 @@ from app.ml.spec import CPU_ENCODER, SLIM_DECODER, ModelSpec, Normalization
 
 KIND = "anomaly"
 ARCHITECTURE = "PatchMemory"
-FEATURE_STAGES = (2, 4)  # timm EfficientNet block indices ending at stride 8 and 16
+FORMAT_VERSION = 2  # 1: native size, no brightness shift, stages (2, 4), sigma 4, no mirror
+WORK_SIZE = 224  # every part is scaled to WORK_SIZE x WORK_SIZE (a multiple of 32)
+FEATURE_STAGES = (2, 4, 5)  # timm EfficientNet block indices ending at stride 8, 16 and 32
+FEATURE_DIM = 40 + 112 + 192  # channels of those stages
 FEATURE_STRIDE = 8
-PAD_TO = 16
-SMOOTH_SIGMA = 4.0
+SMOOTH_SIGMA = 8.0  # working pixels
+MIRROR = True  # the memory also holds the left-right mirror image of each training part
 MEMORY_SIZE = 4_000
 CANDIDATES = 20_000  # training patches the coreset is chosen from (random sample beyond)
 PROJECTION = 32
 
 
 class PatchFeatures:
-    """Frozen pretrained encoder -> (h, w, D) float32 patch features at stride 8."""
+    """Frozen pretrained encoder -> (g, g, D) float32 patch features at stride 8 of the part
+    scaled to WORK_SIZE x WORK_SIZE (g = WORK_SIZE / 8)."""
 
     def __init__(self, in_channels: int = 3):
         from app.ml.registry import create_model
@@ -66,17 +78,14 @@ class PatchFeatures:
 
     @torch.inference_mode()
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        x = torch.from_numpy(normalize(image, self.in_channels, self.normalization))[None]
-        h, w = x.shape[2:]
-        ph, pw = -h % PAD_TO, -w % PAD_TO
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
-        feats = self.grid(x)
-        gh, gw = -(-h // FEATURE_STRIDE), -(-w // FEATURE_STRIDE)
-        return feats[0, :, :gh, :gw].permute(1, 2, 0).contiguous().numpy()
+        work = cv2.resize(image, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
+        arr = normalize(work, self.in_channels, self.normalization)
+        arr -= arr.mean()  # the part's own brightness: magnetic-tile shading varies part to part
+        x = torch.from_numpy(arr)[None]
+        return self.grid(x)[0].permute(1, 2, 0).contiguous().numpy()
 
     def grid(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalized (N, C, H, W), H and W multiples of PAD_TO -> unit patch features
+        """Normalized, brightness-centred (N, C, WORK_SIZE, WORK_SIZE) -> unit patch features
         (N, D, H / 8, W / 8). The part a deployment package runs as ONNX (app.jobs.deploy)."""
         x = self.net.bn1(self.net.conv_stem(x))
         taken = []
@@ -140,10 +149,11 @@ class AnomalyModel:
         f = self.features(image)
         gh, gw, d = f.shape
         grid = nearest_distance(f.reshape(-1, d), self._memory).reshape(gh, gw)
+        work = cv2.resize(grid, (gw * FEATURE_STRIDE, gh * FEATURE_STRIDE),
+                          interpolation=cv2.INTER_LINEAR)
+        work = cv2.GaussianBlur(work, (0, 0), SMOOTH_SIGMA)
         h, w = image.shape[:2]
-        full = cv2.resize(grid, (gw * FEATURE_STRIDE, gh * FEATURE_STRIDE),
-                          interpolation=cv2.INTER_LINEAR)[:h, :w]
-        return cv2.GaussianBlur(full, (0, 0), SMOOTH_SIGMA)
+        return cv2.resize(work, (w, h), interpolation=cv2.INTER_LINEAR)
 
     def to_unit(self, scores: np.ndarray) -> np.ndarray:
         """Raw scores -> [0, 1]: floor -> 0, threshold -> 0.5 (module docstring)."""
@@ -166,17 +176,19 @@ class AnomalyModel:
 
 def fit_anomaly(features: PatchFeatures, good: Iterable[np.ndarray],
                 calibration: Iterable[np.ndarray], *, false_reject_rate: float = 0.01,
-                memory_size: int = MEMORY_SIZE, seed: int = 0,
+                memory_size: int = MEMORY_SIZE, seed: int = 0, mirror: bool = MIRROR,
                 check: Callable[[], None] = lambda: None,
                 progress: Callable[[str], None] = lambda s: None) -> AnomalyModel:
-    """A memory of good patches, calibrated on `calibration` (good parts not in `good`).
-    `check` is called between images (it raises to stop)."""
+    """A memory of good patches (of each part and, when `mirror`, its left-right mirror image),
+    calibrated on `calibration` (good parts not in `good`). `check` is called between images
+    (it raises to stop)."""
     rng = np.random.default_rng(seed)
     patches = []
     for image in good:
         check()
-        f = features(image)
-        patches.append(f.reshape(-1, f.shape[-1]))
+        for view in (image, image[:, ::-1]) if mirror else (image,):
+            f = features(np.ascontiguousarray(view))
+            patches.append(f.reshape(-1, f.shape[-1]))
     if not patches:
         raise ValueError("no good parts to learn from")
     allp = np.concatenate(patches)
@@ -205,10 +217,12 @@ def anomaly_config(
     return CheckpointConfig(
         spec=spec, classes=[cls], normalization=model.features.normalization,
         metrics=dict(metrics or {}), kind=KIND,
-        extra={"threshold": model.threshold, "floor": model.floor,
+        extra={"format_version": FORMAT_VERSION, "work_size": WORK_SIZE,
+               "threshold": model.threshold, "floor": model.floor,
                "false_reject_rate": model.false_reject_rate,
                "calibration_images": model.calibration_images,
                "feature_stages": list(FEATURE_STAGES), "unit_features": True,
+               "mean_subtracted": True,
                "smooth_sigma": SMOOTH_SIGMA},
         notes=[f"Good-parts-only model: {len(model.memory)} good patches of the bundled "
                f"{CPU_ENCODER} encoder; map 0.5 = the score that flags "
@@ -261,10 +275,17 @@ def load_predictor(config: CheckpointConfig, state: dict, device=None) -> Anomal
         memory = state["memory"]
         memory = np.asarray(memory.numpy() if hasattr(memory, "numpy") else memory, np.float32)
         extra = config.extra
-        if list(extra.get("feature_stages", FEATURE_STAGES)) != list(FEATURE_STAGES):
-            raise ValueError(f"made with feature stages {extra['feature_stages']}")
-        if not extra.get("unit_features"):
-            raise ValueError("made with unnormalized features (an older version)")
+        version = extra.get("format_version", 1)
+        if version != FORMAT_VERSION:
+            raise ValueError(f"made by {'an older' if version < FORMAT_VERSION else 'a newer'} "
+                             f"version of this app (format {version}, this one reads "
+                             f"{FORMAT_VERSION}); train a new good-parts-only model")
+        if (list(extra.get("feature_stages", ())) != list(FEATURE_STAGES)
+                or extra.get("work_size") != WORK_SIZE or not extra.get("unit_features")):
+            raise ValueError(f"made with other features (stages {extra.get('feature_stages')}, "
+                             f"working size {extra.get('work_size')})")
+        if memory.ndim != 2 or memory.shape[1] != FEATURE_DIM:
+            raise ValueError(f"its memory has shape {memory.shape}, not (patches, {FEATURE_DIM})")
         model = AnomalyModel(shared_features(config.spec.in_channels), memory,
                              float(extra["threshold"]), float(extra["floor"]),
                              float(extra["false_reject_rate"]), int(extra["calibration_images"]))

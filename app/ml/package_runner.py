@@ -15,12 +15,13 @@ read_image does). A pixel is a defect of class i where maps[i] >= round(threshol
 recipe in deploy.json then grades its components (areas, zones, rules) as the app does.
 
 Kinds (deploy.json "kind"):
-- "anomaly": ONNX Runtime turns the normalized image, padded at the bottom and right by
-  repeating the edge to a multiple of "pad_to", into unit patch features at "feature_stride";
-  each patch scores its distance to the nearest row of the memory (arrays.npz "memory"); the
-  score grid is resized bilinearly (OpenCV) by the stride, cropped to the image, blurred with a
-  Gaussian of "smooth_sigma", and mapped to p = clip(0.5 * (score - floor) / (threshold -
-  floor), 0, 1): p = 0.5 is the score that flags the chosen false-reject rate of good parts.
+- "anomaly": the image is scaled to "work_size" x "work_size" (OpenCV INTER_AREA), normalized,
+  its mean subtracted (the part's own brightness), and ONNX Runtime turns it into unit patch
+  features at "feature_stride"; each patch scores its distance to the nearest row of the
+  memory (arrays.npz "memory"); the score grid is resized bilinearly (OpenCV) by the stride,
+  blurred with a Gaussian of "smooth_sigma", resized bilinearly to the image, and mapped to
+  p = clip(0.5 * (score - floor) / (threshold - floor), 0, 1): p = 0.5 is the score that flags
+  the chosen false-reject rate of good parts.
 - "PixelClassifier": the filter bank and the classifier head are the app's own numpy + OpenCV
   files, carried in ds_pixel/; the head's weights are arrays.npz.
 
@@ -107,7 +108,7 @@ class AnomalyRunner:
         pre, a = manifest["preprocessing"], manifest["anomaly"]
         self.channels = int(pre["channels"])
         self.mean, self.std = pre["normalization"]["mean"], pre["normalization"]["std"]
-        self.pad_to = int(pre["pad_to"])
+        self.work = int(a["work_size"])
         self.stride = int(a["feature_stride"])
         self.sigma = float(a["smooth_sigma"])
         self.threshold, self.floor = float(a["threshold"]), float(a["floor"])
@@ -116,16 +117,17 @@ class AnomalyRunner:
     def score_map(self, image: np.ndarray) -> np.ndarray:
         """float32 (H, W) raw scores: distance to the nearest good patch, resized, blurred."""
         h, w = image.shape[:2]
-        x = normalize(image, self.channels, self.mean, self.std)[None]
-        x = np.pad(x, ((0, 0), (0, 0), (0, -h % self.pad_to), (0, -w % self.pad_to)),
-                   mode="edge")
+        work = cv2.resize(image, (self.work, self.work), interpolation=cv2.INTER_AREA)
+        x = normalize(work, self.channels, self.mean, self.std)
+        x = (x - x.mean())[None]
         (feats,) = self.session.run([self.output], {self.input: x})
-        gh, gw = -(-h // self.stride), -(-w // self.stride)
-        f = np.ascontiguousarray(feats[0, :, :gh, :gw].transpose(1, 2, 0), np.float32)
+        f = np.ascontiguousarray(feats[0].transpose(1, 2, 0), np.float32)
+        gh, gw = f.shape[:2]
         grid = nearest_distance(f.reshape(gh * gw, -1), self.memory).reshape(gh, gw)
         full = cv2.resize(grid, (gw * self.stride, gh * self.stride),
-                          interpolation=cv2.INTER_LINEAR)[:h, :w]
-        return cv2.GaussianBlur(full, (0, 0), self.sigma)
+                          interpolation=cv2.INTER_LINEAR)
+        full = cv2.GaussianBlur(full, (0, 0), self.sigma)
+        return cv2.resize(full, (w, h), interpolation=cv2.INTER_LINEAR)
 
     def predict(self, image: np.ndarray, **_) -> np.ndarray:
         span = max(self.threshold - self.floor, 1e-6)

@@ -52,7 +52,7 @@ def test_a_good_only_model_deploys_and_its_package_grades_like_the_app(good_only
     config = json.loads((root / "checkpoint" / "config.json").read_text())
     a = m["anomaly"]
     assert (a["threshold"], a["floor"]) == (config["extra"]["threshold"], config["extra"]["floor"])
-    assert a["memory_rows"] == 50 and m["preprocessing"]["pad_to"] == 16
+    assert a["memory_rows"] == 50 and a["work_size"] == 224
     with np.load(root / "arrays.npz", allow_pickle=False) as z:
         assert z["memory"].shape == (50, m["model"]["onnx"]["output"]["shape"][1])
     assert m["classes"] == [{"value": recipe.classes[0].value, "name": "anomaly",

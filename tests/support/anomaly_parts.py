@@ -48,17 +48,19 @@ def add_images(project, folder, images, good: bool) -> list[int]:
 
 
 def register_good_only_model(project, name: str = "good-only", seed: int = 0):
-    """A small good-parts-only model (6 good parts learned, 3 held out to calibrate, 300
-    patches) registered with the project's "anomaly" class; its ModelRow. Not made active."""
+    """A small good-parts-only model (16 good parts learned, 16 held out to calibrate at a 1 %
+    false-reject rate, 300 patches) registered with the project's "anomaly" class; its
+    ModelRow. Not made active. (Format 2's wider features spread a part's score more: 3
+    calibration parts left fresh good parts over the threshold by chance.)"""
     from app.jobs.anomaly_training import anomaly_class
     from app.ml.anomaly_model import fit_anomaly, save_anomaly_model, shared_features
     from app.ml.checkpoint import ClassInfo
 
-    model = fit_anomaly(shared_features(3), [good_part(s) for s in range(seed, seed + 6)],
-                        [good_part(s) for s in range(seed + 100, seed + 103)],
-                        false_reject_rate=0.34, memory_size=300)
+    model = fit_anomaly(shared_features(3), [good_part(s) for s in range(seed, seed + 16)],
+                        [good_part(s) for s in range(seed + 100, seed + 116)],
+                        false_reject_rate=0.01, memory_size=300)
     cls = anomaly_class(project)
     folder = project.models.folder / name
-    metrics = {"kind": "good parts only", "train_images": 6, "calibration_images": 3}
+    metrics = {"kind": "good parts only", "train_images": 16, "calibration_images": 16}
     saved = save_anomaly_model(folder, model, ClassInfo(cls.value, cls.name, cls.color), metrics)
-    return project.models.register(name, folder, saved.to_dict(), metrics, saved.weights_sha256, 6)
+    return project.models.register(name, folder, saved.to_dict(), metrics, saved.weights_sha256, 16)

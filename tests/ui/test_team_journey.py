@@ -1,0 +1,174 @@
+"""A team walks the whole loop in the GUI, on the real PostgreSQL server: an admin creates the
+team project (File > New team project), adds a labeler and a recipe owner (File > Team members),
+imports a folder of parts (a storage root is made) and adds classes; the labeler, on another
+workstation (its own team folder), maps the storage root (File > Storage roots), paints and
+marks parts labeled (Ctrl+Enter); the admin sees the labeler's revisions under the labeler's
+login; the recipe owner queues a training on the team worker (Run on: Team worker), a worker
+trains it and the client sees the model; the labeler, who did not train, gets pre-labels from
+it (its files unpacked from the database, model_files); the recipe owner queues an inspection
+on the team worker from Review and reviews a part by key; the labeler cannot save a recipe.
+
+Each person has their own MainWindow and workstation folder (DEFECT_STUDIO_TEAM_DIR, read when
+a project opens). Widgets are driven; the database is read only to check what each step left.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QInputDialog
+from sqlalchemy.engine import make_url
+
+from app.jobs.worker import Worker
+from app.store import Project
+from app.ui.import_dialog import ImportDialog
+from app.ui.label import drive
+from tests.support.tiny_project import make_part
+from tests.support.train_ui import tiny_settings
+
+pytestmark = pytest.mark.usefixtures("offline", "one_thread")
+
+LEFT = Qt.MouseButton.LeftButton
+CTRL = Qt.KeyboardModifier.ControlModifier
+SIZE = 32
+N_PARTS = 4
+LENA_PW, ROB_PW = "lena-Pa55", "rob-Pa55"
+
+
+@pytest.fixture
+def parts(tmp_path):
+    """The team's parts on the NAS, as each workstation mounts it (the same files)."""
+    rng = np.random.default_rng(3)
+    nas = tmp_path / "nas" / "parts"
+    nas.mkdir(parents=True)
+    for k in range(1, N_PARTS + 1):
+        image, _mask = make_part(rng, SIZE, defect=True)
+        cv2.imwrite(str(nas / f"part-{k}.png"), image)
+    lot = tmp_path / "nas" / "lot"
+    lot.mkdir()
+    for k in range(1, 3):
+        image, _mask = make_part(rng, SIZE, defect=True)
+        cv2.imwrite(str(lot / f"new-{k}.png"), image)
+    return tmp_path / "nas"
+
+
+def new_window(qtbot, settings, error_handler, team_dir, monkeypatch):
+    """A person's window on their own workstation (the team folder moves with the env)."""
+    from app.ui.main_window import MainWindow
+
+    monkeypatch.setenv("DEFECT_STUDIO_TEAM_DIR", str(team_dir))
+    window = MainWindow(settings=settings, error_handler=error_handler)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
+def focus(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+
+
+def type_and_ok(qtbot, dialog, address: str | None, password: str) -> None:
+    if address is not None:
+        dialog.url.clear()
+        qtbot.keyClicks(dialog.url, address)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
+
+
+def add_member(qtbot, dialog, login: str, role: str, password: str) -> None:
+    dialog.login.clear()
+    qtbot.keyClicks(dialog.login, login)
+    dialog.role.setCurrentText(role)
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.mouseClick(dialog.add_button, LEFT)
+    assert dialog.message.text() == f"{login} is now {role}.", dialog.message.text()
+
+
+def open_as(qtbot, window, address: str, password: str, monkeypatch, team_dir) -> None:
+    monkeypatch.setenv("DEFECT_STUDIO_TEAM_DIR", str(team_dir))
+    window.action_map["file.open_team"].trigger()
+    type_and_ok(qtbot, window.team.dialog, address, password)
+    assert window.project is not None, window.last_message.text()
+
+
+def tab(qtbot, window, title: str):
+    bar = window.tabs.tabBar()
+    i = next(i for i in range(bar.count()) if bar.tabText(i) == title)
+    qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(i).center())
+    assert window.current_workspace().title == title
+    return window.current_workspace()
+
+
+def shown(label) -> str | None:
+    return label.current.row.name if label.current is not None else None
+
+
+def run_worker(url: str, team_dir, monkeypatch, until, qtbot, timeout: int) -> None:
+    """The team worker (its own workstation, where the NAS is mounted elsewhere) takes one job
+    while the client waits for `until`."""
+    monkeypatch.setenv("DEFECT_STUDIO_TEAM_DIR", str(team_dir))
+    with Project.open(url) as server:
+        worker = Worker(server, "gpu-box", "cpu", poll_s=0.2)
+        thread = threading.Thread(target=worker.run, kwargs={"once": True})
+        thread.start()
+        try:
+            qtbot.waitUntil(until, timeout=timeout)
+        finally:
+            worker.stop()
+            thread.join(60)
+
+
+def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_url, pg_cluster,
+                               parts, tmp_path, monkeypatch):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    db = make_url(pg_empty_url).database
+    lena, rob = f"lena_{db}", f"rob_{db}"
+    as_login = lambda login: make_url(pg_empty_url).set(username=login).render_as_string()  # noqa: E731
+
+    # -- the admin: File > New team project, File > Team members --------------------------------
+    admin = new_window(qtbot, settings_sandbox, error_handler, tmp_path / "ws-admin", monkeypatch)
+    admin.action_map["file.new_team"].trigger()
+    type_and_ok(qtbot, admin.team.dialog, pg_empty_url, "")
+    assert admin.project is not None and admin.project.role == "admin"
+    admin.action_map["file.members"].trigger()
+    members = admin.team.members_dialog
+    add_member(qtbot, members, lena, "labeler", LENA_PW)
+    add_member(qtbot, members, rob, "recipe-owner", ROB_PW)
+    assert (lena, "labeler") in members.rows() and (rob, "recipe-owner") in members.rows()
+    members.close()
+    pg_cluster.require_password(lena)
+    pg_cluster.require_password(rob)
+
+    # -- the admin imports the folder of parts (a storage root "parts") and adds two classes ----
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(parts / "parts")))
+    focus(qtbot, admin)
+    admin.action_map["file.import"].trigger()
+    dialog = admin.findChild(ImportDialog)
+    qtbot.mouseClick(dialog.folder.button, LEFT)
+    with qtbot.waitSignal(dialog.imported, timeout=20_000):
+        qtbot.mouseClick(dialog.import_button, LEFT)
+    qtbot.mouseClick(dialog.close_button, LEFT)
+    team = admin.project
+    assert team.roots.names() == ["parts"]
+    rows = {r.name: r for r in team.images.list()}
+    assert sorted(rows) == [f"part-{k}.png" for k in range(1, N_PARTS + 1)]
+    assert {r.rel_path for r in rows.values()} == {f"parts/part-{k}.png"
+                                                  for k in range(1, N_PARTS + 1)}
+    admin.show_workspace("Label")
+    label_a = admin.current_workspace()
+    queue = ["spot", "scratch"]
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: (queue.pop(0), True)))
+    qtbot.mouseClick(label_a.toolbar.add_class, LEFT)
+    qtbot.mouseClick(label_a.toolbar.add_class, LEFT)
+    classes = {c.name: c.value for c in team.classes.list()}
+    assert list(classes) == ["spot", "scratch"]

@@ -37,6 +37,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 SIZE = 32
 N_PARTS = 4
 LENA_PW, ROB_PW = "lena-Pa55", "rob-Pa55"
+DEFECTS: dict[str, tuple[int, int]] = {}  # part name -> the centre of its defect (x, y)
 
 
 @pytest.fixture
@@ -46,8 +47,10 @@ def parts(tmp_path):
     nas = tmp_path / "nas" / "parts"
     nas.mkdir(parents=True)
     for k in range(1, N_PARTS + 1):
-        image, _mask = make_part(rng, SIZE, defect=True)
+        image, mask = make_part(rng, SIZE, defect=True)
         cv2.imwrite(str(nas / f"part-{k}.png"), image)
+        ys, xs = np.nonzero(mask)
+        DEFECTS[f"part-{k}.png"] = (int(xs.mean()), int(ys.mean()))
     lot = tmp_path / "nas" / "lot"
     lot.mkdir()
     for k in range(1, 3):
@@ -108,6 +111,15 @@ def tab(qtbot, window, title: str):
 
 def shown(label) -> str | None:
     return label.current.row.name if label.current is not None else None
+
+
+def select_image(qtbot, panel, image_id: int) -> None:
+    from app.ui.images.model import IdRole
+
+    view = panel.view
+    model = view.model()
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data(IdRole) == image_id)
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.visualRect(model.index(row, 0)).center())
 
 
 def run_worker(url: str, team_dir, monkeypatch, until, qtbot, timeout: int) -> None:
@@ -172,3 +184,54 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     qtbot.mouseClick(label_a.toolbar.add_class, LEFT)
     classes = {c.name: c.value for c in team.classes.list()}
     assert list(classes) == ["spot", "scratch"]
+
+    # -- the labeler, on another workstation: opens it, maps the storage root, paints ---------
+    lena_dir = tmp_path / "ws-lena"
+    mount = tmp_path / "lena-mnt" / "parts"  # the NAS, where this workstation mounts it
+    import shutil
+
+    shutil.copytree(parts / "parts", mount)
+    labeler = new_window(qtbot, settings_sandbox, error_handler, lena_dir, monkeypatch)
+    open_as(qtbot, labeler, as_login(lena), LENA_PW, monkeypatch, lena_dir)
+    assert labeler.project.role == "labeler" and labeler.project.db.identity == lena
+    label = labeler.workspaces()[0]
+    assert labeler.current_workspace() is label
+    qtbot.waitUntil(lambda: not label.roots_notice.isHidden(), timeout=10_000)
+    assert "not mapped on this workstation" in label.roots_notice.text.text()
+    labeler.action_map["file.roots"].trigger()
+    roots = labeler.team.roots_dialog
+    assert roots.rows() == [("parts", "not mapped here")]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(mount)))
+    qtbot.mouseClick(roots.map_button, LEFT)
+    assert roots.rows() == [("parts", str(mount.resolve()))]
+    roots.close()
+    qtbot.waitUntil(lambda: label.current is not None, timeout=10_000)
+    assert label.roots_notice.isHidden()
+    focus(qtbot, labeler)
+    canvas = label.canvas
+    painted = {}
+    for k in range(1, N_PARTS + 1):
+        name = f"part-{k}.png"
+        qtbot.waitUntil(lambda n=name: shown(label) == n, timeout=10_000)
+        canvas.setFocus()
+        qtbot.keyClick(canvas, Qt.Key.Key_B)
+        qtbot.keyClick(canvas, Qt.Key.Key_1)
+        x, y = DEFECTS[name]
+        drive.stroke(canvas, [(x - 2, y), (x + 2, y)])
+        painted[name] = label.doc.mask.copy()
+        assert painted[name].any()
+        qtbot.keyClick(canvas, Qt.Key.Key_Return, CTRL)
+    label.flush()
+
+    # -- the admin sees the labeler's masks, with the labeler's login as their author ---------
+    for name, mask in painted.items():
+        image_id = rows[name].id
+        np.testing.assert_array_equal(team.masks.load(image_id), mask)
+        assert [r.author for r in team.masks.revisions(image_id)] == [lena]
+        assert team.images.get(image_id).status == "labeled"
+    focus(qtbot, admin)
+    select_image(qtbot, label_a.panel, rows["part-2.png"].id)
+    qtbot.waitUntil(lambda: shown(label_a) == "part-2.png", timeout=10_000)
+    qtbot.waitUntil(lambda: np.array_equal(label_a.doc.mask, painted["part-2.png"]),
+                    timeout=10_000)

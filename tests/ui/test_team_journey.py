@@ -235,3 +235,83 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     qtbot.waitUntil(lambda: shown(label_a) == "part-2.png", timeout=10_000)
     qtbot.waitUntil(lambda: np.array_equal(label_a.doc.mask, painted["part-2.png"]),
                     timeout=10_000)
+
+    # -- the recipe owner queues a training on the team worker; the worker trains it ----------
+    rob_dir, gpu_dir = tmp_path / "ws-rob", tmp_path / "ws-gpu"
+    owner = new_window(qtbot, settings_sandbox, error_handler, rob_dir, monkeypatch)
+    open_as(qtbot, owner, as_login(rob), ROB_PW, monkeypatch, rob_dir)
+    assert owner.project.role == "recipe-owner"
+    focus(qtbot, owner)
+    train = tab(qtbot, owner, "Train")
+    tiny_settings(train, epochs=1)
+    qtbot.mouseClick(train.predict_after, LEFT)  # the admin predicts with it afterwards
+    assert not train.predict_after.isChecked()
+    run_on = train.run_on
+    assert run_on.isVisibleTo(train)
+    run_on.combo.setFocus()
+    qtbot.keyClick(run_on.combo, Qt.Key.Key_Down)
+    assert run_on.combo.currentText() == "Team worker"
+    qtbot.mouseClick(train.start_button, LEFT)
+    [job] = team.jobs.list()
+    assert (job.kind, job.status, job.created_by) == ("train", "queued", rob)
+    qtbot.mouseClick(run_on.jobs_button, LEFT)  # the team's jobs: the queued training
+    jobs = run_on.jobs_dialog
+    assert [jobs.table.item(0, c).text() for c in (1, 2)][1] == "queued"
+    jobs.close()
+
+    gpu_mount = tmp_path / "gpu-mnt" / "parts"
+    shutil.copytree(parts / "parts", gpu_mount)
+    monkeypatch.setenv("DEFECT_STUDIO_TEAM_DIR", str(gpu_dir))
+    with Project.open(pg_empty_url) as gpu:
+        gpu.roots.map("parts", gpu_mount)  # `defect-studio roots map` on the worker
+    run_worker(pg_empty_url, gpu_dir, monkeypatch, lambda: not train.training, qtbot, 120_000)
+    row = team.jobs.get(job.id)
+    assert row.status == "done", row.error
+    model = team.models.get(row.result["model_id"])
+    assert model.author == "ds_admin"  # the worker's login registers it; rob queued it
+    assert [(r.action, r.author) for r in team.audit.list(entity="job")][-1] == \
+        ("job.enqueue", rob)
+    assert f"Model {model.id} ({model.name}) trained" in train.log_view.toPlainText()
+    assert train.models.table.rowCount() == 1  # the client lists the worker's model
+    with team.db.session() as s:
+        from sqlalchemy import select
+
+        from app.store.schema import ModelFile
+
+        stored = {f.name: f.sha256 for f in s.scalars(
+            select(ModelFile).where(ModelFile.model_id == model.id))}
+    assert "config.json" in stored and any(n.endswith(".safetensors") for n in stored)
+    assert team.models.predicted_image_ids(model.id) == set()
+    if team.models.active_id() != model.id:  # one epoch may find little: the owner says so
+        assert model.verdict.useful is False
+        table = train.models.table
+        qtbot.mouseClick(table.viewport(), LEFT,
+                         pos=table.visualRect(table.model().index(0, 1)).center())
+        qtbot.mouseClick(train.models.activate, LEFT)
+    assert team.models.active_id() == model.id
+
+    # -- the admin, who did not train, predicts with it: its files come from the database -----
+    import hashlib
+
+    local = tmp_path / "ws-admin"
+    assert not any(local.rglob("*.safetensors"))
+    focus(qtbot, admin)
+    admin_train = tab(qtbot, admin, "Train")
+    table = admin_train.models.table
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=10_000)
+    qtbot.mouseClick(table.viewport(), LEFT,
+                     pos=table.visualRect(table.model().index(0, 1)).center())
+    qtbot.mouseClick(admin_train.models.predict_all, LEFT)
+    qtbot.waitUntil(lambda: len(team.models.predicted_image_ids(model.id)) == N_PARTS,
+                    timeout=60_000)
+    qtbot.waitUntil(lambda: not admin_train.models.cancel.isVisible(), timeout=10_000)
+    unpacked = team.models.path(model)
+    assert unpacked.is_relative_to(local)
+    assert {f.name: hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in unpacked.rglob("*") if f.is_file()} == stored
+
+    # -- the labeler sees the pre-labels and accepts them on a part ----------------------------
+    focus(qtbot, labeler)
+    select_image(qtbot, label.panel, rows["part-1.png"].id)
+    qtbot.waitUntil(lambda: shown(label) == "part-1.png", timeout=10_000)
+    qtbot.waitUntil(lambda: label.prelabel_layer is not None, timeout=20_000)

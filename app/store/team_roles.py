@@ -231,7 +231,8 @@ def why_not(role: str | None, ability: str) -> str:
         return ""
     least, words = ABILITIES[ability]
     who = f"your role {role}" if role else "your login has no role in this project and"
-    return f"{who} cannot {words} (a {least} can; an admin changes roles)"
+    article = "an" if least[0] in "aeiou" else "a"
+    return f"{who} cannot {words} ({article} {least} can; an admin changes roles)"
 
 
 def refusal_message(role: str | None, error_text: str) -> str:

@@ -315,3 +315,101 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     select_image(qtbot, label.panel, rows["part-1.png"].id)
     qtbot.waitUntil(lambda: shown(label) == "part-1.png", timeout=10_000)
     qtbot.waitUntil(lambda: label.prelabel_layer is not None, timeout=20_000)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)  # accept all
+    accepted = label.doc.mask.copy()
+    qtbot.keyClick(canvas, Qt.Key.Key_Return, CTRL)
+    label.flush()
+    part1 = rows["part-1.png"].id
+    np.testing.assert_array_equal(team.masks.load(part1), accepted)
+    assert [r.author for r in team.masks.revisions(part1)] == [lena] * (
+        1 + (not np.array_equal(accepted, painted["part-1.png"])))
+
+    # -- Grade: the labeler cannot save a recipe (greyed, says why); the recipe owner saves v1 -
+    grade_l = tab(qtbot, labeler, "Grade")
+    qtbot.waitUntil(lambda: bool(grade_l.classes.rows), timeout=10_000)
+    assert not grade_l.recipe_bar.save_button.isEnabled()
+    assert grade_l.recipe_bar.save_button.toolTip().startswith(
+        "Your role labeler cannot save recipe versions")
+    focus(qtbot, owner)
+    grade = tab(qtbot, owner, "Grade")
+    qtbot.waitUntil(lambda: bool(grade.classes.rows), timeout=10_000)
+    assert grade.recipe_bar.save_button.isEnabled()
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: ("first team recipe", True)))
+    qtbot.mouseClick(grade.recipe_bar.save_button, LEFT)
+    [recipe] = team.recipes.versions("default")
+    assert (recipe.version, recipe.author, recipe.note) == (1, rob, "first team recipe")
+
+    # -- Review: the owner queues an inspection of a new lot on the team worker ---------------
+    review = tab(qtbot, owner, "Review")
+    lot_here = tmp_path / "rob-mnt" / "lot"
+    shutil.copytree(parts / "lot", lot_here)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(lot_here)))
+    qtbot.mouseClick(review.run_bar.new, LEFT)
+    dialog = review.launcher.dialog
+    qtbot.mouseClick(dialog.folder_button, LEFT)
+    # the lot is under no storage root, and a recipe owner may not add one: said, not started
+    start = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not start.isEnabled() and "under no storage root" in dialog.hint.text()
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), LEFT)
+    assert team.roots.names() == ["parts"] and [j.id for j in team.jobs.list()] == [job.id]
+    focus(qtbot, admin)  # the admin adds the root "lot" (File > Storage roots > Add root)
+    admin.action_map["file.roots"].trigger()
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("lot", True)))
+    qtbot.mouseClick(admin.team.roots_dialog.add_button, LEFT)
+    assert team.roots.names() == ["lot", "parts"]
+    admin.team.roots_dialog.close()
+    focus(qtbot, owner)  # the owner maps it on this workstation
+    owner.action_map["file.roots"].trigger()
+    roots = owner.team.roots_dialog
+    assert roots.rows() == [("lot", "not mapped here"), ("parts", "not mapped here")]
+    assert not roots.add_button.isEnabled()
+    roots.table.selectRow(0)
+    qtbot.mouseClick(roots.map_button, LEFT)
+    assert roots.rows()[0] == ("lot", str(lot_here.resolve()))
+    roots.close()
+    qtbot.mouseClick(review.run_bar.new, LEFT)
+    dialog = review.launcher.dialog
+    qtbot.mouseClick(dialog.folder_button, LEFT)
+    assert dialog.hint.text() == ""
+    assert dialog.recipe.currentData() == "default@1" and dialog.model.currentData() == model.id
+    dialog.run_on.combo.setFocus()
+    qtbot.keyClick(dialog.run_on.combo, Qt.Key.Key_Down)
+    assert dialog.run_on.combo.currentText() == "Team worker"
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), LEFT)
+    inspect = team.jobs.list()[0]  # newest first
+    assert (inspect.kind, inspect.status, inspect.created_by) == ("inspect", "queued", rob)
+    lot_root = "lot"
+    assert sorted(inspect.params["images"]) == [f"lot/new-{k}.png" for k in (1, 2)]
+    gpu_lot = tmp_path / "gpu-mnt" / "lot"
+    shutil.copytree(parts / "lot", gpu_lot)
+    monkeypatch.setenv("DEFECT_STUDIO_TEAM_DIR", str(gpu_dir))
+    with Project.open(pg_empty_url) as gpu:
+        gpu.roots.map(lot_root, gpu_lot)
+    with qtbot.waitSignal(review.launcher.finished, timeout=60_000) as ended:
+        run_worker(pg_empty_url, gpu_dir, monkeypatch,
+                   lambda: team.jobs.get(inspect.id).status in ("done", "failed"), qtbot, 60_000)
+    done = team.jobs.get(inspect.id)
+    assert done.status == "done", done.error
+    run = team.runs.get(done.result["run_id"])
+    assert ended.args == [run.id] and review.run is not None and review.run.id == run.id
+    results = team.runs.results(run.id)
+    assert sorted(r.image_path for r in results) == inspect.params["images"]
+    assert (run.status, run.model_id) == ("done", model.id)
+
+    # -- the owner reviews a part by key: C confirms the model's grade -----------------------
+    focus(qtbot, owner)
+    qtbot.waitUntil(lambda: review.current is not None, timeout=10_000)
+    part = review.current
+    review.view.setFocus()
+    qtbot.waitUntil(review.view.hasFocus)
+    with qtbot.waitSignal(review.decided, timeout=10_000):
+        qtbot.keyClick(review.view, Qt.Key.Key_C)
+    [decision] = team.runs.decisions(part.id)
+    assert (decision.decision, decision.author) == ("confirm", rob)
+    assert decision.grade == next(r for r in results if r.id == part.id).grade
+    assert error_handler.records == []
+    for window in (labeler, owner, admin):
+        window.close()

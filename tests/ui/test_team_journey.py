@@ -315,6 +315,8 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     select_image(qtbot, label.panel, rows["part-1.png"].id)
     qtbot.waitUntil(lambda: shown(label) == "part-1.png", timeout=10_000)
     qtbot.waitUntil(lambda: label.prelabel_layer is not None, timeout=20_000)
+    label_a.panel.refresh_editors()  # the admin's image list names who has it open
+    assert label_a.panel.editors() == {rows["part-1.png"].id: lena}
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)  # accept all
     accepted = label.doc.mask.copy()

@@ -415,3 +415,34 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     assert error_handler.records == []
     for window in (labeler, owner, admin):
         window.close()
+
+
+def test_a_cached_neighbour_a_teammate_saved_since_shows_their_mask(qtbot, pg_url, pg_cluster):
+    """The Label workspace prefetches the next part; a teammate saves that part's mask; going
+    there shows their mask, not the one cached before (and edits start from their revision)."""
+    from tests.support.label_ui import H, W, close_workspace, gradient, open_workspace
+    from tests.support.label_ui import write_image as write_part
+    from tests.support.pg_roles import as_role
+
+    with Project.open(pg_url) as project:
+        folder = project.root / "parts"
+        folder.mkdir(parents=True)
+        project.images.add_many([write_part(folder, f"p{i}.png", gradient(i * 10))
+                                 for i in range(3)])
+        project.classes.add("pore")
+        ws = open_workspace(qtbot, project)
+        other = Project.open(as_role(pg_cluster, pg_url, "anna"))
+        try:
+            first, second = ws.panel.visible_ids()[:2]
+            assert ws.current_id == first
+            qtbot.waitUntil(lambda: ws.loader.cached(second), timeout=10_000)
+            theirs = np.zeros((H, W), np.uint8)
+            theirs[2:6, 3:9] = 1
+            their_rev = other.masks.save(second, theirs, base_revision=None)
+            select_image(qtbot, ws.panel, second)  # a click on the next part
+            qtbot.waitUntil(lambda: ws.current_id == second, timeout=10_000)
+            np.testing.assert_array_equal(ws.doc.mask, theirs)
+            assert ws.current.revision == their_rev
+        finally:
+            other.close()
+            close_workspace(ws)

@@ -109,10 +109,10 @@ def shoot(url: str, settings_dir: Path) -> None:
         theirs, base = anna.masks.load_current(shown)
         theirs[:20, :20] = theirs.max() or 1
         anna.masks.save(shown, theirs, base_revision=base)
-        from app.ui.label import drive
-
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
+
+        from app.ui.label import drive
 
         label.canvas.setFocus()
         QTest.keyClick(label.canvas, Qt.Key.Key_B)

@@ -412,6 +412,23 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     [decision] = team.runs.decisions(part.id)
     assert (decision.decision, decision.author) == ("confirm", rob)
     assert decision.grade == next(r for r in results if r.id == part.id).grade
+
+    # -- the labeler may not inspect: Review's New run is greyed, and a job they queue anyway
+    # (the database lets a labeler queue jobs) is refused by the worker, nothing run ----------
+    focus(qtbot, labeler)
+    review_l = tab(qtbot, labeler, "Review")
+    assert not review_l.run_bar.new.isEnabled()
+    assert review_l.run_bar.new.toolTip().startswith("Your role labeler cannot run inspections")
+    from app.jobs.queue_kinds import inspect_params
+
+    sneaky = labeler.project.jobs.enqueue("inspect", inspect_params(
+        ["lot/new-1.png"], model.id, "default@1"))
+    run_worker(pg_empty_url, gpu_dir, monkeypatch,
+               lambda: team.jobs.get(sneaky.id).finished, qtbot, 30_000)
+    refused = team.jobs.get(sneaky.id)
+    assert refused.status == "failed" and refused.error.startswith(
+        f"Not allowed: {lena} queued it, and their role (labeler) cannot run inspections")
+    assert [r.id for r in team.runs.list()] == [run.id]
     assert error_handler.records == []
     for window in (labeler, owner, admin):
         window.close()

@@ -27,6 +27,7 @@ from app.jobs.worker import Worker
 from app.store import Project
 from app.ui.import_dialog import ImportDialog
 from app.ui.label import drive
+from tests.support.menus import click_menu_item, right_click_menu
 from tests.support.tiny_project import make_part
 from tests.support.train_ui import tiny_settings
 
@@ -113,6 +114,24 @@ def shown(label) -> str | None:
     return label.current.row.name if label.current is not None else None
 
 
+def answer_assign_dialog(qtbot, name: str) -> None:
+    """Types `name` into the Assign to… dialog when it opens, and presses Return."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QComboBox
+
+    def step(tries=0):
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            if tries < 200:
+                QTimer.singleShot(20, lambda: step(tries + 1))
+            return
+        combo = dialog.findChild(QComboBox)
+        combo.lineEdit().clear()
+        qtbot.keyClicks(combo.lineEdit(), name)
+        qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    QTimer.singleShot(0, step)
+
+
 def select_image(qtbot, panel, image_id: int) -> None:
     from app.ui.images.model import IdRole
 
@@ -184,6 +203,13 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     qtbot.mouseClick(label_a.toolbar.add_class, LEFT)
     classes = {c.name: c.value for c in team.classes.list()}
     assert list(classes) == ["spot", "scratch"]
+    # the admin assigns part-3 to the labeler (the image list's Assign to…)
+    part3 = rows["part-3.png"].id
+    select_image(qtbot, label_a.panel, part3)
+    answer_assign_dialog(qtbot, lena)
+    click_menu_item(qtbot, right_click_menu(label_a.panel, part3), "assign.to")
+    qtbot.waitUntil(lambda: team.images.get(part3).assignee == lena, timeout=5_000)
+    assert label_a.panel.model.entry(part3).team_text == f"for {lena}"
 
     # -- the labeler, on another workstation: opens it, maps the storage root, paints ---------
     lena_dir = tmp_path / "ws-lena"
@@ -211,8 +237,13 @@ def test_a_team_walks_the_loop(qtbot, settings_sandbox, error_handler, pg_empty_
     focus(qtbot, labeler)
     canvas = label.canvas
     painted = {}
-    for k in range(1, N_PARTS + 1):
-        name = f"part-{k}.png"
+    # Ctrl+Enter goes on with the part assigned to her, then the unclaimed ones after it; the
+    # end of the list stays on the last part, and she picks part-2 from the list
+    for name in ("part-1.png", "part-3.png", "part-4.png", "part-2.png"):
+        if name == "part-2.png":
+            qtbot.wait(200)
+            assert shown(label) == "part-4.png"
+            select_image(qtbot, label.panel, rows[name].id)
         qtbot.waitUntil(lambda n=name: shown(label) == n, timeout=10_000)
         canvas.setFocus()
         qtbot.keyClick(canvas, Qt.Key.Key_B)

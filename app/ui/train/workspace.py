@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -74,6 +74,10 @@ class ColumnScroll(QScrollArea):
         self.width_wanted = width  # without the bar
         self._auto = width  # the width last set here
         self.verticalScrollBar().rangeChanged.connect(lambda *_: self.fit())
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, self.fit)  # the splitter has its sizes once shown
 
     def fit(self) -> None:
         split = self.parentWidget()

@@ -164,6 +164,28 @@ KINDS: dict[str, Callable[[Call], dict[str, Any]]] = {
 }
 
 
+# What the login who queued a job must be allowed to do (app/store/team_roles.ABILITIES). The
+# worker writes with its own login's rights, so it checks the role of whoever queued the job:
+# a labeler, who may queue jobs, cannot have a worker train or inspect for them.
+NEEDS: dict[str, str] = {"train": "models.change", "inspect": "inspect.run"}
+
+
+def refusal(project, kind: str, created_by: str) -> str:
+    """Why a job of `kind` queued by `created_by` must not run ("" when it may)."""
+    from app.store.team_roles import ABILITIES, may
+
+    ability = NEEDS.get(kind)
+    members = getattr(project, "members", None)
+    if ability is None or members is None:
+        return ""  # a project file: one person, every right
+    role = members.role_of(created_by)
+    if may(role, ability):
+        return ""
+    least, words = ABILITIES[ability]
+    return (f"{created_by} queued it, and their role ({role or 'none in this project'}) cannot "
+            f"{words}; a {least} or an admin can")
+
+
 def runner(kind: str) -> Callable[[Call], dict[str, Any]]:
     try:
         return KINDS[kind]

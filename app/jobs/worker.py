@@ -41,7 +41,7 @@ from app.store.jobs_repo import (
 )
 
 from .context import Canceled, JobContext
-from .queue_kinds import KINDS, Call, runner
+from .queue_kinds import KINDS, Call, refusal, runner
 
 FLUSH_S = 0.5  # progress and events reach the store at most this late
 
@@ -208,6 +208,9 @@ class Worker:
     def _execute(self, claim: JobRow, ctx: JobContext,
                  reporter: JobReporter) -> tuple[str, dict | None, str | None]:
         try:
+            why = refusal(self.project, claim.kind, claim.created_by)
+            if why:
+                return FAILED, None, f"Not allowed: {why}"
             result = runner(claim.kind)(Call(self.project, claim.params, ctx, self.device,
                                              reporter.emit))
         except Canceled as e:

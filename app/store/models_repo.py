@@ -150,6 +150,14 @@ class ModelsRepo:
                 return None
             return decode_probs(p.probs), json.loads(p.class_values)
 
+    def prediction_stamp(self, image_id: int) -> tuple:
+        """What an image's shown pre-labels depend on: its predictions (ids change when one is
+        made, replaced or cleared) and the active model. Another client's change changes it."""
+        with self._db.session() as s:
+            ids = tuple(s.scalars(select(Prediction.id).where(Prediction.image_id == image_id)
+                                  .order_by(Prediction.id)))
+        return ids, self.active_id()
+
     def predicted_image_ids(self, model_id: int) -> set[int]:
         with self._db.session() as s:
             return set(s.scalars(select(Prediction.image_id)

@@ -98,11 +98,9 @@ class StorageRoots:
         """`<root>/<relative path>` of a file under a mapped root. A file under none makes a
         root of its folder, named after it (a second `parts` becomes `parts-2`)."""
         p = Path(path).resolve()
-        for name, folder in sorted(self.mapping().items(), key=lambda kv: -len(kv[1])):
-            try:
-                return f"{name}/{p.relative_to(folder).as_posix()}"
-            except ValueError:
-                continue
+        found = self.mapped_path(p)
+        if found is not None:
+            return found
         base = re.sub(r"[^A-Za-z0-9._-]+", "-", p.parent.name).strip("-.") or "images"
         taken, name, k = set(self.names()), base, 1
         while name in taken:
@@ -111,6 +109,17 @@ class StorageRoots:
         self.add(name, note=f"made on import from {p.parent}")
         self.map(name, p.parent)
         return f"{name}/{p.name}"
+
+    def mapped_path(self, path: str | Path) -> str | None:
+        """`<root>/<relative path>` of a file under a root mapped here, else None (nothing is
+        added: `locate` makes a root of its folder)."""
+        p = Path(path).resolve()
+        for name, folder in sorted(self.mapping().items(), key=lambda kv: -len(kv[1])):
+            try:
+                return f"{name}/{p.relative_to(folder).as_posix()}"
+            except ValueError:
+                continue
+        return None
 
     def resolve(self, stored: str) -> Path:
         name, _, rest = stored.partition("/")

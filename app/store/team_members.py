@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 
 from .database import Database
-from .team_roles import Member, add_member, ensure_roles, members, roles_exist
+from .team_roles import Member, add_member, ensure_roles, members, role_of, roles_exist
 
 
 class TeamMembers:
@@ -22,6 +22,11 @@ class TeamMembers:
         """Adds `login` as `role` (creating the login), or gives a member another role."""
         with self._db.session() as s:
             return add_member(s.connection(), login, role, password)
+
+    def role_of(self, login: str) -> str | None:
+        """The highest role `login` holds in this project (None: none)."""
+        with self._db.session() as s:
+            return role_of(s.connection(), login)
 
     def roles_set_up(self) -> bool:
         with self._db.session() as s:

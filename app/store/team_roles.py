@@ -197,23 +197,27 @@ def roles_exist(conn: Connection) -> bool:
     return found.first() is not None
 
 
-def role_of(conn: Connection) -> str | None:
-    """The highest role the connected login holds here: "admin" for the database's owner and
-    superusers, None for a login with no role in this project."""
+def role_of(conn: Connection, login: str | None = None) -> str | None:
+    """The highest role `login` (default: the connected login) holds here: "admin" for the
+    database's owner and superusers, None for a login with no role in this project."""
     if conn.dialect.name != "postgresql":
         return "admin"  # a project file: one person, every right
-    owner = conn.exec_driver_sql(
-        "SELECT r.rolsuper OR pg_has_role(session_user, d.datdba, 'MEMBER') FROM pg_database d, "
-        "pg_roles r WHERE d.datname = current_database() AND r.rolname = session_user"
+    who = login if login is not None else str(conn.exec_driver_sql("SELECT session_user").scalar())
+    owner = conn.execute(text(
+        "SELECT r.rolsuper OR pg_has_role(r.oid, d.datdba, 'MEMBER') FROM pg_database d, "
+        "pg_roles r WHERE d.datname = current_database() AND r.rolname = :who"), {"who": who}
     ).scalar()
+    if owner is None:
+        return None  # no such login
     if owner:
         return "admin"
     db = _database(conn)
     held = None
     for role in ROLES:
         found = conn.execute(text(
-            "SELECT pg_has_role(session_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = :n"),
-            {"n": group_name(db, role)}).scalar()
+            "SELECT pg_has_role(m.oid, g.oid, 'MEMBER') FROM pg_roles g, pg_roles m "
+            "WHERE g.rolname = :g AND m.rolname = :who"),
+            {"g": group_name(db, role), "who": who}).scalar()
         if found:
             held = role
     return held
@@ -231,7 +235,8 @@ def why_not(role: str | None, ability: str) -> str:
         return ""
     least, words = ABILITIES[ability]
     who = f"your role {role}" if role else "your login has no role in this project and"
-    return f"{who} cannot {words} (a {least} can; an admin changes roles)"
+    article = "an" if least[0] in "aeiou" else "a"
+    return f"{who} cannot {words} ({article} {least} can; an admin changes roles)"
 
 
 def refusal_message(role: str | None, error_text: str) -> str:

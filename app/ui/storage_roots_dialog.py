@@ -43,6 +43,7 @@ class StorageRootsDialog(QDialog):
         self.table = QTableWidget(0, 2, objectName="roots-table")
         self.table.setHorizontalHeaderLabels(["Root", "Folder on this workstation"])
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()  # row numbers mean nothing here
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -40,6 +40,7 @@ class TeamMembersDialog(QDialog):
         self.table = QTableWidget(0, 2, objectName="members-table")
         self.table.setHorizontalHeaderLabels(["Login", "Role"])
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()  # row numbers mean nothing here
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -75,10 +75,13 @@ class PreLabelLoader(KeyedLoader):
         self.project = project
         self.classes: frozenset[int] = frozenset()  # class values that exist
         self._wanted: int | None = None
+        self._stamps: dict[int, tuple] = {}  # a team project's: prediction_stamp when read
 
     def request(self, image_id: int) -> None:
         """Emit ``loaded`` for this image: now when cached, else once computed."""
         self._wanted = image_id
+        if self.cached(image_id) and self._stale(image_id):
+            self.forget(image_id)  # another client predicted or cleared it since
         if self.cached(image_id):
             self.loaded.emit(image_id, self.hit(image_id))
         else:
@@ -98,8 +101,17 @@ class PreLabelLoader(KeyedLoader):
 
     # KeyedLoader hooks --------------------------------------------------------------------------
     def _job(self, image_id: int):
-        project, classes = self.project, self.classes
-        return lambda: load_prelabels(project, image_id, classes)
+        project, classes, stamps = self.project, self.classes, self._stamps
+
+        def job():
+            if project.is_team:  # read first: a change during the load reads as stale later
+                stamps[image_id] = project.models.prediction_stamp(image_id)
+            return load_prelabels(project, image_id, classes)
+        return job
+
+    def _stale(self, image_id: int) -> bool:
+        return self.project.is_team and \
+            self._stamps.get(image_id) != self.project.models.prediction_stamp(image_id)
 
     def _pinned(self) -> set:
         return {self._wanted}

@@ -191,7 +191,7 @@ class LabelWorkspace(Workspace):
             return
         self.reload_classes()
         self.reload_prelabels()  # the Train workspace may have predicted or cleared
-        if self.current is not None and self._changed_elsewhere(self.current_id):
+        if self.current is not None and self._stale(self.current):
             self.reload_image()
         if self.loader is not None:  # cached neighbours may hold masks changed elsewhere
             for image_id in self._order():
@@ -225,6 +225,9 @@ class LabelWorkspace(Workspace):
         if self.panel.current_image_id() != image_id:
             self.panel.select_image(image_id)  # its image_selected comes back here: ignored
         entry = self.loader.request(image_id)
+        if entry is not None and self.project.is_team and self._stale(entry):
+            self.loader.invalidate(image_id)  # a teammate saved it since it was cached
+            entry = self.loader.request(image_id)
         if entry is not None:
             self._install(entry)
         else:
@@ -241,11 +244,11 @@ class LabelWorkspace(Workspace):
         self._wanted = None
         self.show_image(image_id)
 
-    def _changed_elsewhere(self, image_id: int) -> bool:
-        revisions = self.project.masks.revisions(image_id)
+    def _stale(self, entry: LoadedImage) -> bool:
+        """Whether the project holds a newer mask revision than `entry` (read, or saved here)."""
+        revisions = self.project.masks.revisions(entry.row.id)
         latest = revisions[-1].id if revisions else None
-        ours = {self.current.revision, self.committer.saved_revision.get(image_id)}
-        return latest not in ours
+        return latest not in {entry.revision, self.committer.saved_revision.get(entry.row.id)}
 
     def next_image(self) -> None:
         """The next image assigned to me, else the next unclaimed one (app/store/assignment)."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.statuses import DONE
+from app.ui.roles import explain
 
 FINISHED = (DONE,)  # the run statuses that need no resume (app.core.statuses)
 
@@ -92,6 +93,7 @@ class RunBar(QWidget):
         layout.addWidget(self.cancel)
         layout.addWidget(self.message, 1)
         self._statuses: dict[int, str] = {}
+        self.why_not_run = ""  # a team role that may not run inspections: greyed, and why
         self.running = False
         self.set_running(False)
 
@@ -117,9 +119,17 @@ class RunBar(QWidget):
         self.running = on
         self.progress.setVisible(on)
         self.cancel.setVisible(on)
-        self.new.setEnabled(not on)
+        self.new.setEnabled(not on and not self.why_not_run)
         self.progress.setRange(0, 0)
         self.message.set_full_text(text)
+        self._sync_resume()
+
+    def set_refusal(self, why: str) -> None:
+        """Grey New and Resume with the reason when the team role may not run inspections."""
+        self.why_not_run = why
+        explain(self.new, why)
+        explain(self.resume, why)
+        self.new.setEnabled(not self.running and not why)
         self._sync_resume()
 
     def show_progress(self, done: int, total: int, message: str) -> None:
@@ -135,4 +145,4 @@ class RunBar(QWidget):
     def _sync_resume(self) -> None:
         status = self._statuses.get(self.runs.currentData())
         self.resume.setVisible(status is not None and status not in FINISHED)
-        self.resume.setEnabled(not self.running)
+        self.resume.setEnabled(not self.running and not self.why_not_run)

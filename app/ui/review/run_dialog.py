@@ -148,5 +148,20 @@ class NewRunDialog(QDialog):
                    and self.model.currentData() in self._good_only
                    else "a recipe" if self.recipe.count() == 0
                    else "a name" if not self.name.text().strip() else "")
+        if not missing and (unrooted := self._unrooted()):
+            self.hint.setText(unrooted)
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            return
         self.hint.setText(f"Needs {missing}." if missing else "")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not missing)
+
+    def _unrooted(self) -> str:
+        """Why a team member who may not add storage roots cannot inspect these parts: they are
+        under no root mapped here (a run stores each part as `<root>/<path>`)."""
+        roots = getattr(self.project, "roots", None)
+        if roots is None or not self.project.why_not("roots.add"):
+            return ""  # a project file, or an admin: a folder under no root becomes one
+        if all(roots.mapped_path(p) is not None for p in self.images):
+            return ""
+        return ("These parts are under no storage root mapped on this workstation: map their "
+                "root in File > Storage roots (adding a root is an admin's).")

@@ -421,6 +421,7 @@ class ReviewWorkspace(Workspace):
     def _sync_actions(self) -> None:
         has_part = self.current is not None
         writable = self.project is not None and not self.project.readonly
+        self.run_bar.set_refusal(why_not(self.project, "inspect.run"))
         why = why_not(self.project, "review.decide")  # a labeler's role: greyed, and why
         for key, action in self._actions.items():
             if key in ("review.confirm", "review.override", "review.to_labeling"):

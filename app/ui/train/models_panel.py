@@ -27,7 +27,7 @@ from . import format as fmt
 COLUMNS = ("Active", "Model", "Trained", "Data", "mIoU", "Class IoU", "Escapes",
            "False rejects", "Status", "Verdict")
 PER_CLASS = "Class IoU"
-WRAPPED = {"Model": 130, "Status": 100, "Verdict": 140}  # column -> width (px); text wraps in it
+WRAPPED = {"Model": 130, "Status": 100, "Verdict": 120}  # column -> width (px); text wraps in it
 NO_MODEL = "No model yet: label a few parts, then Train"
 IdRole = Qt.ItemDataRole.UserRole
 

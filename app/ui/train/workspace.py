@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -55,6 +57,42 @@ from .synthetic_preview import SyntheticChoice, SyntheticPreviewDialog
 
 # Errors meant for the user (nothing to train on, read-only, ...): said in the log, no dialog.
 USER_ERRORS = ("DataError", "TrainingError", "ReadOnlyError", "CheckpointError", "KeyError")
+
+
+class ColumnScroll(QScrollArea):
+    """The settings column of a splitter, scrolled up and down when the window is too low for
+    it (a team project's extra rows); it widens by the scroll bar while the bar shows, so the
+    bar never hides the column's right edge, and narrows back when it goes (a width the user
+    dragged to is kept)."""
+
+    def __init__(self, column: QWidget, width: int):
+        super().__init__()
+        self.setWidget(column)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.width_wanted = width  # without the bar
+        self._auto = width  # the width last set here
+        self.verticalScrollBar().rangeChanged.connect(lambda *_: self.fit())
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, self.fit)  # the splitter has its sizes once shown
+
+    def fit(self) -> None:
+        split = self.parentWidget()
+        if not isinstance(split, QSplitter) or split.count() < 2:
+            return
+        bar = self.verticalScrollBar()
+        want = self.width_wanted + (bar.sizeHint().width() if bar.maximum() > 0 else 0)
+        sizes = split.sizes()
+        i = split.indexOf(self)
+        if not sum(sizes) or sizes[i] == want or (sizes[i] != self._auto and sizes[i] > want):
+            return
+        j = i + 1 if i + 1 < len(sizes) else i - 1
+        sizes[j] -= want - sizes[i]
+        sizes[i] = self._auto = want
+        split.setSizes(sizes)
 
 
 class TrainWorkspace(Workspace):
@@ -168,9 +206,9 @@ class TrainWorkspace(Workspace):
         col.addWidget(self.data_label)
         col.addWidget(self.readiness)
         col.addWidget(self.synthetic)
-        col.addLayout(buttons)
         col.addWidget(self.predict_after)
-        col.addWidget(self.run_on)
+        col.addWidget(self.run_on)  # where it runs, chosen before Start
+        col.addLayout(buttons)
         col.addWidget(self.progress)
         col.addWidget(self.progress_text)
         col.addStretch(1)
@@ -184,8 +222,9 @@ class TrainWorkspace(Workspace):
         for w in (self.curves_host, models, log):
             right.addWidget(w)
         right.setSizes([420, 260, 140])
+        scroll = ColumnScroll(left, 330)  # a team project's extra rows never squeeze the form
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        split.addWidget(scroll)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([330, 950])

@@ -18,7 +18,8 @@ Printed per run: strokes/s (all labelers), save latency p50/p95/p99 in ms (the s
 the PNG already encoded, as the Label workspace's committer does; keep-mine saves included),
 the p95 of encode + save (the committer's whole background write, stroke to stored),
 conflicts, and lost saves: afterwards every revision id a save returned must be in the
-database, and each labeler's own images must hold exactly the last mask it saved.
+database, and each labeler's own images must hold exactly the last mask it saved; the audit
+chain they all appended to must verify (an error line otherwise).
 
 By default the server runs with fsync off, as the test suite's; --durable turns fsync and
 synchronous commit on, as a production server (the project file always syncs: FULL).
@@ -141,6 +142,7 @@ def labeler(location: str, index: int, own: list[int], shared: list[int], second
 def run(location: str, n: int, image_ids: list[int], seconds: float, pause: float) -> dict:
     """N labeler processes on `location`; the figures and the lost-save check."""
     from app.store import Project
+    from app.store.project import check_audit_chain
 
     ctx = mp.get_context("spawn")
     start, out = ctx.Barrier(n + 1), ctx.Queue()
@@ -163,12 +165,15 @@ def run(location: str, n: int, image_ids: list[int], seconds: float, pause: floa
         lost = sum(1 for r in results for rev in r.revisions if rev not in kept)
         wrong = sum(1 for r in results for image_id, crc in r.last_crc.items()
                     if zlib.crc32(project.masks.load(image_id)) != crc)
+    with Project.open(location) as project:  # the audit chain all of them appended to
+        chain = check_audit_chain(project._db)
     return dict(n=n, strokes=len(lat), per_s=len(lat) / wall,
                 p50=_pct(lat, 50), p95=_pct(lat, 95), p99=_pct(lat, 99),
                 stored95=_pct(stored, 95),
                 encode=statistics.median(x for r in results for x in r.encode_ms) if lat else 0,
                 conflicts=sum(r.conflicts for r in results), lost=lost, wrong=wrong,
-                errors=[e for r in results for e in r.errors])
+                errors=[e for r in results for e in r.errors]
+                + ([] if chain.ok else [chain.sentence()]))
 
 
 def _pct(sorted_values: list[float], p: float) -> float:

@@ -78,8 +78,9 @@ def make_team_engine(url: TeamUrl, readonly: bool) -> Engine:
                            connect_args={"connect_timeout": 10,
                                          "application_name": "defect-studio"})
 
+    @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_conn, record):
+    def _fresh(_dbapi_conn, record):  # just opened or just used: no ping for a while
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")

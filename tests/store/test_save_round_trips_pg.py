@@ -117,3 +117,23 @@ def test_a_dead_pooled_connection_is_replaced_before_use(pg_url, tmp_path):
         assert p.masks.load_current(image_id)[1] == rev
     finally:
         p.close()
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced(pg_url, tmp_path, monkeypatch):
+    import psycopg
+
+    from app.store import database
+
+    p, image_id = _project_with_image(pg_url, tmp_path)
+    try:
+        monkeypatch.setattr(database, "PING_AFTER_S", 0.0)  # every checkout counts as idle
+        with p._db.engine.connect() as conn:
+            pid = conn.connection.driver_connection.info.backend_pid
+            conn.rollback()
+        with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"),
+                             autocommit=True) as admin:  # as a server restart would
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        rev = p.masks.save(image_id, np.zeros((48, 64), np.uint8), base_revision=None)
+        assert p.masks.load_current(image_id)[1] == rev
+    finally:
+        p.close()

@@ -109,6 +109,7 @@ def _append_one_pg(s: Session, row: dict) -> None:
     params = dict(genesis=GENESIS, at=row["at"], author=row["author"], action=row["action"],
                   entity=row["entity"], entity_id=row.get("entity_id"), detail=row["detail"])
     raw = s.connection().connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its driver connection
     try:
         with raw.pipeline(), raw.cursor() as cur:
             cur.execute(SERIALIZE_SQL, {"k": serialize_key("audit_log")})

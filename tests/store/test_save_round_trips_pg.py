@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import event
 
-from app.store import Project, RevisionConflict
-from app.store import audit_chain
+from app.store import Project, RevisionConflict, audit_chain
 from app.store.schema import AuditEntry
 
 from .helpers import make_image_file

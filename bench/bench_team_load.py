@@ -6,16 +6,20 @@
 Starts a throw-away local PostgreSQL server (tests/support/postgres.py) and a team project in
 it. Each labeler is a separate process that opens the project (Project.open(url)) and, for
 `--seconds`, repeats: a small random edit (a filled disc) of a 1024 x 1024 uint8 mask, PNG
-encode, MasksRepo.save with the revision it started from, then `--pause` seconds of "think
-time" (0: as fast as it can). Each labeler edits its own two images; every fourth labeler also
+encode, MasksRepo.save with the revision it started from, then "think time": `--pause` seconds
+on average, drawn uniformly from 0.5x to 1.5x of it, and each labeler starts at a random moment
+within its first pause, so that labelers do not stroke in lockstep as no team does (0: as fast
+as it can). Each labeler edits its own two images; every fourth labeler also
 edits two shared images one stroke in four, so saves meet real conflicts: a conflicting save is
 counted and then kept as a new revision on top (MasksRepo.keep_mine, the dialog's "Keep mine").
 The same single-labeler run goes against a project file (SQLite) for comparison.
 
 Printed per run: strokes/s (all labelers), save latency p50/p95/p99 in ms (the save call with
 the PNG already encoded, as the Label workspace's committer does; keep-mine saves included),
+the p95 of encode + save (the committer's whole background write, stroke to stored),
 conflicts, and lost saves: afterwards every revision id a save returned must be in the
-database, and each labeler's own images must hold exactly the last mask it saved.
+database, and each labeler's own images must hold exactly the last mask it saved; the audit
+chain they all appended to must verify (an error line otherwise).
 
 By default the server runs with fsync off, as the test suite's; --durable turns fsync and
 synchronous commit on, as a production server (the project file always syncs: FULL).
@@ -51,6 +55,7 @@ class Result:
     labeler: int
     latencies_ms: list[float] = field(default_factory=list)
     encode_ms: list[float] = field(default_factory=list)
+    stored_ms: list[float] = field(default_factory=list)  # encode + save
     revisions: list[int] = field(default_factory=list)
     last_crc: dict[int, int] = field(default_factory=dict)  # own image -> crc of last save
     conflicts: int = 0
@@ -97,6 +102,8 @@ def labeler(location: str, index: int, own: list[int], shared: list[int], second
                 bases[image_id] = base
             start.wait()
             end = time.perf_counter() + seconds
+            if pause:
+                time.sleep(rng.uniform(0, pause))  # people do not start in step
             while time.perf_counter() < end:
                 use_shared = images != own and rng.random() < SHARED_SHARE
                 image_id = int(rng.choice(shared if use_shared else own))
@@ -120,12 +127,13 @@ def labeler(location: str, index: int, own: list[int], shared: list[int], second
                 t2 = time.perf_counter()
                 result.encode_ms.append((t1 - t0) * 1000)
                 result.latencies_ms.append((t2 - t1) * 1000)
+                result.stored_ms.append((t2 - t0) * 1000)
                 result.revisions.append(rev)
                 bases[image_id] = rev
                 if image_id in own:
                     result.last_crc[image_id] = zlib.crc32(mask)
                 if pause:
-                    time.sleep(pause)
+                    time.sleep(pause * rng.uniform(0.5, 1.5))
     except Exception as e:  # noqa: BLE001 - reported in the table, the run goes on
         result.errors.append(f"{type(e).__name__}: {e}")
     out.put(result)
@@ -134,6 +142,7 @@ def labeler(location: str, index: int, own: list[int], shared: list[int], second
 def run(location: str, n: int, image_ids: list[int], seconds: float, pause: float) -> dict:
     """N labeler processes on `location`; the figures and the lost-save check."""
     from app.store import Project
+    from app.store.project import check_audit_chain
 
     ctx = mp.get_context("spawn")
     start, out = ctx.Barrier(n + 1), ctx.Queue()
@@ -150,16 +159,21 @@ def run(location: str, n: int, image_ids: list[int], seconds: float, pause: floa
     for p in procs:
         p.join(60)
     lat = sorted(x for r in results for x in r.latencies_ms)
+    stored = sorted(x for r in results for x in r.stored_ms)
     with Project.open(location, readonly=True) as project:
-        stored = {r.id for i in image_ids for r in project.masks.revisions(i)}
-        lost = sum(1 for r in results for rev in r.revisions if rev not in stored)
+        kept = {r.id for i in image_ids for r in project.masks.revisions(i)}
+        lost = sum(1 for r in results for rev in r.revisions if rev not in kept)
         wrong = sum(1 for r in results for image_id, crc in r.last_crc.items()
                     if zlib.crc32(project.masks.load(image_id)) != crc)
+    with Project.open(location) as project:  # the audit chain all of them appended to
+        chain = check_audit_chain(project._db)
     return dict(n=n, strokes=len(lat), per_s=len(lat) / wall,
                 p50=_pct(lat, 50), p95=_pct(lat, 95), p99=_pct(lat, 99),
+                stored95=_pct(stored, 95),
                 encode=statistics.median(x for r in results for x in r.encode_ms) if lat else 0,
                 conflicts=sum(r.conflicts for r in results), lost=lost, wrong=wrong,
-                errors=[e for r in results for e in r.errors])
+                errors=[e for r in results for e in r.errors]
+                + ([] if chain.ok else [chain.sentence()]))
 
 
 def _pct(sorted_values: list[float], p: float) -> float:
@@ -206,10 +220,12 @@ def main() -> int:
     print(f"\n{args.seconds:g} s per run, think time {args.pause:g} s, 1024x1024 masks, "
           f"PostgreSQL {server}, {os.cpu_count()} CPUs")
     print(f"{'store':<12} {'labelers':>8} {'strokes':>8} {'strokes/s':>9} {'p50 ms':>7} "
-          f"{'p95 ms':>7} {'p99 ms':>7} {'encode':>7} {'conflicts':>9} {'lost':>5}")
+          f"{'p95 ms':>7} {'p99 ms':>7} {'encode':>7} {'enc+save p95':>12} {'conflicts':>9} "
+          f"{'lost':>5}")
     for store, r in rows:
         print(f"{store:<12} {r['n']:>8} {r['strokes']:>8} {r['per_s']:>9.1f} {r['p50']:>7.1f} "
-              f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['encode']:>7.1f} {r['conflicts']:>9} "
+              f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['encode']:>7.1f} {r['stored95']:>12.1f} "
+              f"{r['conflicts']:>9} "
               f"{r['lost'] + r['wrong']:>5}")
         for e in r["errors"]:
             print(f"  error: {e}")

@@ -47,14 +47,42 @@ def row_hash(prev_hash: str, id: int, at: str, author: str, action: str, entity:
                    .encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# One row appended on PostgreSQL in one statement: the row's id and hash computed by the server
+# from the last row, exactly as row_hash does (length() counts characters, as len() does;
+# convert_to gives the UTF-8 bytes).
+_APPEND_ONE_PG = """
+WITH last AS (SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1),
+     h AS (SELECT coalesce((SELECT id FROM last), 0) + 1 AS id,
+                  coalesce((SELECT row_hash FROM last), %(genesis)s::text) AS prev)
+INSERT INTO audit_log (id, at, author, action, entity, entity_id, detail, prev_hash, row_hash)
+SELECT h.id, %(at)s::text, %(author)s::text, %(action)s::text, %(entity)s::text,
+       %(entity_id)s::integer, %(detail)s::text, h.prev,
+       encode(sha256(convert_to(
+           h.id::text || chr(31) || length(%(at)s::text) || ':' || %(at)s::text || chr(31)
+           || length(%(author)s::text) || ':' || %(author)s::text || chr(31)
+           || length(%(action)s::text) || ':' || %(action)s::text || chr(31)
+           || length(%(entity)s::text) || ':' || %(entity)s::text || chr(31)
+           || coalesce(%(entity_id)s::integer::text, '') || chr(31)
+           || length(%(detail)s::text) || ':' || %(detail)s::text || chr(31) || h.prev,
+           'UTF8')), 'hex')
+FROM h
+"""
+
+
 def append(s: Session, rows: list[dict]) -> None:
     """Inserts audit rows (at, author, action, entity, entity_id, detail) chained to the last.
 
     Runs inside the caller's write transaction (BEGIN IMMEDIATE), so no other writer can
-    append between reading the last row and inserting after it."""
+    append between reading the last row and inserting after it. On PostgreSQL appenders take
+    turns on a transaction-scoped lock, held until commit, so it is taken as late as it can
+    be: one row (every mask save) goes as the lock and the insert sent together, one round
+    trip, the insert computing id and hash on the server after the lock is granted."""
     from .database import serialize
     from .schema import AuditEntry
 
+    if len(rows) == 1 and s.info.get("dialect") == "postgresql":
+        _append_one_pg(s, rows[0])
+        return
     serialize(s, "audit_log")  # PostgreSQL: appenders take turns until commit
     last = s.execute(text("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
     next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -66,6 +94,28 @@ def append(s: Session, rows: list[dict]) -> None:
         next_id, prev = next_id + 1, h
     if chained:
         s.execute(insert(AuditEntry), chained)
+
+
+def _append_one_pg(s: Session, row: dict) -> None:
+    """The lock and the insert in one pipeline: sent together, run one after the other. The
+    insert is a statement of its own, so under READ COMMITTED it reads the last row after the
+    lock is granted (a statement taking the lock itself would read the chain as it was before
+    waiting)."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    from .database import SERIALIZE_SQL, serialize_key
+
+    params = dict(genesis=GENESIS, at=row["at"], author=row["author"], action=row["action"],
+                  entity=row["entity"], entity_id=row.get("entity_id"), detail=row["detail"])
+    raw = s.connection().connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its driver connection
+    try:
+        with raw.pipeline(), raw.cursor() as cur:
+            cur.execute(SERIALIZE_SQL, {"k": serialize_key("audit_log")})
+            cur.execute(_APPEND_ONE_PG, params)
+    except psycopg.Error as e:  # as SQLAlchemy would raise it (IntegrityError, ...)
+        raise DBAPIError.instance(_APPEND_ONE_PG, params, e, psycopg.Error) from e
 
 
 @dataclass(frozen=True)

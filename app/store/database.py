@@ -8,6 +8,7 @@ know which engine is below.
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import RoleRefusedError
@@ -61,13 +62,38 @@ def make_engine(path: Path, readonly: bool) -> Engine:
     return engine
 
 
+PING_AFTER_S = 5.0  # a pooled connection idle this long is pinged before use
+
+
 def make_team_engine(url: TeamUrl, readonly: bool) -> Engine:
     """PostgreSQL through psycopg 3. READ COMMITTED, as the server's default; the few
     read-then-write units that must not interleave (the audit chain) take a lock of their own
-    (`Database.serialize`). A lost connection is noticed before use (pool_pre_ping)."""
-    engine = create_engine(url.sqlalchemy_url(), pool_pre_ping=True, pool_size=4,
+    (`Database.serialize`). A lost connection is noticed before use: one the driver knows is
+    broken is replaced at once; one idle for PING_AFTER_S is pinged first (a round trip that
+    pool_pre_ping would spend on every unit of work: a labeler saving strokes back to back
+    does not pay it). One that died within those seconds fails its first statement; the pool
+    then drops all its connections and the caller's error says so (a save is never retried
+    blindly: it might have committed)."""
+    engine = create_engine(url.sqlalchemy_url(), pool_size=4,
                            connect_args={"connect_timeout": 10,
                                          "application_name": "defect-studio"})
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi_conn, record):  # just opened or just used: no ping for a while
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        idle = time.monotonic() - record.info.get("idle_since", float("-inf"))
+        if dbapi_conn.broken or dbapi_conn.closed:
+            raise DisconnectionError("the connection to the server was lost")
+        if idle >= PING_AFTER_S:
+            try:
+                engine.dialect.do_ping(dbapi_conn)  # pool_pre_ping's own ping: ";"
+            except Exception as e:  # noqa: BLE001 - the pool retries with a new connection
+                raise DisconnectionError(str(e)) from e
+
     if readonly:
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
@@ -168,7 +194,15 @@ def serialize(s: Session, name: str) -> None:
     turns. PostgreSQL runs them side by side; a transaction-scoped advisory lock, keyed by the
     name, makes those that must not interleave (appending to the audit chain) wait instead."""
     if s.info.get("dialect") == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})
+        s.execute(text(SERIALIZE_SQL.replace("%(k)s", ":k")), {"k": serialize_key(name)})
+
+
+SERIALIZE_SQL = "SELECT pg_advisory_xact_lock(%(k)s)"  # the driver's placeholder style
+
+
+def serialize_key(name: str) -> int:
+    """The advisory lock key of `name` (serialize)."""
+    return zlib.crc32(name.encode())
 
 
 def db_now(s: Session) -> datetime:

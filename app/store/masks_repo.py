@@ -25,7 +25,7 @@ import enum
 import json
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import Integer, LargeBinary, String, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.core.imageio import decode_mask_png, encode_mask_png
@@ -89,31 +89,44 @@ def check_base(s: Session, image_id: int, base: Base) -> int | None:
 
 
 def write_revision(s: Session, image: Image, png: bytes, mask: np.ndarray, source: str,
-                   base: int | None, supersedes: int | None = None,
+                   base: Base, supersedes: int | None = None,
                    stats: tuple[int, int, list[int]] | None = None) -> int:
-    """Adds the revision and makes it current. The caller holds the image's lock
-    (lock_images) and checked that `base` is the image's current revision. `stats`:
-    class_values_in(mask), when the caller computed it before taking the lock."""
+    """Adds the revision and makes it current, if the image's current revision is `base`
+    (UNCHECKED: whatever it is); else RevisionConflict (check_base) and nothing is written.
+    The caller holds the image's lock (lock_images). The check is part of the insert (one
+    statement, run after the lock is granted, so it sees the latest commit): a save is the
+    lock, this insert and the pointer. `stats`: class_values_in(mask), when the caller
+    computed it before taking the lock."""
     defect_pixels, _, present = stats or class_values_in(mask)
     now = utcnow()
-    rev = MaskRevision(
-        image_id=image.id, mask_png=png, defect_pixels=defect_pixels,
-        class_values=json.dumps(present), source=source, author=author_of(s), created_at=now,
-        base_revision_id=base,
-    )
-    s.add(rev)
-    s.flush()
+    current = (select(Annotation.revision_id).where(Annotation.image_id == image.id)
+               .scalar_subquery())
+    values = select(
+        literal(image.id, Integer), literal(png, LargeBinary), literal(defect_pixels, Integer),
+        literal(json.dumps(present), String), literal(source, String),
+        literal(author_of(s), String), literal(now, String), current)
+    if base is not UNCHECKED:
+        values = values.where(current.is_(None) if base is None else current == base)
+    row = s.execute(
+        insert(MaskRevision).from_select(
+            ["image_id", "mask_png", "defect_pixels", "class_values", "source", "author",
+             "created_at", "base_revision_id"], values)
+        .returning(MaskRevision.id, MaskRevision.base_revision_id)).first()
+    if row is None:  # another revision is current: say which (raises)
+        check_base(s, image.id, base)
+        raise AssertionError("unreachable: the base check refused the insert")
+    rev_id, base = row
     if base is None:  # the image's first mask
-        s.add(Annotation(image_id=image.id, revision_id=rev.id, updated_at=now))
+        s.add(Annotation(image_id=image.id, revision_id=rev_id, updated_at=now))
     else:
         s.execute(update(Annotation).where(Annotation.image_id == image.id)
-                  .values(revision_id=rev.id, updated_at=now))
+                  .values(revision_id=rev_id, updated_at=now))
     if image.status == "unlabeled" and source != "class-delete":
         image.status = "in_progress"
     extra = {} if supersedes is None else {"superseded": supersedes}
-    record(s, "mask.revision", "image", image.id, revision=rev.id, source=source,
+    record(s, "mask.revision", "image", image.id, revision=rev_id, source=source,
            defect_pixels=defect_pixels, base=base, **extra)
-    return rev.id
+    return rev_id
 
 
 class MasksRepo:
@@ -182,8 +195,7 @@ class MasksRepo:
                     f"mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
                     f"{image.width}x{image.height}"
                 )
-            current = check_base(s, image_id, base)
-            return write_revision(s, image, png, mask, source, current, supersedes, stats)
+            return write_revision(s, image, png, mask, source, base, supersedes, stats)
 
     def revisions(self, image_id: int) -> list[RevisionRow]:
         with self._db.session() as s:

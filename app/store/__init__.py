@@ -1,4 +1,5 @@
-"""The project store: SQLAlchemy over one SQLite file. No Qt, no torch."""
+"""The project store: SQLAlchemy over a SQLite project file or a PostgreSQL team database.
+No Qt, no torch."""
 
 from .errors import (
     DamagedProjectError,

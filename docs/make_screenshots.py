@@ -30,7 +30,9 @@ def workspace(window, title: str):
     return next(ws for ws in window.workspaces() if ws.title == title)
 
 
-def shoot(project_path: Path, settings_dir: Path) -> None:
+def first_start(settings_dir: Path):
+    """(app, main window) as at a first start: no recent projects of whoever runs this, no
+    remembered window state (settings in `settings_dir`), SIZE, shown and settled."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -39,7 +41,6 @@ def shoot(project_path: Path, settings_dir: Path) -> None:
 
     app = QApplication.instance() or QApplication(sys.argv)
     configure_application(app)
-    # a first start: no recent projects of whoever runs this, no remembered window state
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(settings_dir))
@@ -47,6 +48,11 @@ def shoot(project_path: Path, settings_dir: Path) -> None:
     w.resize(*SIZE)
     w.show()
     settle(app, 0.5)
+    return app, w
+
+
+def shoot(project_path: Path, settings_dir: Path) -> None:
+    app, w = first_start(settings_dir)
     w.grab().save(str(OUT / "welcome.png"))
     w.open_project(project_path)
     settle(app, 1.5)

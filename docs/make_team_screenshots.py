@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/support, app
 
-from make_screenshots import OUT, SIZE, settle, workspace  # noqa: E402
+from make_screenshots import OUT, first_start, settle, workspace  # noqa: E402
 
 MEMBERS = (("anna", "labeler"), ("ben", "recipe-owner"), ("carla", "reviewer"))
 
@@ -66,22 +66,9 @@ def as_login(url: str, login: str) -> str:
 
 
 def shoot(url: str, settings_dir: Path) -> None:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
     from app.store import Project
-    from app.ui.main import configure_application
-    from app.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    configure_application(app)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
-        QSettings.setPath(QSettings.Format.IniFormat, scope, str(settings_dir))
-    w = MainWindow()
-    w.resize(*SIZE)
-    w.show()
-    settle(app, 0.5)
+    app, w = first_start(settings_dir)
 
     dialog = w.team.ask(False, as_login(url, "anna"))  # File > Open team project
     dialog.password.setText("secret-password")

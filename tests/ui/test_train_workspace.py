@@ -203,13 +203,19 @@ def test_train_for_a_time_budget_set_in_the_form(qtbot, bare_window, tmp_path):
     took = time.perf_counter() - started
     (row,) = window.project.models.list()
     m = row.metrics
-    assert m["budget_minutes"] == pytest.approx(0.1) and m["time_up"]
-    assert m["status"] == "completed" and m["crops_per_s"] > 0
-    assert 4.0 < m["run_seconds"] < 8.0, m["run_seconds"]
+    assert m["budget_minutes"] == pytest.approx(0.1) and m["crops_per_s"] > 0
+    # The budget ends the run, unless the tiny set stops improving first: on a quiet machine
+    # its epochs are fast enough for patience (10 epochs without a better score) to end it.
+    assert m["time_up"] or m["status"] == "early_stopped", m
+    assert m["run_seconds"] < 8.0, m["run_seconds"]
     assert took < 6.0 + 8.0, took  # data, setup, the last validation, registration
     log = ws.log_view.toPlainText()
     assert "tile 32, 0.1 minutes" in log and "The budget buys about" in log
-    assert "Time budget of 6 s used" in log
+    if m["time_up"]:
+        assert m["status"] == "completed" and m["run_seconds"] > 4.0
+        assert "Time budget of 6 s used" in log
+    else:
+        assert "No better validation score for 10 epochs: stopped" in log
     assert "(0.1 min budget)" in ws.models.table.item(0, 8).text()
     # The next estimate comes from this run's measured speed, no probe needed.
     qtbot.waitUntil(lambda: f"the last such run's speed, model {row.id}"

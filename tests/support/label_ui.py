@@ -28,7 +28,8 @@ def gradient(offset=0, dtype=np.uint8, scale=1):
     return ((x * 3 + y + offset) * scale).astype(dtype)
 
 
-def open_workspace(qtbot, project):
+def shown_workspace(qtbot, project):
+    """A Label workspace on `project`, shown, its first image on a 400 x 300 canvas."""
     ws = LabelWorkspace()
     qtbot.addWidget(ws)
     ws.resize(1000, 560)
@@ -38,6 +39,11 @@ def open_workspace(qtbot, project):
         ws.set_project(project)
     ws.canvas.setFixedSize(400, 300)
     qtbot.waitUntil(lambda: ws.canvas.size().width() == 400)
+    return ws
+
+
+def open_workspace(qtbot, project):
+    ws = shown_workspace(qtbot, project)
     ws.canvas.fit()
     assert ws.canvas.view.zoom == 10 and (ws.canvas.view.ox, ws.canvas.view.oy) == (0, 0)
     ws.canvas.setFocus()

@@ -20,7 +20,7 @@ from app.core.editing import ToolMode
 from app.core.prelabel import prelabel_mask
 from app.store import NewImage, Project
 from app.ui.label import drive
-from app.ui.label.workspace import LabelWorkspace
+from tests.support.label_ui import shown_workspace
 
 W, H = 40, 30
 GRAY = 100
@@ -67,15 +67,7 @@ def image_ids(project):
 
 def open_on_second_image(qtbot, project):
     """The workspace on the project's second image (the first has no prediction)."""
-    ws = LabelWorkspace()
-    qtbot.addWidget(ws)
-    ws.resize(1000, 560)
-    ws.show()
-    qtbot.waitExposed(ws)
-    with qtbot.waitSignal(ws.image_shown, timeout=10_000):
-        ws.set_project(project)
-    ws.canvas.setFixedSize(400, 300)
-    qtbot.waitUntil(lambda: ws.canvas.size().width() == 400)
+    ws = shown_workspace(qtbot, project)
     with qtbot.waitSignals([ws.image_shown, ws.prelabels_shown], timeout=10_000):
         ws.next_image()
     ws.canvas.fit()
